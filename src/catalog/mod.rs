@@ -1,0 +1,4 @@
+//! The service catalogue (DESIGN.md §3): compiled-in TOML plus a local override.
+
+mod model;
+pub use model::*;

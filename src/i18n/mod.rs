@@ -1,0 +1,163 @@
+//! User-visible text, one place per language.
+//!
+//! Every sentence a clerk, supervisor or support engineer reads lives in
+//! `locales/<lang>/*.toml`, compiled into the binary. Code refers to a text by
+//! its key (`"ident.id.length"`) and fills `{name}` placeholders with [`fmt`].
+//! A test checks that both languages define exactly the same keys and that
+//! every key used in `src/` exists.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+/// The two UI languages. Chinese is the default; English is complete, for
+/// consoles that cannot show CJK.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// Parses `zh`/`en` (also `zh_CN.UTF-8` style locale names).
+    pub fn parse(s: &str) -> Option<Lang> {
+        let s = s.trim().to_ascii_lowercase();
+        if s.starts_with("zh") {
+            Some(Lang::Zh)
+        } else if s.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+}
+
+/// The compiled-in locale files: (language, file name, contents).
+pub const SOURCES: &[(Lang, &str, &str)] = &[
+    (Lang::Zh, "common.toml", include_str!("../../locales/zh/common.toml")),
+    (Lang::En, "common.toml", include_str!("../../locales/en/common.toml")),
+    (Lang::Zh, "ident.toml", include_str!("../../locales/zh/ident.toml")),
+    (Lang::En, "ident.toml", include_str!("../../locales/en/ident.toml")),
+    (Lang::Zh, "catalog.toml", include_str!("../../locales/zh/catalog.toml")),
+    (Lang::En, "catalog.toml", include_str!("../../locales/en/catalog.toml")),
+    (Lang::Zh, "rules.toml", include_str!("../../locales/zh/rules.toml")),
+    (Lang::En, "rules.toml", include_str!("../../locales/en/rules.toml")),
+];
+
+type Table = HashMap<String, String>;
+
+fn flatten(prefix: &str, value: &toml::Value, out: &mut Table) {
+    match value {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        toml::Value::String(s) => {
+            out.insert(prefix.to_string(), s.clone());
+        }
+        other => {
+            out.insert(prefix.to_string(), other.to_string());
+        }
+    }
+}
+
+/// Parses one locale file into flat `a.b.c` keys. Public for the tests.
+pub fn parse_source(text: &str) -> Result<Table, toml::de::Error> {
+    let value: toml::Value = toml::from_str(text)?;
+    let mut out = Table::new();
+    flatten("", &value, &mut out);
+    Ok(out)
+}
+
+fn table(lang: Lang) -> &'static Table {
+    static ZH: OnceLock<Table> = OnceLock::new();
+    static EN: OnceLock<Table> = OnceLock::new();
+    let cell = match lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    };
+    cell.get_or_init(|| {
+        let mut all = Table::new();
+        for (l, _, text) in SOURCES {
+            if *l == lang {
+                // A broken compiled-in file is caught by the tests; at run
+                // time it only means keys show instead of sentences.
+                if let Ok(t) = parse_source(text) {
+                    all.extend(t);
+                }
+            }
+        }
+        all
+    })
+}
+
+/// The text for `key`, or the key itself when it is missing (never a panic).
+pub fn tr(lang: Lang, key: &str) -> &str {
+    match table(lang).get(key) {
+        Some(s) => s.as_str(),
+        None => key,
+    }
+}
+
+/// The text for `key` with every `{name}` replaced by its value.
+pub fn fmt(lang: Lang, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let mut out = tr(lang, key).to_string();
+    for (name, value) in args {
+        out = out.replace(&format!("{{{name}}}"), &value.to_string());
+    }
+    out
+}
+
+/// Every key of a language (for tests and `doctor`).
+pub fn keys(lang: Lang) -> Vec<&'static str> {
+    let mut k: Vec<&'static str> = table(lang).keys().map(|s| s.as_str()).collect();
+    k.sort_unstable();
+    k
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_locale_file_parses() {
+        for (lang, name, text) in SOURCES {
+            if let Err(e) = parse_source(text) {
+                panic!("locales/{lang:?}/{name}: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        let zh = keys(Lang::Zh);
+        let en = keys(Lang::En);
+        let only_zh: Vec<_> = zh.iter().filter(|k| !en.contains(k)).collect();
+        let only_en: Vec<_> = en.iter().filter(|k| !zh.contains(k)).collect();
+        assert!(only_zh.is_empty(), "keys only in zh: {only_zh:?}");
+        assert!(only_en.is_empty(), "keys only in en: {only_en:?}");
+    }
+
+    #[test]
+    fn placeholders_are_filled_and_missing_keys_fall_back() {
+        assert_eq!(tr(Lang::En, "no.such.key"), "no.such.key");
+        let s = fmt(Lang::En, "common.test_placeholder", &[("n", &42)]);
+        assert!(s.contains("42") && !s.contains("{n}"), "{s}");
+    }
+
+    #[test]
+    fn lang_parses_locale_names() {
+        assert_eq!(Lang::parse("zh_CN.UTF-8"), Some(Lang::Zh));
+        assert_eq!(Lang::parse("en"), Some(Lang::En));
+        assert_eq!(Lang::parse("fr"), None);
+    }
+}

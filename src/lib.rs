@@ -1,0 +1,8 @@
+//! jingyou (警邮): the library behind the `jingyou` clerk terminal and the
+//! `jingyou-hub` reference receiver. Binaries only parse arguments and wire
+//! these modules together; tests use the library directly.
+
+pub mod catalog;
+pub mod i18n;
+pub mod ident;
+pub mod rules;
