@@ -2,7 +2,12 @@
 //! `jingyou-hub` reference receiver. Binaries only parse arguments and wire
 //! these modules together; tests use the library directly.
 
+pub mod auth;
 pub mod catalog;
+pub mod clock;
+pub mod config;
 pub mod i18n;
 pub mod ident;
+pub mod paths;
 pub mod rules;
+pub mod store;

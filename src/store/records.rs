@@ -1,0 +1,201 @@
+//! What the store keeps, as serde records (JSON inside sled).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// The branch this store belongs to (set at first run).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Branch {
+    /// Short code used in application numbers, e.g. `3301A`.
+    pub code: String,
+    pub name: String,
+    /// A training store: every screen says 培训 and nothing is sent to a real hub.
+    #[serde(default)]
+    pub training: bool,
+    /// Created by `jingyou seed` (demo / benchmark data).
+    #[serde(default)]
+    pub generated: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// 网点负责人: tallies, accounts, voids, unmasked exports.
+    Supervisor,
+    /// 柜员.
+    Clerk,
+}
+
+/// A person who logs in at the counter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Clerk number typed at log-in, e.g. `001`.
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    /// Argon2id PHC string.
+    pub pin_hash: String,
+    #[serde(default)]
+    pub disabled: bool,
+    /// Wrong PINs in a row.
+    #[serde(default)]
+    pub failures: u32,
+    #[serde(default)]
+    pub locked_until: Option<DateTime<FixedOffset>>,
+}
+
+/// How the customer paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Payment {
+    Cash,
+    Card,
+    Qr,
+}
+
+impl Payment {
+    pub const ALL: [Payment; 3] = [Payment::Cash, Payment::Card, Payment::Qr];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Payment::Cash => "cash",
+            Payment::Card => "card",
+            Payment::Qr => "qr",
+        }
+    }
+}
+
+/// Where the result goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase", tag = "mode")]
+pub enum Delivery {
+    /// 网点自取.
+    #[default]
+    Pickup,
+    /// EMS to an address.
+    Ems { address: String },
+}
+
+/// An unfinished application: everything the clerk has typed so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    /// Short readable number printed on the "what to bring" slip.
+    pub number: String,
+    /// Idempotency key, kept when the draft becomes an application.
+    pub id: String,
+    pub service: String,
+    pub clerk: String,
+    pub created: DateTime<FixedOffset>,
+    pub updated: DateTime<FixedOffset>,
+    /// Raw text of every field as typed (validated on display and finish).
+    pub values: BTreeMap<String, String>,
+    /// Material ids the clerk ticked.
+    pub materials: Vec<String>,
+    pub payment: Option<Payment>,
+    #[serde(default)]
+    pub delivery: Delivery,
+    /// Wizard position, so the draft reopens exactly where it was left.
+    pub step: u8,
+    pub focus: u16,
+    #[serde(default)]
+    pub generated: bool,
+}
+
+/// A void: the application stays, marked, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Void {
+    pub reason: String,
+    pub by: String,
+    pub at: DateTime<FixedOffset>,
+}
+
+/// One fee line as charged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChargedFee {
+    pub item: String,
+    pub zh: String,
+    pub en: String,
+    pub fen: u64,
+}
+
+/// A finished application (immutable but for void, upload state and purge).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Application {
+    pub id: String,
+    /// `3301A-261128-0042`.
+    pub number: String,
+    pub service: String,
+    /// The branch's day it was finished on.
+    pub date: NaiveDate,
+    pub finished_at: DateTime<FixedOffset>,
+    pub clerk: String,
+    pub branch: String,
+    /// Normalised field values. Emptied by the retention purge.
+    pub values: BTreeMap<String, String>,
+    pub materials: Vec<String>,
+    pub fees: Vec<ChargedFee>,
+    pub fee_total_fen: u64,
+    pub payment: Payment,
+    pub delivery: Delivery,
+    /// Draft number it came from, if it was parked.
+    #[serde(default)]
+    pub draft_number: Option<String>,
+    #[serde(default)]
+    pub void: Option<Void>,
+    #[serde(default)]
+    pub generated: bool,
+    /// Personal fields were purged after the retention period.
+    #[serde(default)]
+    pub purged: bool,
+    /// The hub's receipt number, once acknowledged.
+    #[serde(default)]
+    pub hub_receipt: Option<String>,
+}
+
+/// Upload state of one application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UploadState {
+    Pending,
+    Quarantined,
+    Acknowledged,
+}
+
+/// The outbox entry of one application (nothing persistent says "sending").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub id: String,
+    pub number: String,
+    pub service: String,
+    pub date: NaiveDate,
+    pub state: UploadState,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub next_try: Option<DateTime<FixedOffset>>,
+}
+
+/// The counters of one day, kept in the finish transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct DayTally {
+    /// Finished and not voided.
+    pub total: u64,
+    pub voided: u64,
+    pub fees_total_fen: u64,
+    pub by_service: BTreeMap<String, u64>,
+    pub by_clerk: BTreeMap<String, u64>,
+    pub by_payment: BTreeMap<String, u64>,
+    pub pending: u64,
+    pub acknowledged: u64,
+    pub quarantined: u64,
+}
+
+/// One line of the append-only audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: DateTime<FixedOffset>,
+    pub who: String,
+    /// `login`, `login_failed`, `finish`, `void`, `export`, `print`, `config`...
+    pub what: String,
+    pub detail: String,
+}
