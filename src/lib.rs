@@ -8,6 +8,9 @@ pub mod clock;
 pub mod config;
 pub mod i18n;
 pub mod ident;
+pub mod keymap;
 pub mod paths;
 pub mod rules;
 pub mod store;
+pub mod ui;
+// pub mod wizard; (enabled once ident, rules and catalog land)

@@ -1,0 +1,3 @@
+//! The terminal screens: pure views of the app state.
+
+pub mod theme;

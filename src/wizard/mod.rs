@@ -1,0 +1,404 @@
+//! The wizard engine: a pure state machine over one catalogue service.
+//!
+//! The state *is* the [`Draft`] (what was typed, ticked and chosen, and where
+//! the clerk is), so saving a wizard is saving its draft, and a draft reopens
+//! exactly where it was left. No terminal, no store: the UI asks this module
+//! what is valid, what is missing and what may happen next.
+
+pub mod field;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+
+use crate::catalog::{Need, Service};
+use crate::i18n::{fmt, tr, Lang};
+use crate::rules::{self, Finding, RuleId, Severity};
+use crate::store::{ChargedFee, Delivery, Draft, NewApplication};
+
+pub use field::{Status, Valid};
+
+/// The pages of every wizard, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    /// 填写信息: the service's fields.
+    Fields,
+    /// 核对材料: the materials checklist.
+    Materials,
+    /// 费用与交付: fee, payment method, delivery.
+    Payment,
+    /// 确认: everything once more, then finish.
+    Review,
+}
+
+impl Step {
+    pub const ALL: [Step; 4] = [Step::Fields, Step::Materials, Step::Payment, Step::Review];
+
+    pub fn index(self) -> u8 {
+        self as u8
+    }
+
+    pub fn from_index(i: u8) -> Step {
+        Step::ALL.get(i as usize).copied().unwrap_or(Step::Fields)
+    }
+
+    pub fn title_key(self) -> &'static str {
+        match self {
+            Step::Fields => "wizard.step.fields",
+            Step::Materials => "wizard.step.materials",
+            Step::Payment => "wizard.step.payment",
+            Step::Review => "wizard.step.review",
+        }
+    }
+}
+
+/// Something that stops the wizard going on, with where to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blocker {
+    pub step: Step,
+    /// The field or material index to focus on that step.
+    pub focus: usize,
+    pub message: String,
+}
+
+/// A material still to bring, as shown on the "what to bring" slip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Missing {
+    pub fn text(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// One service's wizard, around its draft.
+#[derive(Debug, Clone)]
+pub struct Wizard {
+    pub service: Service,
+    pub draft: Draft,
+}
+
+/// The fee item charged only when the result is posted by EMS.
+pub const POSTAGE_ITEM: &str = "postage";
+
+impl Wizard {
+    pub fn new(service: Service, draft: Draft) -> Wizard {
+        let mut w = Wizard { service, draft };
+        let n = w.focusable(w.step());
+        if w.draft.focus as usize >= n.max(1) {
+            w.draft.focus = 0;
+        }
+        w
+    }
+
+    pub fn step(&self) -> Step {
+        Step::from_index(self.draft.step)
+    }
+
+    pub fn focus(&self) -> usize {
+        self.draft.focus as usize
+    }
+
+    /// How many things can take the focus on a step.
+    pub fn focusable(&self, step: Step) -> usize {
+        match step {
+            Step::Fields => self.service.fields.len(),
+            Step::Materials => self.service.materials.len(),
+            // payment method, delivery, address
+            Step::Payment => 3,
+            Step::Review => 0,
+        }
+    }
+
+    pub fn set_focus(&mut self, i: usize) {
+        let n = self.focusable(self.step());
+        self.draft.focus = if n == 0 { 0 } else { i.min(n - 1) } as u16;
+    }
+
+    pub fn move_focus(&mut self, delta: isize) {
+        let n = self.focusable(self.step()) as isize;
+        if n == 0 {
+            return;
+        }
+        let i = (self.focus() as isize + delta).rem_euclid(n);
+        self.draft.focus = i as u16;
+    }
+
+    /// The raw text of a field.
+    pub fn raw(&self, key: &str) -> &str {
+        self.draft.values.get(key).map(|s| s.as_str()).unwrap_or("")
+    }
+
+    /// Replaces a field's raw text (control characters removed, overlong
+    /// text cut). Returns true when the text had to be cut.
+    pub fn set_raw(&mut self, key: &str, text: &str) -> bool {
+        let (clean, cut) = field::sanitize(text);
+        if clean.is_empty() {
+            self.draft.values.remove(key);
+        } else {
+            self.draft.values.insert(key.to_string(), clean);
+        }
+        cut
+    }
+
+    /// The status of field `i` as typed.
+    pub fn status(&self, i: usize, today: NaiveDate, lang: Lang) -> Status {
+        match self.service.fields.get(i) {
+            Some(f) => field::validate(f, self.raw(&f.key), today, lang),
+            None => Status::Empty,
+        }
+    }
+
+    /// Normalised values of every valid field, keyed by field key.
+    pub fn normalised(&self, today: NaiveDate) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for f in &self.service.fields {
+            if let Status::Valid(v) = field::validate(f, self.raw(&f.key), today, Lang::Zh) {
+                out.insert(f.key.clone(), v.value);
+            }
+        }
+        out
+    }
+
+    /// What the service's rules say about the values so far.
+    pub fn findings(&self, today: NaiveDate, lang: Lang) -> Vec<Finding> {
+        let values = self.normalised(today);
+        self.service
+            .rules
+            .iter()
+            .filter_map(|r| RuleId::parse(r))
+            .filter_map(|r| rules::evaluate(r, &values, today, lang))
+            .collect()
+    }
+
+    /// Whether material `i` is needed given the values so far.
+    pub fn material_needed(&self, i: usize, today: NaiveDate) -> bool {
+        let Some(m) = self.service.materials.get(i) else {
+            return false;
+        };
+        match m.need {
+            Need::Required => true,
+            Need::OneOf => true,
+            Need::Optional => false,
+            Need::Conditional => {
+                let values = self.normalised(today);
+                match (&m.when_field, &m.when_value) {
+                    (Some(f), Some(v)) => values.get(f) == Some(v),
+                    _ => false,
+                }
+            }
+        }
+    }
+
+    pub fn ticked(&self, id: &str) -> bool {
+        self.draft.materials.iter().any(|m| m == id)
+    }
+
+    pub fn toggle_material(&mut self, i: usize) {
+        if let Some(m) = self.service.materials.get(i) {
+            if let Some(pos) = self.draft.materials.iter().position(|x| *x == m.id) {
+                self.draft.materials.remove(pos);
+            } else {
+                self.draft.materials.push(m.id.clone());
+            }
+        }
+    }
+
+    /// Materials still missing: each required or triggered one unticked, and
+    /// each one-of group with none ticked (named "A / B").
+    pub fn missing_materials(&self, today: NaiveDate) -> Vec<(usize, Missing)> {
+        let mut out = Vec::new();
+        let mut groups: Vec<&str> = Vec::new();
+        for (i, m) in self.service.materials.iter().enumerate() {
+            match m.need {
+                Need::OneOf => {
+                    let g = m.one_of.as_deref().unwrap_or(m.id.as_str());
+                    if groups.contains(&g) {
+                        continue;
+                    }
+                    groups.push(g);
+                    let members: Vec<_> = self
+                        .service
+                        .materials
+                        .iter()
+                        .filter(|x| x.need == Need::OneOf && x.one_of.as_deref().unwrap_or(x.id.as_str()) == g)
+                        .collect();
+                    if !members.iter().any(|x| self.ticked(&x.id)) {
+                        let zh: Vec<&str> = members.iter().map(|x| x.zh.as_str()).collect();
+                        let en: Vec<&str> = members.iter().map(|x| x.en.as_str()).collect();
+                        out.push((
+                            i,
+                            Missing {
+                                zh: zh.join(" 或 "),
+                                en: en.join(" or "),
+                            },
+                        ));
+                    }
+                }
+                _ => {
+                    if self.material_needed(i, today) && !self.ticked(&m.id) {
+                        out.push((
+                            i,
+                            Missing {
+                                zh: m.zh.clone(),
+                                en: m.en.clone(),
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The fee lines in force on `day` for the chosen delivery.
+    pub fn fee_lines(&self, day: NaiveDate) -> Vec<ChargedFee> {
+        let ems = matches!(self.draft.delivery, Delivery::Ems { .. });
+        self.service
+            .fees_on(day)
+            .into_iter()
+            .filter(|f| ems || f.item != POSTAGE_ITEM)
+            .map(|f| ChargedFee {
+                item: f.item.clone(),
+                zh: f.zh.clone(),
+                en: f.en.clone(),
+                fen: f.fen,
+            })
+            .collect()
+    }
+
+    pub fn fee_total(&self, day: NaiveDate) -> u64 {
+        self.fee_lines(day).iter().map(|f| f.fen).sum()
+    }
+
+    /// Everything that stops the clerk leaving `step` forwards (for the
+    /// review step: everything that stops finishing).
+    pub fn blockers(&self, step: Step, today: NaiveDate, lang: Lang) -> Vec<Blocker> {
+        let mut out = Vec::new();
+        if step >= Step::Fields {
+            for (i, f) in self.service.fields.iter().enumerate() {
+                let label = match lang {
+                    Lang::Zh => &f.label_zh,
+                    Lang::En => &f.label_en,
+                };
+                match field::validate(f, self.raw(&f.key), today, lang) {
+                    Status::Empty if f.required => out.push(Blocker {
+                        step: Step::Fields,
+                        focus: i,
+                        message: fmt(lang, "wizard.required", &[("field", label)]),
+                    }),
+                    Status::Invalid(why) => out.push(Blocker {
+                        step: Step::Fields,
+                        focus: i,
+                        message: format!("{label}: {why}"),
+                    }),
+                    _ => {}
+                }
+            }
+            for finding in self.findings(today, lang) {
+                if finding.severity == Severity::Block {
+                    let focus = self
+                        .service
+                        .fields
+                        .iter()
+                        .position(|f| finding.rule.reads().contains(&f.key.as_str()))
+                        .unwrap_or(0);
+                    out.push(Blocker {
+                        step: Step::Fields,
+                        focus,
+                        message: finding.message,
+                    });
+                }
+            }
+        }
+        if step >= Step::Materials {
+            for (i, m) in self.missing_materials(today) {
+                out.push(Blocker {
+                    step: Step::Materials,
+                    focus: i,
+                    message: fmt(lang, "wizard.material_missing", &[("material", &m.text(lang))]),
+                });
+            }
+        }
+        if step >= Step::Payment {
+            if self.draft.payment.is_none() && self.fee_total(today) > 0 {
+                out.push(Blocker {
+                    step: Step::Payment,
+                    focus: 0,
+                    message: tr(lang, "wizard.payment_missing").to_string(),
+                });
+            }
+            if let Delivery::Ems { address } = &self.draft.delivery {
+                if address.trim().chars().count() < 5 {
+                    out.push(Blocker {
+                        step: Step::Payment,
+                        focus: 2,
+                        message: tr(lang, "wizard.address_missing").to_string(),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Goes to the next step, or says why not (and moves the focus there).
+    pub fn next(&mut self, today: NaiveDate, lang: Lang) -> Result<Step, Blocker> {
+        let step = self.step();
+        if let Some(b) = self.blockers(step, today, lang).into_iter().next() {
+            self.draft.step = b.step.index();
+            self.set_focus(b.focus);
+            return Err(b);
+        }
+        if step == Step::Review {
+            return Ok(Step::Review);
+        }
+        let next = Step::from_index(step.index() + 1);
+        self.draft.step = next.index();
+        self.draft.focus = 0;
+        Ok(next)
+    }
+
+    /// Goes back one step; false on the first.
+    pub fn back(&mut self) -> bool {
+        if self.step() == Step::Fields {
+            return false;
+        }
+        self.draft.step -= 1;
+        self.draft.focus = 0;
+        true
+    }
+
+    /// The application to store, if nothing blocks finishing.
+    pub fn finish(
+        &self,
+        now: DateTime<FixedOffset>,
+        today: NaiveDate,
+        lang: Lang,
+        parked: bool,
+    ) -> Result<NewApplication, Vec<Blocker>> {
+        let blockers = self.blockers(Step::Review, today, lang);
+        if !blockers.is_empty() {
+            return Err(blockers);
+        }
+        Ok(NewApplication {
+            id: self.draft.id.clone(),
+            service: self.service.code.clone(),
+            date: today,
+            finished_at: now,
+            clerk: self.draft.clerk.clone(),
+            values: self.normalised(today),
+            materials: self.draft.materials.clone(),
+            fees: self.fee_lines(today),
+            payment: self.draft.payment.unwrap_or(crate::store::Payment::Cash),
+            delivery: self.draft.delivery.clone(),
+            draft_number: parked.then(|| self.draft.number.clone()),
+            generated: self.draft.generated,
+        })
+    }
+}
