@@ -9,6 +9,7 @@ pub mod config;
 pub mod i18n;
 pub mod ident;
 pub mod keymap;
+pub mod mask;
 pub mod paths;
 pub mod rules;
 pub mod store;

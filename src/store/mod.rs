@@ -388,6 +388,8 @@ impl Store {
                 if !new.generated {
                     meta.insert("has_real", &[1u8])?;
                 }
+                let pending = bump(meta.get("pending")?.as_deref());
+                meta.insert("pending", &pending.to_be_bytes())?;
                 meta.insert(
                     format!("by_number/{}", app.number).as_bytes(),
                     key.as_bytes(),
@@ -438,6 +440,11 @@ impl Store {
     /// Whether any application not made by `seed` was ever finished here.
     pub fn has_real_applications(&self) -> Result<bool> {
         Ok(self.meta.get("has_real")?.is_some())
+    }
+
+    /// Applications waiting for upload (a counter, no scan).
+    pub fn pending_count(&self) -> Result<u64> {
+        Ok(u64::from(bump(self.meta.get("pending")?.as_deref()) - 1))
     }
 
     /// Finished applications on record (from the counters, no scan).
@@ -496,6 +503,8 @@ impl Store {
             o.insert(key.as_bytes(), enc(&entry)?);
             m.insert(format!("by_number/{}", app.number).as_bytes(), key.as_bytes());
         }
+        let pending = self.pending_count()? as u32 + apps.len() as u32;
+        m.insert("pending", &pending.to_be_bytes());
         for (day, seq) in seqs {
             m.insert(seq_key("app", *day).as_bytes(), &seq.to_be_bytes());
         }
@@ -526,6 +535,7 @@ pub fn add_to_tally(day: &mut DayTally, app: &Application) {
     day.fees_total_fen += app.fee_total_fen;
     *day.by_service.entry(app.service.clone()).or_default() += 1;
     *day.by_clerk.entry(app.clerk.clone()).or_default() += 1;
+    *day.fees_by_clerk.entry(app.clerk.clone()).or_default() += app.fee_total_fen;
     *day.by_payment
         .entry(app.payment.as_str().to_string())
         .or_default() += app.fee_total_fen;

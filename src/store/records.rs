@@ -184,6 +184,9 @@ pub struct DayTally {
     pub fees_total_fen: u64,
     pub by_service: BTreeMap<String, u64>,
     pub by_clerk: BTreeMap<String, u64>,
+    /// Fees taken by each clerk, in fen.
+    #[serde(default)]
+    pub fees_by_clerk: BTreeMap<String, u64>,
     pub by_payment: BTreeMap<String, u64>,
     pub pending: u64,
     pub acknowledged: u64,

@@ -1,0 +1,439 @@
+//! Carries out effects against the store and the printer, and reports back.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::app::state::{App, HomeData};
+use crate::app::update::{Effect, Msg};
+use crate::auth::{self, LoginOutcome};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::i18n::{fmt, tr, Lang};
+use crate::store::{Branch, Delivery, Draft, Role, Store, User};
+use crate::wizard::Wizard;
+use crate::{paths, receipt};
+
+/// The training branch and clerk that a training store opens with.
+pub const TRAINING_BRANCH: &str = "PX";
+pub const TRAINING_CLERK: &str = "T01";
+pub const TRAINING_PIN: &str = "0000";
+
+/// Owns the store while the TUI runs.
+pub struct Runtime {
+    pub store: Store,
+    pub data_dir: PathBuf,
+    pub training: bool,
+    pub config: Config,
+    pub clock: Clock,
+    /// When unflushed draft writes must be flushed at the latest.
+    pub flush_due: Option<Instant>,
+}
+
+/// Writes `text` to `dir/name` (creating the dir); the path on success.
+fn write_text(dir: &Path, name: &str, text: &str) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(name);
+    let tmp = dir.join(format!(".{name}.tmp"));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, &path)?;
+    Ok(path)
+}
+
+impl Runtime {
+    fn lang(&self, app: &App) -> Lang {
+        app.lang
+    }
+
+    fn store_err(&self, lang: Lang, e: crate::store::StoreError) -> Msg {
+        Msg::Failed(e.message(lang))
+    }
+
+    /// Flushes draft writes if their second is up.
+    pub fn flush_if_due(&mut self, now: Instant) -> Option<Msg> {
+        match self.flush_due {
+            Some(due) if now >= due => {
+                self.flush_due = None;
+                self.store.flush().err().map(|e| Msg::Failed(e.message(Lang::Zh)))
+            }
+            _ => None,
+        }
+    }
+
+    /// Carries out one effect.
+    pub fn run(&mut self, app: &mut App, fx: Effect) -> Option<Msg> {
+        let lang = self.lang(app);
+        let now = self.clock.now();
+        let today = self.clock.today();
+        app.today = today;
+        match fx {
+            Effect::Setup {
+                branch,
+                id,
+                name,
+                pin,
+            } => {
+                let hash = match auth::hash_pin(&pin, &self.config.security) {
+                    Ok(h) => h,
+                    Err(e) => return Some(Msg::Failed(e.to_string())),
+                };
+                let user = User {
+                    id: id.clone(),
+                    name,
+                    role: Role::Supervisor,
+                    pin_hash: hash,
+                    disabled: false,
+                    failures: 0,
+                    locked_until: None,
+                };
+                let r = self
+                    .store
+                    .put_user(&user)
+                    .and_then(|_| self.store.audit(now, &id, "setup", &branch.code))
+                    .and_then(|_| self.store.set_branch(&branch));
+                Some(match r {
+                    Ok(()) => Msg::Ready { branch, user },
+                    Err(e) => self.store_err(lang, e),
+                })
+            }
+            Effect::StartTraining => {
+                let dir = paths::store_dir(&self.data_dir, true);
+                // Open the training store first, so a failure leaves the real one in use.
+                match Store::open(&dir, self.config.store.cache_mib) {
+                    Ok(store) => {
+                        self.store = store;
+                        self.training = true;
+                        app.training = true;
+                        match prepare_training(&self.store, &self.config, &self.clock) {
+                            Ok((branch, user)) => Some(Msg::Ready { branch, user }),
+                            Err(e) => Some(self.store_err(lang, e)),
+                        }
+                    }
+                    Err(e) => Some(self.store_err(lang, e)),
+                }
+            }
+            Effect::Login { id, pin } => {
+                let mut user = match self.store.user(&id) {
+                    Ok(Some(u)) => u,
+                    Ok(None) => return Some(Msg::Failed(tr(lang, "login.wrong").to_string())),
+                    Err(e) => return Some(self.store_err(lang, e)),
+                };
+                let outcome = auth::attempt(&mut user, &pin, now, &self.config.security);
+                let what = if outcome == LoginOutcome::Ok { "login" } else { "login_failed" };
+                let saved = self
+                    .store
+                    .audit(now, &id, what, "")
+                    .and_then(|_| self.store.put_user(&user));
+                if let Err(e) = saved {
+                    return Some(self.store_err(lang, e));
+                }
+                Some(match outcome {
+                    LoginOutcome::Ok => match self.store.branch() {
+                        Ok(Some(branch)) => Msg::Ready { branch, user },
+                        Ok(None) => Msg::Failed(tr(lang, "login.no_branch").to_string()),
+                        Err(e) => self.store_err(lang, e),
+                    },
+                    LoginOutcome::WrongPin { left } => {
+                        Msg::Failed(fmt(lang, "login.wrong_left", &[("left", &left)]))
+                    }
+                    LoginOutcome::Locked { until } => Msg::Failed(fmt(
+                        lang,
+                        "login.locked",
+                        &[("until", &until.format("%H:%M"))],
+                    )),
+                    LoginOutcome::Disabled => Msg::Failed(tr(lang, "login.disabled").to_string()),
+                })
+            }
+            Effect::Unlock { pin } => {
+                let Some(current) = app.user.clone() else {
+                    return Some(Msg::Unlocked);
+                };
+                let mut user = match self.store.user(&current.id) {
+                    Ok(Some(u)) => u,
+                    Ok(None) => current,
+                    Err(e) => return Some(self.store_err(lang, e)),
+                };
+                let outcome = auth::attempt(&mut user, &pin, now, &self.config.security);
+                if let Err(e) = self.store.put_user(&user) {
+                    return Some(self.store_err(lang, e));
+                }
+                Some(match outcome {
+                    LoginOutcome::Ok => Msg::Unlocked,
+                    LoginOutcome::WrongPin { left } => {
+                        Msg::Failed(fmt(lang, "login.wrong_left", &[("left", &left)]))
+                    }
+                    LoginOutcome::Locked { until } => Msg::Failed(fmt(
+                        lang,
+                        "login.locked",
+                        &[("until", &until.format("%H:%M"))],
+                    )),
+                    LoginOutcome::Disabled => Msg::Failed(tr(lang, "login.disabled").to_string()),
+                })
+            }
+            Effect::LoadHome => Some(match self.home_data(app) {
+                Ok(h) => Msg::Home(h),
+                Err(e) => self.store_err(lang, e),
+            }),
+            Effect::NewDraft { service } => {
+                let Some(svc) = app.catalog.get(&service).cloned() else {
+                    return Some(Msg::Failed(service));
+                };
+                let clerk = app.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
+                let number = match self.store.next_draft_number(today) {
+                    Ok(n) => n,
+                    Err(e) => return Some(self.store_err(lang, e)),
+                };
+                let draft = Draft {
+                    number,
+                    id: uuid::Uuid::new_v4().to_string(),
+                    service: svc.code.clone(),
+                    clerk,
+                    created: now,
+                    updated: now,
+                    values: Default::default(),
+                    materials: vec![],
+                    payment: None,
+                    delivery: Delivery::Pickup,
+                    step: 0,
+                    focus: 0,
+                    generated: false,
+                };
+                let r = self.store.save_draft(&draft).and_then(|_| self.store.flush());
+                Some(match r {
+                    Ok(()) => Msg::Opened(Box::new(Wizard::new(svc, draft))),
+                    Err(e) => self.store_err(lang, e),
+                })
+            }
+            Effect::OpenDraft { number } => match self.store.draft(&number) {
+                Ok(Some(d)) => match app.catalog.get(&d.service) {
+                    Some(svc) => Some(Msg::Opened(Box::new(Wizard::new(svc.clone(), d)))),
+                    None => Some(Msg::Failed(fmt(lang, "home.service_gone", &[("code", &d.service)]))),
+                },
+                Ok(None) => Some(Msg::Failed(fmt(lang, "home.no_draft", &[("number", &number)]))),
+                Err(e) => Some(self.store_err(lang, e)),
+            },
+            Effect::SaveDraft(mut d) => {
+                d.updated = now;
+                if let Err(e) = self.store.save_draft(&d) {
+                    return Some(self.store_err(lang, e));
+                }
+                if self.flush_due.is_none() {
+                    self.flush_due = Some(Instant::now() + Duration::from_millis(900));
+                }
+                None
+            }
+            Effect::Flush | Effect::Quit => {
+                self.flush_due = None;
+                self.store.flush().err().map(|e| self.store_err(lang, e))
+            }
+            Effect::Finish(w) => Some(self.finish(app, &w)),
+            Effect::Park { wizard, slip } => {
+                let mut d = wizard.draft.clone();
+                d.updated = now;
+                let r = self.store.save_draft(&d).and_then(|_| self.store.flush());
+                self.flush_due = None;
+                if let Err(e) = r {
+                    return Some(self.store_err(lang, e));
+                }
+                let slip = if slip {
+                    let branch = app.branch.clone().unwrap_or_else(|| Branch {
+                        code: String::new(),
+                        name: String::new(),
+                        training: self.training,
+                        generated: false,
+                    });
+                    let w = Wizard::new(wizard.service.clone(), d.clone());
+                    let text = receipt::slip(&w, &branch, &self.config.ui.hours, today, lang);
+                    let file = write_text(
+                        &paths::receipts_dir(&self.data_dir, self.training),
+                        &format!("slip-{}.txt", d.number),
+                        &text,
+                    )
+                    .ok();
+                    self.print(&text);
+                    Some((text, file))
+                } else {
+                    None
+                };
+                Some(Msg::Parked {
+                    number: d.number,
+                    slip,
+                })
+            }
+            Effect::Discard(number) => {
+                let who = app.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
+                let r = self
+                    .store
+                    .audit(now, &who, "discard_draft", &number)
+                    .and_then(|_| self.store.discard_draft(&number));
+                Some(match r {
+                    Ok(()) => Msg::Info(fmt(lang, "home.discarded", &[("number", &number)])),
+                    Err(e) => self.store_err(lang, e),
+                })
+            }
+            Effect::FindDrafts(q) => Some(match self.store.find_drafts(&q) {
+                Ok(found) => Msg::Found(found),
+                Err(e) => self.store_err(lang, e),
+            }),
+            Effect::Print { text, what } => {
+                let who = app.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
+                let _ = self.store.audit(now, &who, "print", &what);
+                Some(match self.print(&text) {
+                    Some(cmd) => Msg::Info(fmt(lang, "receipt.printed", &[("command", &cmd)])),
+                    None => Msg::Warn(tr(lang, "receipt.no_printer").to_string()),
+                })
+            }
+            Effect::Logout => {
+                let who = app.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
+                let _ = self.store.audit(now, &who, "logout", "");
+                let _ = self.store.flush();
+                None
+            }
+        }
+    }
+
+    fn home_data(&self, app: &App) -> crate::store::Result<HomeData> {
+        let today = self.clock.today();
+        let day = self.store.day_tally(today)?;
+        let clerk = app.user.as_ref().map(|u| u.id.as_str()).unwrap_or("");
+        Ok(HomeData {
+            clerk_count: day.by_clerk.get(clerk).copied().unwrap_or(0),
+            clerk_fen: day.fees_by_clerk.get(clerk).copied().unwrap_or(0),
+            day_total: day.total,
+            drafts: self.store.drafts()?,
+            pending: self.store.pending_count()?,
+            hub_configured: !self.training && self.config.hub.url.is_some(),
+        })
+    }
+
+    fn finish(&mut self, app: &App, w: &Wizard) -> Msg {
+        let lang = app.lang;
+        let now = self.clock.now();
+        let today = self.clock.today();
+        let Some(branch) = app.branch.clone() else {
+            return Msg::Failed(tr(lang, "login.no_branch").to_string());
+        };
+        let mut new = match w.finish(now, today, lang, true) {
+            Ok(n) => n,
+            Err(b) => {
+                return Msg::Failed(b.first().map(|b| b.message.clone()).unwrap_or_default())
+            }
+        };
+        new.generated = self.training || w.draft.generated;
+        let stored = match self.store.finish(&branch, new) {
+            Ok(a) => a,
+            Err(e) => return self.store_err(lang, e),
+        };
+        self.flush_due = None;
+        let clerk_name = app.user.as_ref().map(|u| u.name.clone()).unwrap_or_default();
+        let text = receipt::receipt(&stored, &w.service, &branch, &clerk_name, lang);
+        let file = write_text(
+            &paths::receipts_dir(&self.data_dir, self.training),
+            &format!("{}.txt", stored.number),
+            &text,
+        )
+        .ok();
+        let _ = self.store.audit(now, &stored.clerk, "finish", &stored.number);
+        self.print(&text);
+        let _ = self.store.flush();
+        Msg::Finished {
+            app: Box::new(stored),
+            receipt: text,
+            file,
+        }
+    }
+
+    /// Sends text to the configured print command; the command on success.
+    fn print(&self, text: &str) -> Option<String> {
+        let cmd = self.config.print.command.clone()?;
+        let mut child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&cmd)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        let mut stdin = child.stdin.take()?;
+        let text = text.to_string();
+        // The printer may be slow: never block the counter on it.
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(text.as_bytes());
+            drop(stdin);
+            let _ = child.wait();
+        });
+        Some(cmd)
+    }
+}
+
+/// A training store opens straight to work: its branch, a clerk with a
+/// known PIN, and a few example drafts.
+pub fn prepare_training(
+    store: &Store,
+    config: &Config,
+    clock: &Clock,
+) -> crate::store::Result<(Branch, User)> {
+    let branch = match store.branch()? {
+        Some(b) => b,
+        None => {
+            let b = Branch {
+                code: TRAINING_BRANCH.into(),
+                name: "培训网点 Training".into(),
+                training: true,
+                generated: true,
+            };
+            store.set_branch(&b)?;
+            b
+        }
+    };
+    let user = match store.user(TRAINING_CLERK)? {
+        Some(u) => u,
+        None => {
+            let cheap = crate::config::SecurityConfig {
+                pin_hash_memory_kib: 64,
+                pin_hash_iterations: 1,
+                ..config.security.clone()
+            };
+            let u = User {
+                id: TRAINING_CLERK.into(),
+                name: "培训柜员".into(),
+                role: Role::Supervisor,
+                pin_hash: auth::hash_pin(TRAINING_PIN, &cheap)
+                    .map_err(|e| crate::store::StoreError::Conflict(e.to_string()))?,
+                disabled: false,
+                failures: 0,
+                locked_until: None,
+            };
+            store.put_user(&u)?;
+            let now = clock.now();
+            for (service, values) in [
+                ("D1", vec![("owner_name", "张三"), ("id_number", "11010519491231002X")]),
+                ("V1", vec![("owner_name", "李四"), ("plate", "京A12345")]),
+            ] {
+                let number = store.next_draft_number(clock.today())?;
+                store.save_draft(&Draft {
+                    number,
+                    id: uuid::Uuid::new_v4().to_string(),
+                    service: service.into(),
+                    clerk: TRAINING_CLERK.into(),
+                    created: now,
+                    updated: now,
+                    values: values.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                    materials: vec![],
+                    payment: None,
+                    delivery: Delivery::Pickup,
+                    step: 0,
+                    focus: 0,
+                    generated: true,
+                })?;
+            }
+            store.flush()?;
+            u
+        }
+    };
+    Ok((branch, user))
+}

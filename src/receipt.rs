@@ -1,0 +1,185 @@
+//! Receipts (回执) and "what to bring" slips (材料补正告知) as plain text
+//! that fits a 40-column slip printer. ID numbers and phones are masked.
+
+use unicode_width::UnicodeWidthStr;
+
+use crate::catalog::Service;
+use crate::i18n::{fmt, tr, Lang};
+use crate::mask;
+use crate::store::{Application, Branch, Delivery, Payment};
+use crate::wizard::field::yuan;
+use crate::wizard::Wizard;
+
+/// Slip width in display columns.
+pub const WIDTH: usize = 40;
+
+/// Wraps text to `width` display columns (CJK counts two).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    for para in text.split('\n') {
+        let mut line = String::new();
+        let mut w = 0;
+        for c in para.chars() {
+            let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if w + cw > width {
+                lines.push(std::mem::take(&mut line));
+                w = 0;
+            }
+            line.push(c);
+            w += cw;
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+fn rule() -> String {
+    "-".repeat(WIDTH)
+}
+
+fn center(s: &str) -> String {
+    let w = s.width();
+    if w >= WIDTH {
+        return s.to_string();
+    }
+    format!("{}{}", " ".repeat((WIDTH - w) / 2), s)
+}
+
+fn push(out: &mut Vec<String>, text: String) {
+    out.extend(wrap(&text, WIDTH));
+}
+
+fn name(service: &Service, lang: Lang) -> &str {
+    match lang {
+        Lang::Zh => &service.name_zh,
+        Lang::En => &service.name_en,
+    }
+}
+
+pub fn payment_label(p: Payment, lang: Lang) -> &'static str {
+    tr(
+        lang,
+        match p {
+            Payment::Cash => "payment.cash",
+            Payment::Card => "payment.card",
+            Payment::Qr => "payment.qr",
+        },
+    )
+}
+
+pub fn delivery_label(d: &Delivery, lang: Lang) -> String {
+    match d {
+        Delivery::Pickup => tr(lang, "delivery.pickup").to_string(),
+        Delivery::Ems { address } => {
+            fmt(lang, "delivery.ems_to", &[("address", &mask::address(address))])
+        }
+    }
+}
+
+/// The receipt of a finished application.
+pub fn receipt(app: &Application, service: &Service, branch: &Branch, clerk_name: &str, lang: Lang) -> String {
+    let mut out = Vec::new();
+    out.push(center(tr(lang, "receipt.heading")));
+    if branch.training {
+        out.push(center(tr(lang, "common.training_banner")));
+    }
+    out.push(rule());
+    push(&mut out, fmt(lang, "receipt.number", &[("number", &app.number)]));
+    push(&mut out, fmt(lang, "receipt.service", &[("service", &name(service, lang))]));
+    for f in &service.fields {
+        if let Some(v) = app.values.get(&f.key) {
+            let label = match lang {
+                Lang::Zh => &f.label_zh,
+                Lang::En => &f.label_en,
+            };
+            let shown = if f.personal { mask::by_key(&f.key, v) } else {
+                crate::wizard::field::display_value(f, v, lang)
+            };
+            push(&mut out, format!("{label}: {shown}"));
+        }
+    }
+    out.push(rule());
+    push(&mut out, tr(lang, "receipt.materials").to_string());
+    for m in &service.materials {
+        if app.materials.contains(&m.id) {
+            let t = match lang {
+                Lang::Zh => &m.zh,
+                Lang::En => &m.en,
+            };
+            push(&mut out, format!("  [x] {t}"));
+        }
+    }
+    out.push(rule());
+    for f in &app.fees {
+        let t = match lang {
+            Lang::Zh => &f.zh,
+            Lang::En => &f.en,
+        };
+        push(&mut out, format!("{t}: ¥{}", yuan(f.fen)));
+    }
+    push(
+        &mut out,
+        fmt(
+            lang,
+            "receipt.total",
+            &[("amount", &yuan(app.fee_total_fen)), ("method", &payment_label(app.payment, lang))],
+        ),
+    );
+    let limit = match lang {
+        Lang::Zh => &service.time_limit,
+        Lang::En => &service.time_limit_en,
+    };
+    push(&mut out, fmt(lang, "receipt.time_limit", &[("limit", limit)]));
+    push(&mut out, fmt(lang, "receipt.delivery", &[("delivery", &delivery_label(&app.delivery, lang))]));
+    out.push(rule());
+    push(&mut out, fmt(lang, "receipt.branch", &[("name", &branch.name), ("code", &branch.code)]));
+    push(&mut out, fmt(lang, "receipt.clerk", &[("name", &clerk_name), ("id", &app.clerk)]));
+    push(
+        &mut out,
+        fmt(lang, "receipt.time", &[("time", &app.finished_at.format("%Y-%m-%d %H:%M"))]),
+    );
+    if let Some(r) = &app.hub_receipt {
+        push(&mut out, fmt(lang, "receipt.hub", &[("receipt", r)]));
+    }
+    out.join("\n") + "\n"
+}
+
+/// The "what to bring" slip for a parked application.
+pub fn slip(w: &Wizard, branch: &Branch, hours: &str, today: chrono::NaiveDate, lang: Lang) -> String {
+    let mut out = Vec::new();
+    out.push(center(tr(lang, "slip.heading")));
+    if branch.training {
+        out.push(center(tr(lang, "common.training_banner")));
+    }
+    out.push(rule());
+    push(&mut out, fmt(lang, "slip.number", &[("number", &w.draft.number)]));
+    push(&mut out, fmt(lang, "receipt.service", &[("service", &name(&w.service, lang))]));
+    if let Some(id) = w.normalised(today).get("id_number") {
+        push(&mut out, fmt(lang, "slip.customer", &[("id", &mask::id_number(id))]));
+    }
+    out.push(rule());
+    push(&mut out, tr(lang, "slip.bring").to_string());
+    for (i, (_, m)) in w.missing_materials(today).iter().enumerate() {
+        push(&mut out, format!("  {}. {}", i + 1, m.text(lang)));
+    }
+    out.push(rule());
+    push(&mut out, tr(lang, "slip.return").to_string());
+    push(&mut out, fmt(lang, "receipt.branch", &[("name", &branch.name), ("code", &branch.code)]));
+    push(&mut out, fmt(lang, "slip.hours", &[("hours", &hours)]));
+    push(&mut out, fmt(lang, "receipt.time", &[("time", &w.draft.updated.format("%Y-%m-%d %H:%M"))]));
+    out.join("\n") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_respects_display_width() {
+        let lines = wrap(&"一".repeat(25), 40);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].width(), 40);
+        assert_eq!(lines[1].width(), 10);
+        assert_eq!(wrap("", 40), vec![String::new()]);
+    }
+}
