@@ -5,13 +5,13 @@
 //! wizard's stored field values into plain-language findings.
 
 pub mod dates;
-//ENGINE pub mod engine;
+pub mod engine;
 pub mod fines;
 pub mod licence;
 pub mod vehicle;
 
 pub use dates::{age_on, months_after, months_before, within_days};
-//ENGINE pub use engine::{evaluate, Finding, RuleId, Severity};
+pub use engine::{evaluate, Finding, RuleId, Severity};
 pub use fines::late_surcharge_fen;
 pub use licence::{
     age_band, deferral, large_vehicle_age_limit, medical_certificate, renewal_window, AgeBand,
