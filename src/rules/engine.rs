@@ -1,0 +1,924 @@
+//! The rule engine the wizard calls: field values in, a plain-language
+//! finding out. Every sentence comes from `locales/<lang>/rules.toml`.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use super::dates::{add_days, age_on, days_between};
+use super::fines::{late_days, late_surcharge_fen, FREE_DAYS};
+use super::licence::{
+    age_band, annual_medical_required, deferral, medical_certificate, renewal_window, AgeBand,
+    Deferral, LicenceClass, MedicalCert, Renewal, ELDERLY_AGE,
+};
+use super::vehicle::{
+    inspection_exemption, Exemption, NotEligible, VehicleType, APPLY_MONTHS_BEFORE_DUE,
+};
+use crate::i18n::{fmt, Lang};
+
+/// Days allowed for the 30-day reporting rules (D2, D5, D10, V10).
+pub const REPORT_DAYS: i64 = 30;
+
+/// The rules the wizard can attach to a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RuleId {
+    LicenceRenewalWindow,
+    MedicalCertificateRecent,
+    AgeBand,
+    ElderlyMedical,
+    LicenceNotDetained,
+    InsuranceValid,
+    InspectionExemption,
+    FineSurcharge,
+    ReportWithin30Days,
+    DeferralLimit,
+}
+
+impl RuleId {
+    /// Every rule.
+    pub const ALL: [RuleId; 10] = [
+        RuleId::LicenceRenewalWindow,
+        RuleId::MedicalCertificateRecent,
+        RuleId::AgeBand,
+        RuleId::ElderlyMedical,
+        RuleId::LicenceNotDetained,
+        RuleId::InsuranceValid,
+        RuleId::InspectionExemption,
+        RuleId::FineSurcharge,
+        RuleId::ReportWithin30Days,
+        RuleId::DeferralLimit,
+    ];
+
+    /// The snake_case name used in catalogue files.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RuleId::LicenceRenewalWindow => "licence_renewal_window",
+            RuleId::MedicalCertificateRecent => "medical_certificate_recent",
+            RuleId::AgeBand => "age_band",
+            RuleId::ElderlyMedical => "elderly_medical",
+            RuleId::LicenceNotDetained => "licence_not_detained",
+            RuleId::InsuranceValid => "insurance_valid",
+            RuleId::InspectionExemption => "inspection_exemption",
+            RuleId::FineSurcharge => "fine_surcharge",
+            RuleId::ReportWithin30Days => "report_within_30_days",
+            RuleId::DeferralLimit => "deferral_limit",
+        }
+    }
+
+    /// Parses the snake_case name (exact match).
+    pub fn parse(s: &str) -> Option<RuleId> {
+        RuleId::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// The field keys the rule reads from the wizard's values.
+    pub fn reads(&self) -> &'static [&'static str] {
+        match self {
+            RuleId::LicenceRenewalWindow => &["licence_expiry"],
+            RuleId::MedicalCertificateRecent => &["medical_date"],
+            RuleId::AgeBand => &["id_number", "licence_class"],
+            RuleId::ElderlyMedical => &["id_number"],
+            RuleId::LicenceNotDetained => &["licence_detained"],
+            RuleId::InsuranceValid => &["insurance_expiry"],
+            RuleId::InspectionExemption => {
+                &["registration_date", "vehicle_type", "accident_injury"]
+            }
+            RuleId::FineSurcharge => &["fine_fen", "decision_received"],
+            RuleId::ReportWithin30Days => &["change_date"],
+            RuleId::DeferralLimit => &["licence_expiry", "deferral_until"],
+        }
+    }
+}
+
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// For the clerk's information.
+    Info,
+    /// Worth telling the customer; the application can go on.
+    Warn,
+    /// The application cannot go on at a branch.
+    Block,
+}
+
+/// One rule's verdict, in the UI language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: RuleId,
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// Every locale key the engine uses (checked by a test in both languages).
+pub const KEYS: &[&str] = &[
+    "rules.renewal.too_early",
+    "rules.renewal.in_window",
+    "rules.renewal.overdue",
+    "rules.renewal.too_late",
+    "rules.medical.valid",
+    "rules.medical.too_old",
+    "rules.medical.future",
+    "rules.age_band.unchanged",
+    "rules.age_band.downgrade",
+    "rules.age_band.must_stop",
+    "rules.elderly.required",
+    "rules.elderly.not_required",
+    "rules.detained.yes",
+    "rules.detained.no",
+    "rules.insurance.valid",
+    "rules.insurance.expired",
+    "rules.inspection.sticker",
+    "rules.inspection.needs_inspection",
+    "rules.inspection.not_yet_due",
+    "rules.inspection.no_scheme_yet",
+    "rules.inspection.van",
+    "rules.inspection.commercial",
+    "rules.inspection.accident_injury",
+    "rules.inspection.type_not_covered",
+    "rules.inspection.registered_in_future",
+    "rules.fine.no_surcharge",
+    "rules.fine.surcharge",
+    "rules.fine.capped",
+    "rules.report.in_time",
+    "rules.report.late",
+    "rules.report.future",
+    "rules.deferral.allowed",
+    "rules.deferral.too_long",
+    "rules.deferral.too_late",
+    "rules.deferral.until_not_later",
+];
+
+fn field<'a>(values: &'a BTreeMap<String, String>, key: &str) -> Option<&'a str> {
+    values.get(key).map(|s| s.trim()).filter(|s| !s.is_empty())
+}
+
+fn date(values: &BTreeMap<String, String>, key: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(field(values, key)?, "%Y-%m-%d").ok()
+}
+
+fn yes_no(values: &BTreeMap<String, String>, key: &str) -> Option<bool> {
+    match field(values, key)? {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    }
+}
+
+fn fen(values: &BTreeMap<String, String>, key: &str) -> Option<u64> {
+    let s = field(values, key)?;
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        s.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// The birth date in an 18-character ID number (characters 7–14, YYYYMMDD).
+/// Only the shape is checked here; the ident module validates the rest.
+pub fn birth_from_id(id: &str) -> Option<NaiveDate> {
+    let id = id.trim();
+    let b = id.as_bytes();
+    if b.len() != 18
+        || !b[..17].iter().all(u8::is_ascii_digit)
+        || !(b[17].is_ascii_digit() || b[17] == b'X' || b[17] == b'x')
+    {
+        return None;
+    }
+    NaiveDate::parse_from_str(id.get(6..14)?, "%Y%m%d").ok()
+}
+
+/// Fen as yuan with two decimals ("12345" → "123.45"). A number format, not
+/// a sentence.
+fn yuan(fen: u64) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
+/// Evaluates `rule` on the wizard's `values` for an application dated `on`.
+///
+/// `None` while a field the rule needs is empty or cannot be parsed (the
+/// wizard shows the field's own error); otherwise a finding whose message is
+/// in `lang`. Never panics, whatever the values.
+pub fn evaluate(
+    rule: RuleId,
+    values: &BTreeMap<String, String>,
+    on: NaiveDate,
+    lang: Lang,
+) -> Option<Finding> {
+    let (severity, message) = match rule {
+        RuleId::LicenceRenewalWindow => renewal(date(values, "licence_expiry")?, on, lang),
+        RuleId::MedicalCertificateRecent => medical(date(values, "medical_date")?, on, lang),
+        RuleId::AgeBand => {
+            let birth = birth_from_id(field(values, "id_number")?)?;
+            let class = LicenceClass::parse(field(values, "licence_class")?)?;
+            if birth > on {
+                return None;
+            }
+            band(birth, class, on, lang)
+        }
+        RuleId::ElderlyMedical => {
+            let birth = birth_from_id(field(values, "id_number")?)?;
+            if birth > on {
+                return None;
+            }
+            let args: [(&str, &dyn std::fmt::Display); 2] =
+                [("age", &age_on(birth, on)), ("limit", &ELDERLY_AGE)];
+            if annual_medical_required(birth, on) {
+                (Severity::Info, fmt(lang, "rules.elderly.required", &args))
+            } else {
+                (
+                    Severity::Info,
+                    fmt(lang, "rules.elderly.not_required", &args),
+                )
+            }
+        }
+        RuleId::LicenceNotDetained => {
+            if yes_no(values, "licence_detained")? {
+                (Severity::Block, fmt(lang, "rules.detained.yes", &[]))
+            } else {
+                (Severity::Info, fmt(lang, "rules.detained.no", &[]))
+            }
+        }
+        RuleId::InsuranceValid => {
+            let expiry = date(values, "insurance_expiry")?;
+            let args: [(&str, &dyn std::fmt::Display); 1] = [("date", &expiry)];
+            if expiry < on {
+                (Severity::Block, fmt(lang, "rules.insurance.expired", &args))
+            } else {
+                (Severity::Info, fmt(lang, "rules.insurance.valid", &args))
+            }
+        }
+        RuleId::InspectionExemption => {
+            let registered = date(values, "registration_date")?;
+            let vehicle = VehicleType::parse(field(values, "vehicle_type")?)?;
+            let accident = yes_no(values, "accident_injury")?;
+            inspection(
+                inspection_exemption(registered, vehicle, accident, on),
+                lang,
+            )
+        }
+        RuleId::FineSurcharge => {
+            let fine = fen(values, "fine_fen")?;
+            let received = date(values, "decision_received")?;
+            fine_finding(fine, received, on, lang)
+        }
+        RuleId::ReportWithin30Days => {
+            let change = date(values, "change_date")?;
+            let days = days_between(change, on);
+            let args: [(&str, &dyn std::fmt::Display); 3] =
+                [("days", &days), ("limit", &REPORT_DAYS), ("date", &change)];
+            if days < 0 {
+                (Severity::Block, fmt(lang, "rules.report.future", &args))
+            } else if days > REPORT_DAYS {
+                (Severity::Warn, fmt(lang, "rules.report.late", &args))
+            } else {
+                (Severity::Info, fmt(lang, "rules.report.in_time", &args))
+            }
+        }
+        RuleId::DeferralLimit => {
+            let expiry = date(values, "licence_expiry")?;
+            let until = date(values, "deferral_until")?;
+            deferral_finding(expiry, until, on, lang)
+        }
+    };
+    Some(Finding {
+        rule,
+        severity,
+        message,
+    })
+}
+
+fn renewal(expiry: NaiveDate, on: NaiveDate, lang: Lang) -> (Severity, String) {
+    match renewal_window(expiry, on) {
+        Renewal::TooEarly {
+            opens,
+            days_to_wait,
+        } => (
+            Severity::Block,
+            fmt(
+                lang,
+                "rules.renewal.too_early",
+                &[("days", &days_to_wait), ("opens", &opens)],
+            ),
+        ),
+        Renewal::InWindow { days_left } => (
+            Severity::Info,
+            fmt(
+                lang,
+                "rules.renewal.in_window",
+                &[("days", &days_left), ("expiry", &expiry)],
+            ),
+        ),
+        Renewal::Overdue { days, last_day } => (
+            Severity::Info,
+            fmt(
+                lang,
+                "rules.renewal.overdue",
+                &[("days", &days), ("last", &last_day)],
+            ),
+        ),
+        Renewal::TooLate { last_day } => (
+            Severity::Block,
+            fmt(
+                lang,
+                "rules.renewal.too_late",
+                &[("expiry", &expiry), ("last", &last_day)],
+            ),
+        ),
+    }
+}
+
+fn medical(issued: NaiveDate, on: NaiveDate, lang: Lang) -> (Severity, String) {
+    match medical_certificate(issued, on) {
+        MedicalCert::Valid => (
+            Severity::Info,
+            fmt(lang, "rules.medical.valid", &[("issued", &issued)]),
+        ),
+        MedicalCert::TooOld { last_acceptable } => (
+            Severity::Block,
+            fmt(
+                lang,
+                "rules.medical.too_old",
+                &[("issued", &issued), ("last", &last_acceptable)],
+            ),
+        ),
+        MedicalCert::Future => (
+            Severity::Block,
+            fmt(lang, "rules.medical.future", &[("issued", &issued)]),
+        ),
+    }
+}
+
+fn band(birth: NaiveDate, class: LicenceClass, on: NaiveDate, lang: Lang) -> (Severity, String) {
+    let c = class.as_str();
+    match age_band(birth, class, on) {
+        AgeBand::Unchanged { age } => (
+            Severity::Info,
+            fmt(
+                lang,
+                "rules.age_band.unchanged",
+                &[("age", &age), ("class", &c)],
+            ),
+        ),
+        AgeBand::Downgrade { age, limit, to } => (
+            Severity::Warn,
+            fmt(
+                lang,
+                "rules.age_band.downgrade",
+                &[
+                    ("age", &age),
+                    ("class", &c),
+                    ("limit", &limit),
+                    ("to", &to.as_str()),
+                ],
+            ),
+        ),
+        AgeBand::MustStop { age, limit } => (
+            Severity::Block,
+            fmt(
+                lang,
+                "rules.age_band.must_stop",
+                &[("age", &age), ("class", &c), ("limit", &limit)],
+            ),
+        ),
+    }
+}
+
+fn inspection(result: Exemption, lang: Lang) -> (Severity, String) {
+    let (severity, key) = match result {
+        Exemption::Sticker { year } => {
+            return (
+                Severity::Info,
+                fmt(lang, "rules.inspection.sticker", &[("year", &year)]),
+            )
+        }
+        Exemption::NeedsInspection { year } => {
+            return (
+                Severity::Block,
+                fmt(
+                    lang,
+                    "rules.inspection.needs_inspection",
+                    &[("year", &year)],
+                ),
+            )
+        }
+        Exemption::NotYetDue { due } => {
+            let opens = super::dates::months_before(due, APPLY_MONTHS_BEFORE_DUE);
+            return (
+                Severity::Block,
+                fmt(
+                    lang,
+                    "rules.inspection.not_yet_due",
+                    &[("due", &due), ("opens", &opens)],
+                ),
+            );
+        }
+        Exemption::NotEligible(NotEligible::NoSchemeYet) => {
+            (Severity::Block, "rules.inspection.no_scheme_yet")
+        }
+        Exemption::NotEligible(NotEligible::Van) => (Severity::Block, "rules.inspection.van"),
+        Exemption::NotEligible(NotEligible::Commercial) => {
+            (Severity::Block, "rules.inspection.commercial")
+        }
+        Exemption::NotEligible(NotEligible::AccidentInjury) => {
+            (Severity::Block, "rules.inspection.accident_injury")
+        }
+        Exemption::NotEligible(NotEligible::TypeNotCovered) => {
+            (Severity::Block, "rules.inspection.type_not_covered")
+        }
+        Exemption::NotEligible(NotEligible::RegisteredInFuture) => {
+            (Severity::Block, "rules.inspection.registered_in_future")
+        }
+    };
+    (severity, fmt(lang, key, &[]))
+}
+
+fn fine_finding(fine: u64, received: NaiveDate, on: NaiveDate, lang: Lang) -> (Severity, String) {
+    let surcharge = late_surcharge_fen(fine, received, on);
+    let days = late_days(received, on);
+    let deadline = add_days(received, FREE_DAYS);
+    let total = fine.saturating_add(surcharge);
+    let (fine_s, surcharge_s, total_s) = (yuan(fine), yuan(surcharge), yuan(total));
+    let args: [(&str, &dyn std::fmt::Display); 5] = [
+        ("fine", &fine_s),
+        ("surcharge", &surcharge_s),
+        ("total", &total_s),
+        ("days", &days),
+        ("deadline", &deadline),
+    ];
+    if surcharge == 0 && days == 0 {
+        (Severity::Info, fmt(lang, "rules.fine.no_surcharge", &args))
+    } else if surcharge >= fine && fine > 0 {
+        (Severity::Warn, fmt(lang, "rules.fine.capped", &args))
+    } else {
+        (Severity::Warn, fmt(lang, "rules.fine.surcharge", &args))
+    }
+}
+
+fn deferral_finding(
+    expiry: NaiveDate,
+    until: NaiveDate,
+    on: NaiveDate,
+    lang: Lang,
+) -> (Severity, String) {
+    match deferral(expiry, until, on) {
+        Deferral::Allowed { max_until } => (
+            Severity::Info,
+            fmt(
+                lang,
+                "rules.deferral.allowed",
+                &[("until", &until), ("max", &max_until)],
+            ),
+        ),
+        Deferral::TooLong { max_until } => (
+            Severity::Block,
+            fmt(
+                lang,
+                "rules.deferral.too_long",
+                &[("until", &until), ("max", &max_until)],
+            ),
+        ),
+        Deferral::TooLate { last_day } => (
+            Severity::Block,
+            fmt(
+                lang,
+                "rules.deferral.too_late",
+                &[("expiry", &expiry), ("last", &last_day)],
+            ),
+        ),
+        Deferral::UntilNotLater => (
+            Severity::Block,
+            fmt(
+                lang,
+                "rules.deferral.until_not_later",
+                &[("until", &until), ("expiry", &expiry)],
+            ),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::tr;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
+    }
+
+    fn vals(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// Evaluates and insists on a finding with no unfilled placeholder.
+    fn eval(rule: RuleId, pairs: &[(&str, &str)], on: NaiveDate, lang: Lang) -> Finding {
+        let f = evaluate(rule, &vals(pairs), on, lang).expect("a finding");
+        assert!(!f.message.contains('{'), "unfilled: {}", f.message);
+        assert!(
+            !f.message.starts_with("rules."),
+            "missing key: {}",
+            f.message
+        );
+        assert_eq!(f.rule, rule);
+        f
+    }
+
+    #[test]
+    fn rule_names_round_trip() {
+        let names = [
+            "licence_renewal_window",
+            "medical_certificate_recent",
+            "age_band",
+            "elderly_medical",
+            "licence_not_detained",
+            "insurance_valid",
+            "inspection_exemption",
+            "fine_surcharge",
+            "report_within_30_days",
+            "deferral_limit",
+        ];
+        for (rule, name) in RuleId::ALL.into_iter().zip(names) {
+            assert_eq!(rule.as_str(), name);
+            assert_eq!(RuleId::parse(name), Some(rule));
+            assert!(!rule.reads().is_empty());
+        }
+        assert_eq!(RuleId::parse("Age_Band"), None);
+        assert_eq!(RuleId::parse(""), None);
+    }
+
+    #[test]
+    fn every_key_exists_in_both_languages() {
+        for lang in [Lang::Zh, Lang::En] {
+            for key in KEYS {
+                assert_ne!(tr(lang, key), *key, "{lang:?} lacks {key}");
+            }
+        }
+        // Every "rules.…" literal in this file is listed in KEYS.
+        let src = include_str!("engine.rs");
+        for (i, _) in src.match_indices("\"rules.") {
+            let rest = &src[i + 1..];
+            let end = rest.find('"').unwrap_or(rest.len());
+            let key = &rest[..end];
+            let is_key = key.matches('.').count() == 2 && !key.ends_with('.');
+            if is_key
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
+            {
+                assert!(KEYS.contains(&key), "{key} not in KEYS");
+            }
+        }
+    }
+
+    #[test]
+    fn missing_or_garbage_fields_give_none() {
+        let on = d(2026, 3, 1);
+        let garbage = [
+            "",
+            "   ",
+            "abc",
+            "2026-02-30",
+            "2026/03/01",
+            "18446744073709551616",
+            "-1",
+            "２０２６-０３-０１",
+            "是",
+            "\u{0}",
+            "1101011956031000",
+            "11010119561310001X",
+            "11010119560310001é",
+        ];
+        for rule in RuleId::ALL {
+            assert_eq!(evaluate(rule, &BTreeMap::new(), on, Lang::Zh), None);
+            for g in garbage {
+                let v: BTreeMap<String, String> = rule
+                    .reads()
+                    .iter()
+                    .map(|k| (k.to_string(), g.to_string()))
+                    .collect();
+                assert_eq!(evaluate(rule, &v, on, Lang::En), None, "{rule:?} {g:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn one_missing_field_is_enough_for_none() {
+        let on = d(2026, 3, 1);
+        let full = vals(&[
+            ("registration_date", "2024-05-01"),
+            ("vehicle_type", "small_passenger"),
+            ("accident_injury", "no"),
+        ]);
+        assert!(evaluate(RuleId::InspectionExemption, &full, on, Lang::Zh).is_some());
+        for key in RuleId::InspectionExemption.reads() {
+            let mut v = full.clone();
+            v.remove(*key);
+            assert_eq!(
+                evaluate(RuleId::InspectionExemption, &v, on, Lang::Zh),
+                None
+            );
+        }
+    }
+
+    #[test]
+    fn renewal_messages_say_the_days() {
+        let on = d(2026, 3, 20);
+        let v = [("licence_expiry", "2026-06-30")];
+        let zh = eval(RuleId::LicenceRenewalWindow, &v, on, Lang::Zh);
+        assert_eq!(zh.severity, Severity::Block);
+        assert!(zh.message.contains("12 天"), "{}", zh.message);
+        assert!(zh.message.contains("2026-04-01"), "{}", zh.message);
+        let en = eval(RuleId::LicenceRenewalWindow, &v, on, Lang::En);
+        assert!(en.message.contains("wait 12 more days"), "{}", en.message);
+
+        let f = eval(RuleId::LicenceRenewalWindow, &v, d(2026, 4, 1), Lang::En);
+        assert_eq!(f.severity, Severity::Info);
+        assert!(f.message.contains("90 days"), "{}", f.message);
+        let f = eval(RuleId::LicenceRenewalWindow, &v, d(2027, 6, 30), Lang::En);
+        assert_eq!(f.severity, Severity::Info);
+        assert!(f.message.contains("365 days"), "{}", f.message);
+        let f = eval(RuleId::LicenceRenewalWindow, &v, d(2027, 7, 1), Lang::Zh);
+        assert_eq!(f.severity, Severity::Block);
+        assert!(f.message.contains("2027-06-30"), "{}", f.message);
+    }
+
+    #[test]
+    fn medical_certificate_finding() {
+        let on = d(2026, 8, 31);
+        let f = eval(
+            RuleId::MedicalCertificateRecent,
+            &[("medical_date", "2026-02-28")],
+            on,
+            Lang::Zh,
+        );
+        assert_eq!(f.severity, Severity::Info);
+        let f = eval(
+            RuleId::MedicalCertificateRecent,
+            &[("medical_date", "2026-02-27")],
+            on,
+            Lang::En,
+        );
+        assert_eq!(f.severity, Severity::Block);
+        assert!(f.message.contains("2026-02-28"), "{}", f.message);
+        let f = eval(
+            RuleId::MedicalCertificateRecent,
+            &[("medical_date", "2026-09-01")],
+            on,
+            Lang::Zh,
+        );
+        assert_eq!(f.severity, Severity::Block);
+    }
+
+    #[test]
+    fn birth_date_from_id() {
+        assert_eq!(birth_from_id("11010119560310001X"), Some(d(1956, 3, 10)));
+        assert_eq!(birth_from_id(" 110101195603100012 "), Some(d(1956, 3, 10)));
+        assert_eq!(birth_from_id("110101195602300012"), None);
+        assert_eq!(birth_from_id("11010119560310001"), None);
+        assert_eq!(birth_from_id("1101011956031000１"), None);
+        assert_eq!(birth_from_id("X10101195603100012"), None);
+    }
+
+    #[test]
+    fn age_band_through_the_engine() {
+        // Born 1956-03-10: 70 on 2026-03-10.
+        let id = ("id_number", "110101195603100012");
+        let f = eval(
+            RuleId::AgeBand,
+            &[id, ("licence_class", "C3")],
+            d(2026, 3, 10),
+            Lang::Zh,
+        );
+        assert_eq!(f.severity, Severity::Block);
+        assert!(f.message.contains("70"), "{}", f.message);
+        let f = eval(
+            RuleId::AgeBand,
+            &[id, ("licence_class", "C3")],
+            d(2026, 3, 9),
+            Lang::Zh,
+        );
+        assert_eq!(f.severity, Severity::Info);
+        assert!(f.message.contains("69"), "{}", f.message);
+        let f = eval(
+            RuleId::AgeBand,
+            &[id, ("licence_class", "E")],
+            d(2026, 3, 10),
+            Lang::En,
+        );
+        assert_eq!(f.severity, Severity::Warn);
+        assert!(f.message.contains("class F"), "{}", f.message);
+        // Born 1964-06-01, A1: 60 is the limit on 2024-12-31, 63 the day after.
+        let id = ("id_number", "110101196406010012");
+        let f = eval(
+            RuleId::AgeBand,
+            &[id, ("licence_class", "A1")],
+            d(2024, 12, 31),
+            Lang::En,
+        );
+        assert_eq!(f.severity, Severity::Warn);
+        assert!(
+            f.message.contains("is 60") && f.message.contains("C1"),
+            "{}",
+            f.message
+        );
+        let f = eval(
+            RuleId::AgeBand,
+            &[id, ("licence_class", "A1")],
+            d(2025, 1, 1),
+            Lang::En,
+        );
+        assert_eq!(f.severity, Severity::Info);
+        // A birth date after the application date is not a real ID.
+        assert_eq!(
+            evaluate(
+                RuleId::AgeBand,
+                &vals(&[id, ("licence_class", "A1")]),
+                d(1960, 1, 1),
+                Lang::En
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn elderly_medical_is_always_info() {
+        let v = [("id_number", "110101195603100012")];
+        let before = eval(RuleId::ElderlyMedical, &v, d(2026, 3, 9), Lang::En);
+        let at = eval(RuleId::ElderlyMedical, &v, d(2026, 3, 10), Lang::En);
+        assert_eq!(before.severity, Severity::Info);
+        assert_eq!(at.severity, Severity::Info);
+        assert!(before.message.contains("69"), "{}", before.message);
+        assert!(at.message.contains("70"), "{}", at.message);
+        assert_ne!(
+            tr(Lang::En, "rules.elderly.required"),
+            tr(Lang::En, "rules.elderly.not_required")
+        );
+    }
+
+    #[test]
+    fn detained_and_insurance() {
+        let on = d(2026, 3, 1);
+        let f = eval(
+            RuleId::LicenceNotDetained,
+            &[("licence_detained", "yes")],
+            on,
+            Lang::Zh,
+        );
+        assert_eq!(f.severity, Severity::Block);
+        let f = eval(
+            RuleId::LicenceNotDetained,
+            &[("licence_detained", "no")],
+            on,
+            Lang::Zh,
+        );
+        assert_eq!(f.severity, Severity::Info);
+        let f = eval(
+            RuleId::InsuranceValid,
+            &[("insurance_expiry", "2026-03-01")],
+            on,
+            Lang::En,
+        );
+        assert_eq!(f.severity, Severity::Info);
+        let f = eval(
+            RuleId::InsuranceValid,
+            &[("insurance_expiry", "2026-02-28")],
+            on,
+            Lang::En,
+        );
+        assert_eq!(f.severity, Severity::Block);
+        assert!(f.message.contains("2026-02-28"), "{}", f.message);
+    }
+
+    #[test]
+    fn inspection_through_the_engine() {
+        let on = d(2026, 3, 1);
+        let v = |t: &'static str, acc: &'static str| {
+            [
+                ("registration_date", "2024-05-01"),
+                ("vehicle_type", t),
+                ("accident_injury", acc),
+            ]
+        };
+        // Registered 2024-05-01: year 2 due 2026-05-01, window from 2026-02-01.
+        let f = eval(
+            RuleId::InspectionExemption,
+            &v("small_passenger", "no"),
+            on,
+            Lang::Zh,
+        );
+        assert_eq!(f.severity, Severity::Info);
+        assert_eq!(
+            f.message,
+            tr(Lang::Zh, "rules.inspection.sticker").replace("{year}", "2")
+        );
+        for (t, acc) in [
+            ("van", "no"),
+            ("commercial", "no"),
+            ("other", "no"),
+            ("small_passenger", "yes"),
+        ] {
+            let f = eval(RuleId::InspectionExemption, &v(t, acc), on, Lang::En);
+            assert_eq!(f.severity, Severity::Block, "{t} {acc}");
+        }
+        let f = eval(
+            RuleId::InspectionExemption,
+            &v("small_passenger", "no"),
+            d(2025, 6, 1),
+            Lang::En,
+        );
+        assert_eq!(f.severity, Severity::Block);
+        assert!(
+            f.message.contains("2026-05-01") && f.message.contains("2026-02-01"),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
+    fn fine_surcharge_through_the_engine() {
+        let v = [("fine_fen", "20000"), ("decision_received", "2026-03-01")];
+        let f = eval(RuleId::FineSurcharge, &v, d(2026, 3, 16), Lang::Zh);
+        assert_eq!(f.severity, Severity::Info);
+        assert!(
+            f.message.contains("200.00") && f.message.contains("2026-03-16"),
+            "{}",
+            f.message
+        );
+        let f = eval(RuleId::FineSurcharge, &v, d(2026, 3, 17), Lang::En);
+        assert_eq!(f.severity, Severity::Warn);
+        assert!(
+            f.message.contains("1 days")
+                && f.message.contains("6.00")
+                && f.message.contains("206.00"),
+            "{}",
+            f.message
+        );
+        let f = eval(RuleId::FineSurcharge, &v, d(2026, 12, 1), Lang::En);
+        assert_eq!(f.severity, Severity::Warn);
+        assert!(f.message.contains("400.00"), "{}", f.message);
+        for bad in ["200.5", "-5", "+5", "20000元"] {
+            let v = vals(&[("fine_fen", bad), ("decision_received", "2026-03-01")]);
+            assert_eq!(
+                evaluate(RuleId::FineSurcharge, &v, d(2026, 4, 1), Lang::En),
+                None
+            );
+        }
+        let v = [
+            ("fine_fen", "18446744073709551615"),
+            ("decision_received", "2026-03-01"),
+        ];
+        let f = eval(RuleId::FineSurcharge, &v, d(2030, 1, 1), Lang::En);
+        assert_eq!(f.severity, Severity::Warn);
+    }
+
+    #[test]
+    fn report_within_30_days() {
+        let v = [("change_date", "2026-03-01")];
+        let f = eval(RuleId::ReportWithin30Days, &v, d(2026, 3, 31), Lang::En);
+        assert_eq!(f.severity, Severity::Info);
+        assert!(f.message.contains("Day 30"), "{}", f.message);
+        let f = eval(RuleId::ReportWithin30Days, &v, d(2026, 4, 1), Lang::Zh);
+        assert_eq!(f.severity, Severity::Warn);
+        assert!(f.message.contains("31 天"), "{}", f.message);
+        let f = eval(RuleId::ReportWithin30Days, &v, d(2026, 2, 28), Lang::Zh);
+        assert_eq!(f.severity, Severity::Block);
+    }
+
+    #[test]
+    fn deferral_through_the_engine() {
+        let on = d(2026, 5, 1);
+        let f = eval(
+            RuleId::DeferralLimit,
+            &[
+                ("licence_expiry", "2026-06-30"),
+                ("deferral_until", "2029-06-30"),
+            ],
+            on,
+            Lang::En,
+        );
+        assert_eq!(f.severity, Severity::Info);
+        let f = eval(
+            RuleId::DeferralLimit,
+            &[
+                ("licence_expiry", "2026-06-30"),
+                ("deferral_until", "2029-07-01"),
+            ],
+            on,
+            Lang::Zh,
+        );
+        assert_eq!(f.severity, Severity::Block);
+        assert!(f.message.contains("2029-06-30"), "{}", f.message);
+        let f = eval(
+            RuleId::DeferralLimit,
+            &[
+                ("licence_expiry", "2026-06-30"),
+                ("deferral_until", "2028-01-01"),
+            ],
+            d(2027, 7, 1),
+            Lang::En,
+        );
+        assert_eq!(f.severity, Severity::Block);
+        assert!(f.message.contains("2027-06-30"), "{}", f.message);
+    }
+}
