@@ -2,7 +2,9 @@
 //! `jingyou-hub` reference receiver. Binaries only parse arguments and wire
 //! these modules together; tests use the library directly.
 
+pub mod app;
 pub mod auth;
+pub mod cli;
 pub mod catalog;
 pub mod clock;
 pub mod config;
@@ -12,6 +14,9 @@ pub mod keymap;
 pub mod mask;
 pub mod paths;
 pub mod rules;
+pub mod seed;
+pub mod receipt;
 pub mod store;
+pub mod tui;
 pub mod ui;
 // pub mod wizard; (enabled once ident, rules and catalog land)

@@ -45,6 +45,8 @@ pub const SOURCES: &[(Lang, &str, &str)] = &[
     (Lang::En, "catalog.toml", include_str!("../../locales/en/catalog.toml")),
     (Lang::Zh, "rules.toml", include_str!("../../locales/zh/rules.toml")),
     (Lang::En, "rules.toml", include_str!("../../locales/en/rules.toml")),
+    (Lang::Zh, "ui.toml", include_str!("../../locales/zh/ui.toml")),
+    (Lang::En, "ui.toml", include_str!("../../locales/en/ui.toml")),
     (Lang::Zh, "wizard.toml", include_str!("../../locales/zh/wizard.toml")),
     (Lang::En, "wizard.toml", include_str!("../../locales/en/wizard.toml")),
 ];

@@ -1,3 +1,135 @@
-//! The terminal screens: pure views of the app state.
+//! The terminal screens: pure views of the app state (`&App` in, cells out).
 
+pub mod screens;
 pub mod theme;
+pub mod widgets;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::app::state::{App, Level, Overlay, Screen};
+use crate::i18n::{fmt, tr};
+use crate::keymap::Action;
+
+/// The smallest screen the app draws its work screens on.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Draws the whole screen from the state.
+pub fn view(app: &App, f: &mut Frame) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(app, f, area);
+        return;
+    }
+    let [top, body, message, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    top_bar(app, f, top);
+    match &app.screen {
+        Screen::Setup(form) => screens::setup(app, form, f, body),
+        Screen::Login(form) => screens::login(app, form, f, body),
+        Screen::Home { selected } => screens::home(app, *selected, f, body),
+        Screen::Picker(p) => screens::picker(app, p, f, body),
+        Screen::FindDraft(fd) => screens::find_draft(app, fd, f, body),
+        Screen::Wizard(ws) => screens::wizard(app, ws, f, body),
+        Screen::Receipt(r) => screens::receipt(app, r, f, body),
+    }
+    message_line(app, f, message);
+    footer_bar(app, f, footer);
+    match &app.overlay {
+        Some(Overlay::Help) => widgets::help(app, f, body),
+        Some(Overlay::Confirm(c)) => widgets::confirm(app, c, f, body),
+        Some(Overlay::Locked(pin)) => widgets::locked(app, pin, f, body),
+        None => {}
+    }
+}
+
+fn too_small(app: &App, f: &mut Frame, area: Rect) {
+    let text = fmt(
+        app.lang,
+        "ui.too_small",
+        &[
+            ("w", &area.width),
+            ("h", &area.height),
+            ("mw", &MIN_WIDTH),
+            ("mh", &MIN_HEIGHT),
+        ],
+    );
+    let p = Paragraph::new(text)
+        .style(app.theme.roles.warn)
+        .wrap(ratatui::widgets::Wrap { trim: true });
+    f.render_widget(p, area);
+}
+
+fn top_bar(app: &App, f: &mut Frame, area: Rect) {
+    let r = &app.theme.roles;
+    let mut spans = vec![Span::styled(format!(" {} ", tr(app.lang, "common.app_name")), r.title)];
+    if let Some(b) = &app.branch {
+        spans.push(Span::styled(format!("{} ({})", b.name, b.code), r.text));
+    }
+    if let Some(u) = &app.user {
+        spans.push(Span::styled(format!(" · {} {}", u.id, u.name), r.text));
+    }
+    spans.push(Span::styled(format!(" · {}", app.today), r.muted));
+    if app.training {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(tr(app.lang, "common.training_banner"), r.training));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn message_line(app: &App, f: &mut Frame, area: Rect) {
+    if let Some((level, text)) = &app.message {
+        let style = match level {
+            Level::Info => app.theme.roles.valid,
+            Level::Warn => app.theme.roles.warn,
+            Level::Error => app.theme.roles.error,
+        };
+        f.render_widget(Paragraph::new(Span::styled(text.as_str(), style)), area);
+    }
+}
+
+/// The actions worth a hint on each screen.
+fn footer_actions(app: &App) -> &'static [Action] {
+    match &app.screen {
+        Screen::Wizard(_) => &[Action::Help, Action::Next, Action::Park, Action::Back, Action::DiscardDraft],
+        Screen::Home { .. } => &[Action::Help, Action::Search, Action::FindDraft, Action::DiscardDraft, Action::Lock, Action::Logout],
+        Screen::Receipt(_) => &[Action::Help, Action::Print, Action::Back],
+        Screen::Picker(_) | Screen::FindDraft(_) => &[Action::Help, Action::Back],
+        Screen::Setup(_) | Screen::Login(_) => &[Action::Help, Action::Quit],
+    }
+}
+
+fn footer_bar(app: &App, f: &mut Frame, area: Rect) {
+    let r = &app.theme.roles;
+    let mut spans = Vec::new();
+    for a in footer_actions(app) {
+        spans.push(Span::styled(app.keymap.short(*a), r.key));
+        spans.push(Span::styled(format!(" {}  ", tr(app.lang, &a.desc_key())), r.status));
+    }
+    let status = if app.user.is_some() {
+        let link = if app.training {
+            tr(app.lang, "status.training_link").to_string()
+        } else if app.home.hub_configured {
+            tr(app.lang, "status.waiting").to_string()
+        } else {
+            tr(app.lang, "status.no_hub").to_string()
+        };
+        fmt(app.lang, "status.queue", &[("n", &app.home.pending), ("link", &link)])
+    } else {
+        String::new()
+    };
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let sw = unicode_width::UnicodeWidthStr::width(status.as_str());
+    let pad = (area.width as usize).saturating_sub(used + sw);
+    spans.push(Span::styled(" ".repeat(pad), r.status));
+    spans.push(Span::styled(status, r.status));
+    f.render_widget(Paragraph::new(Line::from(spans)).style(r.status), area);
+}

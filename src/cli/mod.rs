@@ -1,0 +1,287 @@
+//! The subcommands of `jingyou` (DESIGN.md §2). Each returns the exit code;
+//! errors are one sentence on stderr in the chosen language.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::app::runtime::{prepare_training, Runtime};
+use crate::app::state::{App, HomeData, LoginForm, Screen, SetupForm};
+use crate::app::update::Effect;
+use crate::catalog::Catalog;
+use crate::clock::{self, Clock};
+use crate::config::Config;
+use crate::i18n::{fmt, tr, Lang};
+use crate::keymap::KeyMap;
+use crate::store::Store;
+use crate::ui::theme::Theme;
+use crate::{ident, paths};
+
+/// Exit codes of DESIGN.md §2.
+pub const EXIT_FAILURE: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+/// What every command needs: where things are, the config, the language.
+pub struct Globals {
+    pub data_dir: PathBuf,
+    pub config_file: PathBuf,
+    pub config: Config,
+    pub lang: Lang,
+    pub training: bool,
+    pub clock: Clock,
+    /// Problems with config files, to show once the UI is up.
+    pub warnings: Vec<String>,
+}
+
+impl Globals {
+    pub fn new(
+        data_dir: Option<PathBuf>,
+        config: Option<PathBuf>,
+        lang: Option<&str>,
+        training: bool,
+    ) -> Result<Globals, ExitCode> {
+        let flag_lang = match lang {
+            Some(s) => match Lang::parse(s) {
+                Some(l) => Some(l),
+                None => {
+                    eprintln!("{}", fmt(Lang::Zh, "cli.bad_lang", &[("lang", &s)]));
+                    return Err(ExitCode::from(EXIT_USAGE));
+                }
+            },
+            None => None,
+        };
+        let config_file = paths::config_file(config.as_deref());
+        let (config, problem) = Config::load(&config_file);
+        let lang = flag_lang.or(config.lang).unwrap_or_default();
+        let mut warnings = Vec::new();
+        if let Some(p) = problem {
+            warnings.push(p.message(lang));
+        }
+        let zone = match clock::parse_offset(&config.timezone) {
+            Ok(z) => z,
+            Err(bad) => {
+                warnings.push(fmt(lang, "cli.bad_timezone", &[("value", &bad)]));
+                None
+            }
+        };
+        Ok(Globals {
+            data_dir: paths::data_dir(data_dir.as_deref()),
+            config_file,
+            config,
+            lang,
+            training,
+            clock: Clock::system().with_zone(zone),
+            warnings,
+        })
+    }
+
+    /// Prints config warnings on stderr (commands without a screen).
+    pub fn print_warnings(&self) {
+        for w in &self.warnings {
+            eprintln!("{w}");
+        }
+    }
+
+    pub fn store_dir(&self) -> PathBuf {
+        paths::store_dir(&self.data_dir, self.training)
+    }
+
+    /// The catalogue with the local override applied; override problems
+    /// are returned as sentences.
+    pub fn catalog(&self) -> (Catalog, Vec<String>) {
+        let path = self
+            .config
+            .catalog
+            .override_file
+            .clone()
+            .unwrap_or_else(|| paths::config_dir().join("catalog.toml"));
+        let (catalog, errors) = Catalog::load(Some(&path));
+        let msgs = errors.iter().map(|e| e.message(self.lang)).collect();
+        (catalog, msgs)
+    }
+
+    pub fn open_store(&self) -> Result<Store, ExitCode> {
+        Store::open(&self.store_dir(), self.config.store.cache_mib).map_err(|e| {
+            eprintln!("{}", e.message(self.lang));
+            ExitCode::from(EXIT_FAILURE)
+        })
+    }
+}
+
+/// `jingyou catalog [--json] [--guide CODE]`.
+pub fn catalog(g: &Globals, json: bool, guide: Option<&str>) -> ExitCode {
+    g.print_warnings();
+    let (catalog, problems) = g.catalog();
+    for p in &problems {
+        eprintln!("{p}");
+    }
+    if let Some(code) = guide {
+        return match catalog.guide(code, g.lang, g.clock.today()) {
+            Some(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("{}", fmt(g.lang, "cli.no_service", &[("code", &code)]));
+                ExitCode::from(EXIT_FAILURE)
+            }
+        };
+    }
+    if json {
+        match serde_json::to_string_pretty(&catalog.to_json()) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(EXIT_FAILURE);
+            }
+        }
+    } else {
+        print!("{}", catalog.render_table(g.lang));
+    }
+    ExitCode::SUCCESS
+}
+
+/// `jingyou check KIND VALUE`: 0 valid, 1 invalid, 2 usage.
+pub fn check(g: &Globals, kind: &str, value: &str, json: bool) -> ExitCode {
+    let Some(k) = ident::Kind::parse(kind) else {
+        eprintln!("{}", fmt(g.lang, "cli.bad_kind", &[("kind", &kind)]));
+        return ExitCode::from(EXIT_USAGE);
+    };
+    match ident::check(k, value, g.clock.today()) {
+        Ok(c) => {
+            if json {
+                println!("{}", c.to_json());
+            } else {
+                println!("{}", fmt(g.lang, "cli.valid", &[("value", &c.value)]));
+                for line in c.describe(g.lang) {
+                    println!("  {line}");
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"kind": k.as_str(), "valid": false, "reason": e.message(g.lang)})
+                );
+            } else {
+                println!("{}", fmt(g.lang, "cli.invalid", &[("reason", &e.message(g.lang))]));
+            }
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+/// `jingyou seed --count N [--days D]`.
+pub fn seed(g: &Globals, count: u64, days: u32) -> ExitCode {
+    g.print_warnings();
+    let store = match g.open_store() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let (catalog, _) = g.catalog();
+    match crate::seed::seed(&store, &catalog, &g.clock, count, days.max(1)) {
+        Ok(report) => {
+            println!("{}", report.message(g.lang));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{}", e.message(g.lang));
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+fn theme_dir() -> PathBuf {
+    paths::config_dir().join("themes")
+}
+
+/// The start state: setup on a new store, log-in otherwise, straight to
+/// work in training.
+fn start(g: &Globals, store: &Store, catalog: Catalog, warnings: Vec<String>) -> Result<(App, Vec<Effect>), String> {
+    let term = std::env::var("TERM").unwrap_or_default();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let (theme, theme_problem) = Theme::select(&g.config.ui.theme, &theme_dir(), &term, no_color);
+    let (keymap, key_problems) = KeyMap::with_overrides(&g.config.keys);
+    let mut warnings = warnings;
+    warnings.extend(theme_problem);
+    for p in key_problems {
+        warnings.push(fmt(g.lang, "cli.bad_key", &[("entry", &p.entry), ("what", &p.what)]));
+    }
+    let branch = store.branch().map_err(|e| e.message(g.lang))?;
+    let mut app = App {
+        lang: g.lang,
+        training: g.training,
+        branch: branch.clone(),
+        user: None,
+        screen: Screen::Login(LoginForm::default()),
+        overlay: None,
+        message: warnings.first().map(|w| (crate::app::state::Level::Warn, w.clone())),
+        catalog,
+        keymap,
+        theme,
+        home: HomeData::default(),
+        today: g.clock.today(),
+        quit: false,
+        dirty: true,
+    };
+    let mut first = Vec::new();
+    if g.training {
+        let (b, u) = prepare_training(store, &g.config, &g.clock).map_err(|e| e.message(g.lang))?;
+        app.branch = Some(b);
+        app.user = Some(u);
+        app.screen = Screen::Home { selected: 0 };
+        first.push(Effect::LoadHome);
+    } else if branch.is_none() {
+        app.screen = Screen::Setup(SetupForm::new());
+    }
+    Ok((app, first))
+}
+
+/// `jingyou`: the clerk's terminal.
+pub fn tui(g: &Globals) -> ExitCode {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eprintln!("{}", tr(g.lang, "cli.not_a_terminal"));
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    let store = match g.open_store() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let (catalog, mut warnings) = g.catalog();
+    warnings.splice(0..0, g.warnings.iter().cloned());
+    let (app, first) = match start(g, &store, catalog, warnings) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let idle = match g.config.ui.idle_lock_minutes {
+        0 => None,
+        m => Some(Duration::from_secs(m * 60)),
+    };
+    let rt = Runtime {
+        store,
+        data_dir: g.data_dir.clone(),
+        training: g.training,
+        config: g.config.clone(),
+        clock: g.clock,
+        flush_due: None,
+    };
+    match crate::tui::run(app, rt, first, idle) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // The terminal is restored by now, so this stays on screen.
+            eprintln!("{}", fmt(g.lang, "cli.terminal_error", &[("error", &e)]));
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+/// For tests: a data dir's store path.
+pub fn store_path(data: &Path, training: bool) -> PathBuf {
+    paths::store_dir(data, training)
+}

@@ -1,0 +1,337 @@
+//! The wizard screen: step tabs, then the page of the current step.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
+
+use crate::app::state::{App, WizardScreen};
+use crate::catalog::{FieldKind, Need};
+use crate::i18n::{fmt, tr, Lang};
+use crate::receipt::{delivery_label, payment_label};
+use crate::rules::Severity;
+use crate::store::{Delivery, Payment};
+use crate::ui::widgets::{block, input};
+use crate::wizard::field::{display_value, yuan};
+use crate::wizard::{Status, Step};
+
+/// Cuts text to `width` display columns.
+fn fit(s: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if w + cw > width {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out
+}
+
+pub fn wizard(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
+    let w = &ws.wizard;
+    let r = &app.theme.roles;
+    let name = match app.lang {
+        Lang::Zh => &w.service.name_zh,
+        Lang::En => &w.service.name_en,
+    };
+    let title = fmt(
+        app.lang,
+        "wizard.title",
+        &[("name", name), ("code", &w.service.code), ("number", &w.draft.number)],
+    );
+    let b = block(app, title);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let [tabs, page] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    let mut spans = Vec::new();
+    for s in Step::ALL {
+        let style = if s == w.step() { r.selected } else { r.muted };
+        spans.push(Span::styled(format!(" {} {} ", s.index() + 1, tr(app.lang, s.title_key())), style));
+        if s != Step::Review {
+            spans.push(Span::styled(">", r.muted));
+        }
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), tabs);
+    match w.step() {
+        Step::Fields => fields(app, ws, f, page),
+        Step::Materials => materials(app, ws, f, page),
+        Step::Payment => payment(app, ws, f, page),
+        Step::Review => review(app, ws, f, page),
+    }
+}
+
+const LABEL_W: u16 = 18;
+const VALUE_W: u16 = 26;
+
+fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
+    let w = &ws.wizard;
+    let r = &app.theme.roles;
+    let findings = w.findings(app.today, app.lang);
+    let notes_h = (findings.len() as u16 + 2).clamp(3, 6);
+    let [list, notes] = Layout::vertical([Constraint::Min(3), Constraint::Length(notes_h)]).areas(area);
+    let rows = list.height as usize;
+    let start = w.focus().saturating_sub(rows.saturating_sub(1));
+    for (row, (i, field)) in w.service.fields.iter().enumerate().skip(start).take(rows).enumerate() {
+        let y = list.y + row as u16;
+        let line = Rect::new(list.x, y, list.width, 1);
+        let [label, value, status] = Layout::horizontal([
+            Constraint::Length(LABEL_W),
+            Constraint::Length(VALUE_W),
+            Constraint::Min(1),
+        ])
+        .spacing(1)
+        .areas(line);
+        let text = match app.lang {
+            Lang::Zh => &field.label_zh,
+            Lang::En => &field.label_en,
+        };
+        let star = if field.required { "*" } else { " " };
+        f.render_widget(
+            Paragraph::new(fit(&format!("{star}{text}"), LABEL_W as usize)).style(r.label),
+            label,
+        );
+        let focused = i == w.focus();
+        let st = w.status(i, app.today, app.lang);
+        let style = if focused { r.focus } else { r.field };
+        match field.kind {
+            FieldKind::Choice | FieldKind::YesNo => {
+                let raw = w.raw(&field.key);
+                let shown = if raw.is_empty() {
+                    tr(app.lang, "wizard.choose").to_string()
+                } else {
+                    display_value(field, raw, app.lang)
+                };
+                let shown = fit(&format!("‹ {shown} ›"), VALUE_W as usize);
+                let pad = (VALUE_W as usize).saturating_sub(shown.width());
+                f.render_widget(Paragraph::new(Span::styled(format!("{shown}{}", " ".repeat(pad)), style)), value);
+            }
+            _ => {
+                if focused {
+                    input(f, value, &ws.input, style, true);
+                } else {
+                    let raw = w.raw(&field.key);
+                    let shown = fit(raw, VALUE_W as usize);
+                    let pad = (VALUE_W as usize).saturating_sub(shown.width());
+                    f.render_widget(Paragraph::new(Span::styled(format!("{shown}{}", " ".repeat(pad)), style)), value);
+                }
+            }
+        }
+        let (mark, style) = match &st {
+            Status::Empty => (String::new(), r.hint),
+            Status::Valid(v) => (
+                format!("✓ {}", v.notes.first().cloned().unwrap_or_default()),
+                r.valid,
+            ),
+            Status::Invalid(why) => (format!("✗ {why}"), r.invalid),
+        };
+        let mark = if app.theme.ascii_borders {
+            mark.replace('✓', "OK").replace('✗', "X")
+        } else {
+            mark
+        };
+        f.render_widget(Paragraph::new(fit(&mark, status.width as usize)).style(style), status);
+    }
+    // The focused field's full notes and the rules' findings.
+    let mut lines = Vec::new();
+    if let Status::Valid(v) = w.status(w.focus(), app.today, app.lang) {
+        if v.notes.len() > 1 {
+            lines.push(Line::from(Span::styled(v.notes.join("；"), r.hint)));
+        }
+    }
+    if let Some(field) = w.service.fields.get(w.focus()) {
+        let hint = match app.lang {
+            Lang::Zh => field.hint_zh.as_deref(),
+            Lang::En => field.hint_en.as_deref(),
+        };
+        if let Some(h) = hint {
+            lines.push(Line::from(Span::styled(h.to_string(), r.hint)));
+        }
+    }
+    for fd in findings {
+        let style = match fd.severity {
+            Severity::Info => r.valid,
+            Severity::Warn => r.warn,
+            Severity::Block => r.invalid,
+        };
+        lines.push(Line::from(Span::styled(fd.message, style)));
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(block(app, tr(app.lang, "wizard.checks").to_string())),
+        notes,
+    );
+}
+
+fn need_label(need: Need) -> &'static str {
+    match need {
+        Need::Required => "wizard.need.required",
+        Need::OneOf => "wizard.need.one_of",
+        Need::Conditional => "wizard.need.conditional",
+        Need::Optional => "wizard.need.optional",
+    }
+}
+
+fn materials(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
+    let w = &ws.wizard;
+    let r = &app.theme.roles;
+    let missing = w.missing_materials(app.today);
+    let [list, info] = Layout::vertical([Constraint::Min(3), Constraint::Length(4)]).areas(area);
+    let lines: Vec<Line> = w
+        .service
+        .materials
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let tick = if w.ticked(&m.id) { "[x]" } else { "[ ]" };
+            let text = match app.lang {
+                Lang::Zh => &m.zh,
+                Lang::En => &m.en,
+            };
+            let needed = w.material_needed(i, app.today);
+            let need = if m.need == Need::Conditional && !needed {
+                tr(app.lang, "wizard.need.not_now")
+            } else {
+                tr(app.lang, need_label(m.need))
+            };
+            let style = if i == w.focus() { r.focus } else { r.text };
+            Line::from(vec![
+                Span::styled(format!(" {tick} {text}"), style),
+                Span::styled(format!("  ({need})"), r.hint),
+            ])
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), list);
+    let text = if missing.is_empty() {
+        Line::from(Span::styled(tr(app.lang, "wizard.materials_ok"), r.valid))
+    } else {
+        let names: Vec<&str> = missing.iter().map(|(_, m)| m.text(app.lang)).collect();
+        Line::from(Span::styled(
+            fmt(app.lang, "wizard.materials_missing", &[("list", &names.join("、"))]),
+            r.warn,
+        ))
+    };
+    f.render_widget(
+        Paragraph::new(vec![text, Line::from(Span::styled(tr(app.lang, "wizard.materials_keys"), r.hint))])
+            .wrap(Wrap { trim: true })
+            .block(block(app, tr(app.lang, "wizard.checks").to_string())),
+        info,
+    );
+}
+
+fn payment(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
+    let w = &ws.wizard;
+    let r = &app.theme.roles;
+    let lines_fees = w.fee_lines(app.today);
+    let fee_h = lines_fees.len() as u16 + 3;
+    let [fees, choices] = Layout::vertical([Constraint::Length(fee_h), Constraint::Min(3)]).areas(area);
+    let mut lines: Vec<Line> = lines_fees
+        .iter()
+        .map(|fl| {
+            let t = match app.lang {
+                Lang::Zh => &fl.zh,
+                Lang::En => &fl.en,
+            };
+            Line::from(Span::styled(format!("  {t:<24} ¥{:>8}", yuan(fl.fen)), r.text))
+        })
+        .collect();
+    lines.push(Line::from(Span::styled(
+        fmt(app.lang, "wizard.total", &[("amount", &yuan(w.fee_total(app.today)))]),
+        r.title,
+    )));
+    f.render_widget(Paragraph::new(lines).block(block(app, tr(app.lang, "wizard.fees").to_string())), fees);
+    let rows = Layout::vertical([Constraint::Length(1); 5]).split(choices);
+    let focus = w.focus();
+    let pay = w
+        .draft
+        .payment
+        .map(|p| payment_label(p, app.lang).to_string())
+        .unwrap_or_else(|| tr(app.lang, "wizard.choose").to_string());
+    let opts: Vec<String> = Payment::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, p)| format!("{} {}", i + 1, payment_label(*p, app.lang)))
+        .collect();
+    let ems = matches!(w.draft.delivery, Delivery::Ems { .. });
+    let items = [
+        (tr(app.lang, "wizard.payment"), format!("‹ {pay} ›"), opts.join("  ")),
+        (
+            tr(app.lang, "wizard.delivery"),
+            format!("‹ {} ›", if ems { tr(app.lang, "delivery.ems") } else { tr(app.lang, "delivery.pickup") }),
+            format!("1 {}  2 {}", tr(app.lang, "delivery.pickup"), tr(app.lang, "delivery.ems")),
+        ),
+    ];
+    for (i, (label, value, hint)) in items.iter().enumerate() {
+        let [l, v, h] = Layout::horizontal([Constraint::Length(LABEL_W), Constraint::Length(VALUE_W), Constraint::Min(1)])
+            .spacing(1)
+            .areas(rows[i]);
+        f.render_widget(Paragraph::new(*label).style(r.label), l);
+        let style = if focus == i { r.focus } else { r.field };
+        f.render_widget(Paragraph::new(fit(value, VALUE_W as usize)).style(style), v);
+        f.render_widget(Paragraph::new(fit(hint, h.width as usize)).style(r.hint), h);
+    }
+    let [l, v] = Layout::horizontal([Constraint::Length(LABEL_W), Constraint::Min(10)])
+        .spacing(1)
+        .areas(rows[2]);
+    let label_style = if ems { r.label } else { r.muted };
+    f.render_widget(Paragraph::new(tr(app.lang, "wizard.address")).style(label_style), l);
+    let style = if focus == 2 { r.focus } else { r.field };
+    input(f, v, &ws.address, style, focus == 2);
+    f.render_widget(
+        Paragraph::new(tr(app.lang, "wizard.payment_keys")).style(r.hint),
+        rows[4],
+    );
+}
+
+fn review(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
+    let w = &ws.wizard;
+    let r = &app.theme.roles;
+    let mut lines = Vec::new();
+    let values = w.normalised(app.today);
+    for field in &w.service.fields {
+        if let Some(v) = values.get(&field.key) {
+            let label = match app.lang {
+                Lang::Zh => &field.label_zh,
+                Lang::En => &field.label_en,
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{}: ", label), r.label),
+                Span::styled(display_value(field, v, app.lang), r.text),
+            ]));
+        }
+    }
+    let ticked = w.draft.materials.len();
+    lines.push(Line::from(Span::styled(
+        fmt(app.lang, "wizard.review_materials", &[("n", &ticked)]),
+        r.text,
+    )));
+    let pay = w.draft.payment.map(|p| payment_label(p, app.lang)).unwrap_or("-");
+    lines.push(Line::from(Span::styled(
+        fmt(
+            app.lang,
+            "wizard.review_fee",
+            &[("amount", &yuan(w.fee_total(app.today))), ("method", &pay)],
+        ),
+        r.title,
+    )));
+    lines.push(Line::from(Span::styled(delivery_label(&w.draft.delivery, app.lang), r.text)));
+    let limit = match app.lang {
+        Lang::Zh => &w.service.time_limit,
+        Lang::En => &w.service.time_limit_en,
+    };
+    lines.push(Line::from(Span::styled(fmt(app.lang, "receipt.time_limit", &[("limit", limit)]), r.text)));
+    let blockers = w.blockers(Step::Review, app.today, app.lang);
+    lines.push(Line::from(""));
+    if blockers.is_empty() {
+        lines.push(Line::from(Span::styled(tr(app.lang, "wizard.ready"), r.valid)));
+    } else {
+        for b in blockers.iter().take(4) {
+            lines.push(Line::from(Span::styled(format!("✗ {}", b.message), r.invalid)));
+        }
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+}
