@@ -555,3 +555,59 @@ fn json_shape() {
     let w = v["warnings"][0].as_str().unwrap_or("");
     assert!(w.contains("should be 3"), "{w}");
 }
+
+#[test]
+fn vin_model_year_takes_the_latest_year_up_to_next_year() {
+    // today() is 2025-06-01: T means 2026 (next year), V means 1997, not 2027.
+    let year = |code: char| {
+        let body = format!("LSJA24U60{code}G269225");
+        let v = format!(
+            "{}{}{}",
+            &body[..8],
+            vin_check_char(&body).unwrap_or('?'),
+            &body[9..]
+        );
+        ok(Kind::Vin, &v).facts.iter().find_map(|f| match f {
+            Fact::VinModelYear { year, .. } => Some(*year),
+            _ => None,
+        })
+    };
+    assert_eq!(year('T'), Some(2026));
+    assert_eq!(year('V'), Some(1997));
+    assert_eq!(year('A'), Some(2010));
+    assert_eq!(year('9'), Some(2009));
+    assert_eq!(year('0'), None);
+}
+
+/// Every `"ident.…"` key written in this module's source exists in both
+/// languages, and every key of the ident locale files is used.
+#[test]
+fn every_key_in_the_source_exists_and_every_key_is_used() {
+    let sources = [
+        include_str!("mod.rs"),
+        include_str!("text.rs"),
+        include_str!("id.rs"),
+        include_str!("plate.rs"),
+        include_str!("vin.rs"),
+        include_str!("other.rs"),
+        include_str!("normalize.rs"),
+    ];
+    let mut used = Vec::new();
+    for src in sources {
+        for (i, _) in src.match_indices("\"ident.") {
+            let rest = &src[i + 1..];
+            let end = rest.find('"').unwrap_or(rest.len());
+            used.push(rest[..end].to_string());
+        }
+    }
+    assert!(used.len() > 100, "{}", used.len());
+    for lang in [Lang::Zh, Lang::En] {
+        let all = keys(lang);
+        for k in &used {
+            assert!(all.contains(&k.as_str()), "{lang:?}: missing key {k}");
+        }
+        for k in all.iter().filter(|k| k.starts_with("ident.")) {
+            assert!(used.iter().any(|u| u == k), "{lang:?}: unused key {k}");
+        }
+    }
+}

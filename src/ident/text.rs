@@ -139,20 +139,49 @@ pub enum Want {
     DigitOrX,
 }
 
-/// The two-digit province codes of GB/T 2260 (71 = Taiwan); names are in the
-/// locale files under `ident.province.<code>`.
-pub(crate) const PROVINCE_CODES: [&str; 32] = [
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41",
-    "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71",
+/// The two-digit province codes of GB/T 2260 (71 = Taiwan) and the keys of
+/// their names in the locale files.
+const PROVINCES: [(&str, &str); 32] = [
+    ("11", "ident.province.11"),
+    ("12", "ident.province.12"),
+    ("13", "ident.province.13"),
+    ("14", "ident.province.14"),
+    ("15", "ident.province.15"),
+    ("21", "ident.province.21"),
+    ("22", "ident.province.22"),
+    ("23", "ident.province.23"),
+    ("31", "ident.province.31"),
+    ("32", "ident.province.32"),
+    ("33", "ident.province.33"),
+    ("34", "ident.province.34"),
+    ("35", "ident.province.35"),
+    ("36", "ident.province.36"),
+    ("37", "ident.province.37"),
+    ("41", "ident.province.41"),
+    ("42", "ident.province.42"),
+    ("43", "ident.province.43"),
+    ("44", "ident.province.44"),
+    ("45", "ident.province.45"),
+    ("46", "ident.province.46"),
+    ("50", "ident.province.50"),
+    ("51", "ident.province.51"),
+    ("52", "ident.province.52"),
+    ("53", "ident.province.53"),
+    ("54", "ident.province.54"),
+    ("61", "ident.province.61"),
+    ("62", "ident.province.62"),
+    ("63", "ident.province.63"),
+    ("64", "ident.province.64"),
+    ("65", "ident.province.65"),
+    ("71", "ident.province.71"),
 ];
 
 /// The name of a province code in `lang`, or `None` for an unknown code.
 pub(crate) fn province_name(code: &str, lang: Lang) -> Option<String> {
-    if PROVINCE_CODES.contains(&code) {
-        Some(tr(lang, &format!("ident.province.{code}")).to_string())
-    } else {
-        None
-    }
+    PROVINCES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, key)| tr(lang, key).to_string())
 }
 
 /// A character as shown in a message: control characters as `U+000A`.
@@ -255,7 +284,20 @@ impl Want {
 }
 
 /// The USCC registration departments (GB 32100 position 1) with a name.
-const USCC_DEPARTMENTS: &str = "123456789ANY";
+const USCC_DEPARTMENTS: [(char, &str); 12] = [
+    ('1', "ident.uscc_department.d1"),
+    ('2', "ident.uscc_department.d2"),
+    ('3', "ident.uscc_department.d3"),
+    ('4', "ident.uscc_department.d4"),
+    ('5', "ident.uscc_department.d5"),
+    ('6', "ident.uscc_department.d6"),
+    ('7', "ident.uscc_department.d7"),
+    ('8', "ident.uscc_department.d8"),
+    ('9', "ident.uscc_department.d9"),
+    ('A', "ident.uscc_department.dA"),
+    ('N', "ident.uscc_department.dN"),
+    ('Y', "ident.uscc_department.dY"),
+];
 
 impl Fact {
     /// One line for people.
@@ -297,11 +339,11 @@ impl Fact {
             }
             Fact::CountryPrefixRemoved => tr(lang, "ident.fact.country_prefix_removed").to_string(),
             Fact::UsccDepartment(c) => {
-                let dept = if USCC_DEPARTMENTS.contains(*c) {
-                    tr(lang, &format!("ident.uscc_department.d{c}")).to_string()
-                } else {
-                    tr(lang, "ident.uscc_department.unknown").to_string()
-                };
+                let key = USCC_DEPARTMENTS
+                    .iter()
+                    .find(|(d, _)| d == c)
+                    .map_or("ident.uscc_department.unknown", |(_, k)| k);
+                let dept = tr(lang, key);
                 fmt(
                     lang,
                     "ident.fact.uscc_department",
