@@ -23,7 +23,7 @@ fn serial_char(c: char) -> bool {
     c.is_ascii_digit() || (c.is_ascii_uppercase() && c != 'I' && c != 'O')
 }
 
-fn expect(chars: &[char], i: usize, want: Want, ok: impl Fn(char) -> bool) -> Result<(), Invalid> {
+fn want_at(chars: &[char], i: usize, want: Want, ok: impl Fn(char) -> bool) -> Result<(), Invalid> {
     match chars.get(i) {
         Some(&c) if !ok(c) => Err(Invalid::Expected {
             pos: i + 1,
@@ -61,8 +61,8 @@ pub(super) fn check(chars: &[char]) -> Result<Checked, Invalid> {
             found: n,
         });
     }
-    expect(chars, 0, Want::ProvinceChar, |c| PROVINCES.contains(c))?;
-    expect(chars, 1, Want::Letter, |c| c.is_ascii_uppercase())?;
+    want_at(chars, 0, Want::ProvinceChar, |c| PROVINCES.contains(c))?;
+    want_at(chars, 1, Want::Letter, |c| c.is_ascii_uppercase())?;
     let mut warnings = Vec::new();
     if chars[1] == 'I' || chars[1] == 'O' {
         warnings.push(Warning::PlateSecondLetterIO(chars[1]));
@@ -77,7 +77,7 @@ pub(super) fn check(chars: &[char]) -> Result<Checked, Invalid> {
         });
     }
     for i in 2..serial_end {
-        expect(chars, i, Want::SerialChar, serial_char)?;
+        want_at(chars, i, Want::SerialChar, serial_char)?;
     }
 
     let mut facts = Vec::new();
@@ -109,7 +109,7 @@ pub(super) fn check(chars: &[char]) -> Result<Checked, Invalid> {
             }
         };
         for i in 4..8 {
-            expect(chars, i, Want::Digit, |c| c.is_ascii_digit())?;
+            want_at(chars, i, Want::Digit, |c| c.is_ascii_digit())?;
         }
         facts.push(Fact::PlateType(PlateType::NewEnergySmall {
             battery_electric: electric,
@@ -120,7 +120,7 @@ pub(super) fn check(chars: &[char]) -> Result<Checked, Invalid> {
     } else {
         // Large new-energy: 5 digits, letter.
         for i in 2..7 {
-            expect(chars, i, Want::Digit, |c| c.is_ascii_digit())?;
+            want_at(chars, i, Want::Digit, |c| c.is_ascii_digit())?;
         }
         let electric = match new_energy_letter(chars[7]) {
             Some(e) => e,
