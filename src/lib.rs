@@ -19,4 +19,4 @@ pub mod receipt;
 pub mod store;
 pub mod tui;
 pub mod ui;
-// pub mod wizard; (enabled once ident, rules and catalog land)
+pub mod wizard;

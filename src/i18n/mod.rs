@@ -35,20 +35,31 @@ impl Lang {
     }
 }
 
+/// One compiled-in locale file per language and topic.
+macro_rules! locale {
+    ($lang:ident, $dir:literal, $file:literal) => {
+        (
+            Lang::$lang,
+            $file,
+            include_str!(concat!("../../locales/", $dir, "/", $file)),
+        )
+    };
+}
+
 /// The compiled-in locale files: (language, file name, contents).
 pub const SOURCES: &[(Lang, &str, &str)] = &[
-    (Lang::Zh, "common.toml", include_str!("../../locales/zh/common.toml")),
-    (Lang::En, "common.toml", include_str!("../../locales/en/common.toml")),
-    (Lang::Zh, "ident.toml", include_str!("../../locales/zh/ident.toml")),
-    (Lang::En, "ident.toml", include_str!("../../locales/en/ident.toml")),
-    (Lang::Zh, "catalog.toml", include_str!("../../locales/zh/catalog.toml")),
-    (Lang::En, "catalog.toml", include_str!("../../locales/en/catalog.toml")),
-    (Lang::Zh, "rules.toml", include_str!("../../locales/zh/rules.toml")),
-    (Lang::En, "rules.toml", include_str!("../../locales/en/rules.toml")),
-    (Lang::Zh, "ui.toml", include_str!("../../locales/zh/ui.toml")),
-    (Lang::En, "ui.toml", include_str!("../../locales/en/ui.toml")),
-    (Lang::Zh, "wizard.toml", include_str!("../../locales/zh/wizard.toml")),
-    (Lang::En, "wizard.toml", include_str!("../../locales/en/wizard.toml")),
+    locale!(Zh, "zh", "common.toml"),
+    locale!(En, "en", "common.toml"),
+    locale!(Zh, "zh", "ident.toml"),
+    locale!(En, "en", "ident.toml"),
+    locale!(Zh, "zh", "catalog.toml"),
+    locale!(En, "en", "catalog.toml"),
+    locale!(Zh, "zh", "rules.toml"),
+    locale!(En, "en", "rules.toml"),
+    locale!(Zh, "zh", "ui.toml"),
+    locale!(En, "en", "ui.toml"),
+    locale!(Zh, "zh", "wizard.toml"),
+    locale!(En, "en", "wizard.toml"),
 ];
 
 type Table = HashMap<String, String>;
