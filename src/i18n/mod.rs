@@ -37,14 +37,46 @@ impl Lang {
 
 /// The compiled-in locale files: (language, file name, contents).
 pub const SOURCES: &[(Lang, &str, &str)] = &[
-    (Lang::Zh, "common.toml", include_str!("../../locales/zh/common.toml")),
-    (Lang::En, "common.toml", include_str!("../../locales/en/common.toml")),
-    (Lang::Zh, "ident.toml", include_str!("../../locales/zh/ident.toml")),
-    (Lang::En, "ident.toml", include_str!("../../locales/en/ident.toml")),
-    (Lang::Zh, "catalog.toml", include_str!("../../locales/zh/catalog.toml")),
-    (Lang::En, "catalog.toml", include_str!("../../locales/en/catalog.toml")),
-    (Lang::Zh, "rules.toml", include_str!("../../locales/zh/rules.toml")),
-    (Lang::En, "rules.toml", include_str!("../../locales/en/rules.toml")),
+    (
+        Lang::Zh,
+        "common.toml",
+        include_str!("../../locales/zh/common.toml"),
+    ),
+    (
+        Lang::En,
+        "common.toml",
+        include_str!("../../locales/en/common.toml"),
+    ),
+    (
+        Lang::Zh,
+        "ident.toml",
+        include_str!("../../locales/zh/ident.toml"),
+    ),
+    (
+        Lang::En,
+        "ident.toml",
+        include_str!("../../locales/en/ident.toml"),
+    ),
+    (
+        Lang::Zh,
+        "catalog.toml",
+        include_str!("../../locales/zh/catalog.toml"),
+    ),
+    (
+        Lang::En,
+        "catalog.toml",
+        include_str!("../../locales/en/catalog.toml"),
+    ),
+    (
+        Lang::Zh,
+        "rules.toml",
+        include_str!("../../locales/zh/rules.toml"),
+    ),
+    (
+        Lang::En,
+        "rules.toml",
+        include_str!("../../locales/en/rules.toml"),
+    ),
 ];
 
 type Table = HashMap<String, String>;
