@@ -131,6 +131,11 @@ pub struct Fee {
     /// Where the figure comes from and how sure it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Charged only when the customer chooses it (e.g. EMS postage instead of
+    /// collecting at the branch). [`Service::fee_total_on`] still counts it;
+    /// the wizard may leave it out.
+    #[serde(default)]
+    pub optional: bool,
 }
 
 /// A photo or scan the service needs attached.
@@ -149,8 +154,12 @@ pub struct Service {
     pub group: Group,
     pub name_zh: String,
     pub name_en: String,
-    /// Pinyin initials for search, e.g. `bljsz` for 补领驾驶证.
+    /// Pinyin initials of `name_zh` for search, e.g. `ylbljsz` for 遗失补领驾驶证.
     pub pinyin: String,
+    /// Other search terms: short pinyin forms (`bljsz`) and common Chinese
+    /// names (补领驾驶证) that clerks type.
+    #[serde(default)]
+    pub aliases: Vec<String>,
     #[serde(default = "yes")]
     pub offered: bool,
     /// Why a branch must refuse it (legal basis); `None` when offered.
@@ -197,4 +206,8 @@ pub struct Service {
     /// Set for services added by a local override file.
     #[serde(default)]
     pub local: bool,
+    /// Set when the local override file disabled this service (`disable = [...]`);
+    /// such a service is also `offered = false` with a refusal reason.
+    #[serde(default)]
+    pub disabled: bool,
 }
