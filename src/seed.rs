@@ -283,7 +283,7 @@ pub fn seed(store: &Store, catalog: &Catalog, clock: &Clock, count: u64, days: u
         let fees: Vec<ChargedFee> = service
             .fees_on(day)
             .into_iter()
-            .filter(|f| ems || f.item != POSTAGE_ITEM)
+            .filter(|f| !f.optional || (ems && f.item == POSTAGE_ITEM))
             .map(|f| ChargedFee {
                 item: f.item.clone(),
                 zh: f.zh.clone(),

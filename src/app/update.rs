@@ -343,7 +343,9 @@ impl App {
                 KeyCode2::Right => form.inputs[form.focus].right(),
                 _ => {}
             },
-            other => edit(&mut form.inputs[form.focus], other, lang),
+            other => {
+                edit(&mut form.inputs[form.focus], other, lang);
+            }
         }
         vec![]
     }
@@ -422,6 +424,7 @@ impl App {
 
     fn on_home(&mut self, input: Input) -> Vec<Effect> {
         let n = self.home.drafts.len();
+        let action = self.action(&input);
         let Screen::Home { selected } = &mut self.screen else {
             return vec![];
         };
@@ -434,7 +437,7 @@ impl App {
                 return vec![];
             }
         }
-        match self.action(&input) {
+        match action {
             Some(Action::Search) => {
                 self.screen = Screen::Picker(Picker {
                     query: LineInput::new(30),
@@ -576,10 +579,11 @@ impl App {
     }
 
     fn on_receipt(&mut self, input: Input) -> Vec<Effect> {
+        let action = self.action(&input);
         let Screen::Receipt(r) = &mut self.screen else {
             return vec![];
         };
-        match self.action(&input) {
+        match action {
             Some(Action::Print) => {
                 let what = r.title.clone();
                 return vec![Effect::Print {
@@ -806,19 +810,18 @@ impl App {
         commit_input(ws, lang);
         let was = ws.wizard.step();
         if was == Step::Review {
-            return match ws.wizard.finish(chrono::Utc::now().fixed_offset(), today, lang, false) {
-                Ok(_) => vec![Effect::SaveDraft(Box::new(ws.wizard.draft.clone())), Effect::Finish(Box::new(ws.wizard.clone()))],
-                Err(blockers) => {
-                    if let Some(b) = blockers.first() {
-                        ws.wizard.draft.step = b.step.index();
-                        ws.wizard.set_focus(b.focus);
-                        ws.input = focused_input(&ws.wizard);
-                        let m = b.message.clone();
-                        self.say(Level::Error, m);
-                    }
-                    vec![Effect::SaveDraft(Box::new(ws.wizard.draft.clone())), Effect::Flush]
-                }
+            let blockers = ws.wizard.blockers(Step::Review, today, lang);
+            let save = Effect::SaveDraft(Box::new(ws.wizard.draft.clone()));
+            let Some(b) = blockers.first() else {
+                return vec![save, Effect::Finish(Box::new(ws.wizard.clone()))];
             };
+            ws.wizard.draft.step = b.step.index();
+            ws.wizard.set_focus(b.focus);
+            ws.input = focused_input(&ws.wizard);
+            let fx = vec![Effect::SaveDraft(Box::new(ws.wizard.draft.clone())), Effect::Flush];
+            let m = b.message.clone();
+            self.say(Level::Error, m);
+            return fx;
         }
         let result = ws.wizard.next(today, lang);
         ws.input = focused_input(&ws.wizard);

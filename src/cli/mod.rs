@@ -96,7 +96,7 @@ impl Globals {
             .clone()
             .unwrap_or_else(|| paths::config_dir().join("catalog.toml"));
         let (catalog, errors) = Catalog::load(Some(&path));
-        let msgs = errors.iter().map(|e| e.message(self.lang)).collect();
+        let msgs = errors.iter().map(|e| e.text(self.lang)).collect();
         (catalog, msgs)
     }
 

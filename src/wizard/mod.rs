@@ -257,13 +257,15 @@ impl Wizard {
         out
     }
 
-    /// The fee lines in force on `day` for the chosen delivery.
+    /// The fee lines in force on `day` for the chosen delivery: every
+    /// required item, plus postage when the result is posted by EMS.
+    /// (Other optional items are shown in the guide but never charged here.)
     pub fn fee_lines(&self, day: NaiveDate) -> Vec<ChargedFee> {
         let ems = matches!(self.draft.delivery, Delivery::Ems { .. });
         self.service
             .fees_on(day)
             .into_iter()
-            .filter(|f| ems || f.item != POSTAGE_ITEM)
+            .filter(|f| !f.optional || (ems && f.item == POSTAGE_ITEM))
             .map(|f| ChargedFee {
                 item: f.item.clone(),
                 zh: f.zh.clone(),

@@ -170,7 +170,7 @@ pub fn picker(app: &App, p: &Picker, f: &mut Frame, area: Rect) {
             fmt(
                 app.lang,
                 "picker.detail",
-                &[("fee", &yuan(s.fee_total_on(app.today))), ("limit", limit)],
+                &[("fee", &yuan(s.fee_required_on(app.today))), ("limit", limit)],
             )
         } else {
             let reason = match app.lang {
