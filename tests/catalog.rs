@@ -841,3 +841,21 @@ fn table_groups_services_and_lists_refused_last() {
         .collect();
     assert!(!cols.is_empty());
 }
+
+#[test]
+#[ignore = "prints renderings for a human to look at"]
+fn show_renderings() {
+    let c = builtin();
+    println!("{}", c.render_table_on(Lang::Zh, d("2026-05-01")));
+    println!("{}", c.render_table_on(Lang::En, d("2026-05-01")));
+    for code in ["V1", "V5", "D4", "W1", "X1"] {
+        println!(
+            "{}",
+            c.guide(code, Lang::Zh, d("2026-05-01")).unwrap_or_default()
+        );
+    }
+    println!(
+        "{}",
+        c.guide("V9", Lang::En, d("2026-05-01")).unwrap_or_default()
+    );
+}
