@@ -178,7 +178,7 @@ pub(crate) fn guide(s: &Service, lang: Lang, on: NaiveDate) -> String {
             slip.lines.push(format!(
                 "{}{}{}",
                 pad(&last, label_w),
-                " ".repeat(1 + amount_w - display_width(&amount)),
+                " ".repeat((1 + amount_w).saturating_sub(display_width(&amount))),
                 amount
             ));
         };
