@@ -938,3 +938,18 @@ fn search_and_guide_survive_odd_input() {
         Some("D1")
     );
 }
+
+#[test]
+#[ignore = "prints JSON for a human to look at"]
+fn show_json() {
+    let c = builtin();
+    let j = c.to_json();
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&j[20]).unwrap_or_default()
+    );
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&j[25]).unwrap_or_default()
+    );
+}
