@@ -841,3 +841,115 @@ fn table_groups_services_and_lists_refused_last() {
         .collect();
     assert!(!cols.is_empty());
 }
+
+#[test]
+#[ignore = "prints renderings for a human to look at"]
+fn show_renderings() {
+    let c = builtin();
+    println!("{}", c.render_table_on(Lang::Zh, d("2026-05-01")));
+    println!("{}", c.render_table_on(Lang::En, d("2026-05-01")));
+    for code in ["V1", "V5", "D4", "W1", "X1"] {
+        println!(
+            "{}",
+            c.guide(code, Lang::Zh, d("2026-05-01")).unwrap_or_default()
+        );
+    }
+    println!(
+        "{}",
+        c.guide("V9", Lang::En, d("2026-05-01")).unwrap_or_default()
+    );
+}
+
+#[test]
+fn the_documented_example_is_a_valid_override() {
+    let doc = include_str!("../docs/catalog-override.md");
+    let mut text = String::new();
+    let mut inside = false;
+    for line in doc.lines() {
+        if line.starts_with("```toml") {
+            inside = true;
+        } else if line.starts_with("```") {
+            inside = false;
+        } else if inside {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    let f = override_file(&text);
+    let (c, errors) = Catalog::load(Some(f.path()));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(c.get("L1").is_some_and(|s| s.local));
+    assert!(!c.get("V9").expect("V9").offered);
+    assert_eq!(
+        c.get("V1").expect("V1").fee_total_on(d("2027-01-01")),
+        14000
+    );
+}
+
+#[test]
+fn no_panic_on_truncated_or_garbled_overrides() {
+    let full = format!(
+        "disable = [\"V9\"]\n[[fee]]\nservice = \"V1\"\nitem = \"plate\"\nfen = 12000\neffective = \"2027-01-01\"\n{LOCAL_SERVICE}"
+    );
+    let cuts: Vec<usize> = full.char_indices().map(|(i, _)| i).step_by(7).collect();
+    for cut in cuts {
+        let f = override_file(&full[..cut]);
+        let (c, errors) = Catalog::load(Some(f.path()));
+        if !errors.is_empty() {
+            assert_eq!(c, builtin());
+            for e in &errors {
+                let _ = e.text(Lang::Zh);
+                assert!(e.line.is_some(), "cut {cut}: {e}");
+            }
+        }
+    }
+    for garbage in [
+        "\u{0}\u{1}",
+        "[[service]]\ncode = 5",
+        "[[service]]\nfields = 3",
+        "fee = 7",
+        "[[fee]]\nfen = 1e99",
+    ] {
+        let f = override_file(garbage);
+        let (c, errors) = Catalog::load(Some(f.path()));
+        assert!(!errors.is_empty(), "{garbage:?}");
+        assert_eq!(c, builtin());
+    }
+}
+
+#[test]
+fn search_and_guide_survive_odd_input() {
+    let c = builtin();
+    for q in [
+        "\u{0}",
+        "％",
+        "𝔘",
+        "a b c",
+        "'\"",
+        "补领\t驾驶证",
+        &"x".repeat(10_000),
+    ] {
+        let _ = c.search(q);
+        let _ = c.get(q);
+        let _ = c.guide(q, Lang::Zh, d("2026-01-01"));
+    }
+    assert_eq!(
+        c.search("补领 驾驶证").first().map(|s| s.code.as_str()),
+        Some("D1")
+    );
+}
+
+#[test]
+#[ignore = "prints JSON for a human to look at"]
+fn show_json() {
+    let c = builtin();
+    let j = c.to_json();
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&j[20]).unwrap_or_default()
+    );
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&j[25]).unwrap_or_default()
+    );
+}

@@ -74,8 +74,12 @@ pub(crate) fn guide(s: &Service, lang: Lang, on: NaiveDate) -> String {
         "catalog.guide.group",
         &[("group", &group_name(lang, s.group))],
     ));
-    if let Some(basis) = &s.basis {
-        slip.para(&fmt(lang, "catalog.guide.basis", &[("basis", basis)]));
+    let basis = match lang {
+        Lang::Zh => s.basis.as_deref(),
+        Lang::En => s.basis_en.as_deref().or(s.basis.as_deref()),
+    };
+    if let Some(basis) = basis {
+        slip.para(&fmt(lang, "catalog.guide.basis", &[("basis", &basis)]));
     }
 
     if !s.offered {
@@ -106,8 +110,13 @@ pub(crate) fn guide(s: &Service, lang: Lang, on: NaiveDate) -> String {
             slip.text(material_name(m, lang), "  ○ ", "    ");
         }
     }
+    let mut last_condition = None;
     for m in s.materials.iter().filter(|m| m.need == Need::Conditional) {
-        slip.para(&condition(s, m, lang));
+        let when = (m.when_field.as_deref(), m.when_value.as_deref());
+        if last_condition != Some(when) {
+            slip.para(&condition(s, m, lang));
+            last_condition = Some(when);
+        }
         slip.text(material_name(m, lang), "  · ", "    ");
     }
     let optional: Vec<&Material> = s
@@ -169,7 +178,7 @@ pub(crate) fn guide(s: &Service, lang: Lang, on: NaiveDate) -> String {
             slip.lines.push(format!(
                 "{}{}{}",
                 pad(&last, label_w),
-                " ".repeat(1 + amount_w - display_width(&amount)),
+                " ".repeat((1 + amount_w).saturating_sub(display_width(&amount))),
                 amount
             ));
         };

@@ -7,8 +7,15 @@ use super::{Catalog, BUILTIN_TOML};
 
 const BUILTIN_NAME: &str = "src/catalog/builtin.toml";
 
-/// Parses and checks the compiled-in catalogue.
+/// The compiled-in catalogue, parsed once per process.
 pub(crate) fn parse_builtin() -> Result<Catalog, Vec<OverrideError>> {
+    static BUILTIN: std::sync::OnceLock<Result<Catalog, Vec<OverrideError>>> =
+        std::sync::OnceLock::new();
+    BUILTIN.get_or_init(parse_builtin_now).clone()
+}
+
+/// Parses and checks the compiled-in catalogue.
+fn parse_builtin_now() -> Result<Catalog, Vec<OverrideError>> {
     let file = Path::new(BUILTIN_NAME);
     let raw = parse_raw(BUILTIN_TOML, file).map_err(|e| vec![e])?;
     let mut errors = Vec::new();

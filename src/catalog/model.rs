@@ -170,6 +170,9 @@ pub struct Service {
     /// Legal basis, e.g. "《机动车登记规定》第五十一条".
     #[serde(default)]
     pub basis: Option<String>,
+    /// The legal basis in English, for `--lang en`.
+    #[serde(default)]
+    pub basis_en: Option<String>,
     /// How sure the research is that this service is in the national list:
     /// `confirmed`, `partial` or `inferred` (domain.md legend C/P/I).
     #[serde(default)]

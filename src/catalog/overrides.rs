@@ -524,3 +524,42 @@ fn check_fee(
         optional: fee.optional,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_counted_from_one() {
+        let text = "a\nbb\nccc";
+        assert_eq!(line_of(text, 0), 1);
+        assert_eq!(line_of(text, 2), 2);
+        assert_eq!(line_of(text, 5), 3);
+        assert_eq!(line_of(text, 999), 3);
+    }
+
+    #[test]
+    fn needles_are_found_inside_the_span_only() {
+        let text = "x = \"moon\"\n[[service]]\ncode = \"L1\"\nkind = \"moon\"\n";
+        let start = text.find("[[service]]").unwrap_or(0);
+        assert_eq!(find_line(text, &(start..text.len()), Some("moon")), 4);
+        assert_eq!(find_line(text, &(start..text.len()), Some("absent")), 2);
+        assert_eq!(find_line(text, &(start..text.len()), None), 2);
+    }
+
+    #[test]
+    fn errors_read_in_both_languages() {
+        let e = OverrideError::new(
+            Path::new("/etc/c.toml"),
+            Some(3),
+            OverrideErrorKind::UnknownCode,
+            vec![("code", "Q1".to_string())],
+        );
+        assert_eq!(
+            e.to_string(),
+            "/etc/c.toml, line 3: no service has the code \"Q1\""
+        );
+        assert!(e.text(Lang::Zh).contains("第 3 行"));
+        assert!(e.text(Lang::Zh).contains("Q1"));
+    }
+}

@@ -78,6 +78,14 @@ fn tokens(s: &str) -> Vec<&str> {
     out
 }
 
+/// Chinese closing punctuation, which should not start a line.
+fn is_closing(tok: &str) -> bool {
+    matches!(
+        tok,
+        "，" | "。" | "、" | "；" | "：" | "）" | "！" | "？" | "》" | "”" | "」"
+    )
+}
+
 /// Wraps `text` so that no line is wider than `width` columns. The first line
 /// starts with `first`, the others with `rest` (e.g. a hanging indent).
 /// ASCII words are kept whole unless longer than a line; CJK text breaks
@@ -116,11 +124,23 @@ pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
             continue;
         }
         if tw <= width - display_width(rest) && !empty {
-            // Start a new line with this token.
+            // Start a new line with this token. Closing punctuation may not
+            // start a line: it takes the previous character along.
+            let mut carry = String::new();
+            if is_closing(tok) && w >= indent_w + 4 {
+                if let Some(c) = line.pop() {
+                    if c.is_ascii() {
+                        line.push(c);
+                    } else {
+                        carry.push(c);
+                    }
+                }
+            }
             push_line(&mut lines, &mut line);
             line = rest.to_string();
-            w = display_width(rest);
-            indent_w = w;
+            line.push_str(&carry);
+            w = display_width(&line);
+            indent_w = display_width(rest);
             line.push_str(tok);
             w += tw;
             continue;
@@ -164,6 +184,18 @@ mod tests {
             .map(|l| l.trim_start_matches(['1', '.', ' ']))
             .collect();
         assert_eq!(joined, text);
+    }
+
+    #[test]
+    fn closing_punctuation_does_not_start_a_line() {
+        let lines = wrap(
+            "机动车所有人身份证明（个人：居民身份证；单位：经办人身份证）",
+            38,
+            "· ",
+            "  ",
+        );
+        assert!(lines.iter().all(|l| display_width(l) <= 38), "{lines:?}");
+        assert!(!lines[1].trim_start().starts_with('；'), "{lines:?}");
     }
 
     #[test]
