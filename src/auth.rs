@@ -147,12 +147,21 @@ mod tests {
         let mut u = user("1357");
         let t0 = DateTime::parse_from_rfc3339("2026-11-28T09:00:00+08:00").expect("t");
         for left in (1..5).rev() {
-            assert_eq!(attempt(&mut u, "0000", t0, &cfg), LoginOutcome::WrongPin { left });
+            assert_eq!(
+                attempt(&mut u, "0000", t0, &cfg),
+                LoginOutcome::WrongPin { left }
+            );
         }
         let until = t0 + Duration::minutes(15);
-        assert_eq!(attempt(&mut u, "0000", t0, &cfg), LoginOutcome::Locked { until });
+        assert_eq!(
+            attempt(&mut u, "0000", t0, &cfg),
+            LoginOutcome::Locked { until }
+        );
         // Even the right PIN is refused while locked.
-        assert_eq!(attempt(&mut u, "1357", t0 + Duration::minutes(14), &cfg), LoginOutcome::Locked { until });
+        assert_eq!(
+            attempt(&mut u, "1357", t0 + Duration::minutes(14), &cfg),
+            LoginOutcome::Locked { until }
+        );
         assert_eq!(attempt(&mut u, "1357", until, &cfg), LoginOutcome::Ok);
         assert_eq!(u.failures, 0);
     }
@@ -162,6 +171,9 @@ mod tests {
         let mut u = user("1357");
         u.disabled = true;
         let t0 = DateTime::parse_from_rfc3339("2026-11-28T09:00:00+08:00").expect("t");
-        assert_eq!(attempt(&mut u, "1357", t0, &cheap()), LoginOutcome::Disabled);
+        assert_eq!(
+            attempt(&mut u, "1357", t0, &cheap()),
+            LoginOutcome::Disabled
+        );
     }
 }

@@ -97,7 +97,10 @@ mod tests {
     fn offsets_parse() {
         assert_eq!(parse_offset("local"), Ok(None));
         assert_eq!(parse_offset("+08:00"), Ok(FixedOffset::east_opt(8 * 3600)));
-        assert_eq!(parse_offset("-05:30"), Ok(FixedOffset::east_opt(-(5 * 3600 + 1800))));
+        assert_eq!(
+            parse_offset("-05:30"),
+            Ok(FixedOffset::east_opt(-(5 * 3600 + 1800)))
+        );
         assert!(parse_offset("+25:00").is_err());
         assert!(parse_offset("Beijing").is_err());
     }

@@ -198,7 +198,11 @@ impl ConfigError {
             } => crate::i18n::fmt(
                 lang,
                 "config.malformed",
-                &[("file", &path.display()), ("line", line), ("error", message)],
+                &[
+                    ("file", &path.display()),
+                    ("line", line),
+                    ("error", message),
+                ],
             ),
         }
     }
@@ -207,7 +211,11 @@ impl ConfigError {
 /// 1-based line of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 impl Config {
@@ -260,13 +268,19 @@ mod tests {
         .expect("parses");
         assert_eq!(c.lang, Some(Lang::En));
         assert_eq!(c.sync.connect_timeout_ms, 250);
-        assert_eq!(c.sync.stall_timeout_ms, SyncConfig::default().stall_timeout_ms);
+        assert_eq!(
+            c.sync.stall_timeout_ms,
+            SyncConfig::default().stall_timeout_ms
+        );
     }
 
     #[test]
     fn a_typo_is_reported_with_its_line() {
-        let err = Config::parse("lang = \"en\"\n\n[sync]\nconect_timeout_ms = 1\n", Path::new("c.toml"))
-            .expect_err("unknown key must be rejected");
+        let err = Config::parse(
+            "lang = \"en\"\n\n[sync]\nconect_timeout_ms = 1\n",
+            Path::new("c.toml"),
+        )
+        .expect_err("unknown key must be rejected");
         match &err {
             ConfigError::Parse { line, message, .. } => {
                 assert_eq!(*line, 4);

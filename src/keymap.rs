@@ -325,16 +325,27 @@ mod tests {
             if labels.iter().any(|l| l.starts_with('F')) {
                 // Either Esc+digit (F1..F10) or a Ctrl key a VT100 can send.
                 assert!(
-                    labels.iter().any(|l| l.starts_with("Esc ") || l.starts_with("Ctrl-")),
+                    labels
+                        .iter()
+                        .any(|l| l.starts_with("Esc ") || l.starts_with("Ctrl-")),
                     "{a:?}: {labels:?}"
                 );
             }
         }
         let alt1 = KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT);
-        assert_eq!(m.action(&Key::from_event(&alt1).expect("key")), Some(Action::Help));
+        assert_eq!(
+            m.action(&Key::from_event(&alt1).expect("key")),
+            Some(Action::Help)
+        );
         let alt0 = KeyEvent::new(KeyCode::Char('0'), KeyModifiers::ALT);
-        assert_eq!(m.action(&Key::from_event(&alt0).expect("key")), Some(Action::Next));
-        assert_eq!(esc_digit('2').and_then(|k| m.action(&k)), Some(Action::Park));
+        assert_eq!(
+            m.action(&Key::from_event(&alt0).expect("key")),
+            Some(Action::Next)
+        );
+        assert_eq!(
+            esc_digit('2').and_then(|k| m.action(&k)),
+            Some(Action::Park)
+        );
     }
 
     #[test]

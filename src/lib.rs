@@ -4,8 +4,8 @@
 
 pub mod app;
 pub mod auth;
-pub mod cli;
 pub mod catalog;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod i18n;
@@ -13,9 +13,9 @@ pub mod ident;
 pub mod keymap;
 pub mod mask;
 pub mod paths;
+pub mod receipt;
 pub mod rules;
 pub mod seed;
-pub mod receipt;
 pub mod store;
 pub mod tui;
 pub mod ui;

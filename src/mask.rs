@@ -76,7 +76,10 @@ mod tests {
         assert_eq!(phone("13812345678"), "138****5678");
         assert_eq!(name("张三丰"), "张**");
         assert_eq!(name(""), "");
-        assert_eq!(address("浙江省杭州市西湖区文三路 100 号"), "浙江省杭州市****");
+        assert_eq!(
+            address("浙江省杭州市西湖区文三路 100 号"),
+            "浙江省杭州市****"
+        );
         assert_eq!(id_number("123"), "***");
         let t = token("s3cr3t-token-value");
         assert!(!t.contains("token-value"));

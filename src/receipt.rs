@@ -70,29 +70,49 @@ pub fn payment_label(p: Payment, lang: Lang) -> &'static str {
 pub fn delivery_label(d: &Delivery, lang: Lang) -> String {
     match d {
         Delivery::Pickup => tr(lang, "delivery.pickup").to_string(),
-        Delivery::Ems { address } => {
-            fmt(lang, "delivery.ems_to", &[("address", &mask::address(address))])
-        }
+        Delivery::Ems { address } => fmt(
+            lang,
+            "delivery.ems_to",
+            &[("address", &mask::address(address))],
+        ),
     }
 }
 
 /// The receipt of a finished application.
-pub fn receipt(app: &Application, service: &Service, branch: &Branch, clerk_name: &str, lang: Lang) -> String {
+pub fn receipt(
+    app: &Application,
+    service: &Service,
+    branch: &Branch,
+    clerk_name: &str,
+    lang: Lang,
+) -> String {
     let mut out = Vec::new();
     out.push(center(tr(lang, "receipt.heading")));
     if branch.training {
         out.push(center(tr(lang, "common.training_banner")));
     }
     out.push(rule());
-    push(&mut out, fmt(lang, "receipt.number", &[("number", &app.number)]));
-    push(&mut out, fmt(lang, "receipt.service", &[("service", &name(service, lang))]));
+    push(
+        &mut out,
+        fmt(lang, "receipt.number", &[("number", &app.number)]),
+    );
+    push(
+        &mut out,
+        fmt(
+            lang,
+            "receipt.service",
+            &[("service", &name(service, lang))],
+        ),
+    );
     for f in &service.fields {
         if let Some(v) = app.values.get(&f.key) {
             let label = match lang {
                 Lang::Zh => &f.label_zh,
                 Lang::En => &f.label_en,
             };
-            let shown = if f.personal { mask::by_key(&f.key, v) } else {
+            let shown = if f.personal {
+                mask::by_key(&f.key, v)
+            } else {
                 crate::wizard::field::display_value(f, v, lang)
             };
             push(&mut out, format!("{label}: {shown}"));
@@ -122,21 +142,52 @@ pub fn receipt(app: &Application, service: &Service, branch: &Branch, clerk_name
         fmt(
             lang,
             "receipt.total",
-            &[("amount", &yuan(app.fee_total_fen)), ("method", &payment_label(app.payment, lang))],
+            &[
+                ("amount", &yuan(app.fee_total_fen)),
+                ("method", &payment_label(app.payment, lang)),
+            ],
         ),
     );
     let limit = match lang {
         Lang::Zh => &service.time_limit,
         Lang::En => &service.time_limit_en,
     };
-    push(&mut out, fmt(lang, "receipt.time_limit", &[("limit", limit)]));
-    push(&mut out, fmt(lang, "receipt.delivery", &[("delivery", &delivery_label(&app.delivery, lang))]));
-    out.push(rule());
-    push(&mut out, fmt(lang, "receipt.branch", &[("name", &branch.name), ("code", &branch.code)]));
-    push(&mut out, fmt(lang, "receipt.clerk", &[("name", &clerk_name), ("id", &app.clerk)]));
     push(
         &mut out,
-        fmt(lang, "receipt.time", &[("time", &app.finished_at.format("%Y-%m-%d %H:%M"))]),
+        fmt(lang, "receipt.time_limit", &[("limit", limit)]),
+    );
+    push(
+        &mut out,
+        fmt(
+            lang,
+            "receipt.delivery",
+            &[("delivery", &delivery_label(&app.delivery, lang))],
+        ),
+    );
+    out.push(rule());
+    push(
+        &mut out,
+        fmt(
+            lang,
+            "receipt.branch",
+            &[("name", &branch.name), ("code", &branch.code)],
+        ),
+    );
+    push(
+        &mut out,
+        fmt(
+            lang,
+            "receipt.clerk",
+            &[("name", &clerk_name), ("id", &app.clerk)],
+        ),
+    );
+    push(
+        &mut out,
+        fmt(
+            lang,
+            "receipt.time",
+            &[("time", &app.finished_at.format("%Y-%m-%d %H:%M"))],
+        ),
     );
     if let Some(r) = &app.hub_receipt {
         push(&mut out, fmt(lang, "receipt.hub", &[("receipt", r)]));
@@ -145,17 +196,36 @@ pub fn receipt(app: &Application, service: &Service, branch: &Branch, clerk_name
 }
 
 /// The "what to bring" slip for a parked application.
-pub fn slip(w: &Wizard, branch: &Branch, hours: &str, today: chrono::NaiveDate, lang: Lang) -> String {
+pub fn slip(
+    w: &Wizard,
+    branch: &Branch,
+    hours: &str,
+    today: chrono::NaiveDate,
+    lang: Lang,
+) -> String {
     let mut out = Vec::new();
     out.push(center(tr(lang, "slip.heading")));
     if branch.training {
         out.push(center(tr(lang, "common.training_banner")));
     }
     out.push(rule());
-    push(&mut out, fmt(lang, "slip.number", &[("number", &w.draft.number)]));
-    push(&mut out, fmt(lang, "receipt.service", &[("service", &name(&w.service, lang))]));
+    push(
+        &mut out,
+        fmt(lang, "slip.number", &[("number", &w.draft.number)]),
+    );
+    push(
+        &mut out,
+        fmt(
+            lang,
+            "receipt.service",
+            &[("service", &name(&w.service, lang))],
+        ),
+    );
     if let Some(id) = w.normalised(today).get("id_number") {
-        push(&mut out, fmt(lang, "slip.customer", &[("id", &mask::id_number(id))]));
+        push(
+            &mut out,
+            fmt(lang, "slip.customer", &[("id", &mask::id_number(id))]),
+        );
     }
     out.push(rule());
     push(&mut out, tr(lang, "slip.bring").to_string());
@@ -164,9 +234,23 @@ pub fn slip(w: &Wizard, branch: &Branch, hours: &str, today: chrono::NaiveDate, 
     }
     out.push(rule());
     push(&mut out, tr(lang, "slip.return").to_string());
-    push(&mut out, fmt(lang, "receipt.branch", &[("name", &branch.name), ("code", &branch.code)]));
+    push(
+        &mut out,
+        fmt(
+            lang,
+            "receipt.branch",
+            &[("name", &branch.name), ("code", &branch.code)],
+        ),
+    );
     push(&mut out, fmt(lang, "slip.hours", &[("hours", &hours)]));
-    push(&mut out, fmt(lang, "receipt.time", &[("time", &w.draft.updated.format("%Y-%m-%d %H:%M"))]));
+    push(
+        &mut out,
+        fmt(
+            lang,
+            "receipt.time",
+            &[("time", &w.draft.updated.format("%Y-%m-%d %H:%M"))],
+        ),
+    );
     out.join("\n") + "\n"
 }
 

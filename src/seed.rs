@@ -58,7 +58,11 @@ impl SeedReport {
         let mut s = fmt(
             lang,
             "seed.done",
-            &[("n", &self.applications), ("days", &self.days), ("drafts", &self.drafts)],
+            &[
+                ("n", &self.applications),
+                ("days", &self.days),
+                ("drafts", &self.drafts),
+            ],
         );
         if self.new_branch {
             s.push('\n');
@@ -75,7 +79,7 @@ impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(seed.max(1))
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -87,11 +91,13 @@ impl Rng {
         if n == 0 {
             0
         } else {
-            self.next() % n
+            self.next_u64() % n
         }
     }
     fn digits(&mut self, n: usize) -> String {
-        (0..n).map(|_| char::from(b'0' + self.below(10) as u8)).collect()
+        (0..n)
+            .map(|_| char::from(b'0' + self.below(10) as u8))
+            .collect()
     }
 }
 
@@ -99,10 +105,15 @@ impl Rng {
 pub fn gen_id(r: &mut Rng) -> String {
     const REGIONS: [&str; 6] = ["110105", "330106", "440305", "510104", "320102", "370102"];
     let region = REGIONS[r.below(REGIONS.len() as u64) as usize];
-    let birth = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default() + Duration::days(r.below(18_000) as i64);
+    let birth = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default()
+        + Duration::days(r.below(18_000) as i64);
     let body = format!("{region}{}{}", birth.format("%Y%m%d"), r.digits(3));
     const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body.bytes().zip(W).map(|(b, w)| u32::from(b - b'0') * w).sum();
+    let sum: u32 = body
+        .bytes()
+        .zip(W)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
     let check = b"10X98765432"[(sum % 11) as usize] as char;
     format!("{body}{check}")
 }
@@ -110,7 +121,9 @@ pub fn gen_id(r: &mut Rng) -> String {
 /// A valid Chinese VIN (maker L…, check digit computed).
 pub fn gen_vin(r: &mut Rng) -> String {
     const ALPHA: &[u8] = b"ABCDEFGHJKLMNPRSTUVWXYZ0123456789";
-    let mut v: Vec<u8> = (0..17).map(|_| ALPHA[r.below(ALPHA.len() as u64) as usize]).collect();
+    let mut v: Vec<u8> = (0..17)
+        .map(|_| ALPHA[r.below(ALPHA.len() as u64) as usize])
+        .collect();
     v[0] = b'L';
     let val = |c: u8| -> u32 {
         match c {
@@ -125,14 +138,20 @@ pub fn gen_vin(r: &mut Rng) -> String {
     };
     const W: [u32; 17] = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2];
     let sum: u32 = v.iter().zip(W).map(|(c, w)| val(*c) * w).sum();
-    v[8] = if sum % 11 == 10 { b'X' } else { b'0' + (sum % 11) as u8 };
+    v[8] = if sum % 11 == 10 {
+        b'X'
+    } else {
+        b'0' + (sum % 11) as u8
+    };
     String::from_utf8(v).unwrap_or_default()
 }
 
 /// A valid 统一社会信用代码 (GB 32100 check character computed).
 pub fn gen_uscc(r: &mut Rng) -> String {
     const A: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const W: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    const W: [u32; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
     let mut body = String::from("91");
     body.push_str(&r.digits(6));
     for _ in 0..9 {
@@ -208,7 +227,13 @@ fn all_needed(service: &Service) -> Vec<String> {
 }
 
 /// Creates `count` finished applications over the `days` days ending today.
-pub fn seed(store: &Store, catalog: &Catalog, clock: &Clock, count: u64, days: u32) -> Result<SeedReport, SeedError> {
+pub fn seed(
+    store: &Store,
+    catalog: &Catalog,
+    clock: &Clock,
+    count: u64,
+    days: u32,
+) -> Result<SeedReport, SeedError> {
     if store.has_real_applications()? {
         return Err(SeedError::RealData);
     }
@@ -270,7 +295,12 @@ pub fn seed(store: &Store, catalog: &Catalog, clock: &Clock, count: u64, days: u
         let values: BTreeMap<String, String> = service
             .fields
             .iter()
-            .map(|f| (f.key.clone(), gen_value(f.kind, &f.key, service, &mut r, day)))
+            .map(|f| {
+                (
+                    f.key.clone(),
+                    gen_value(f.kind, &f.key, service, &mut r, day),
+                )
+            })
             .collect();
         let delivery = if r.below(4) == 0 {
             Delivery::Ems {
@@ -338,7 +368,10 @@ pub fn seed(store: &Store, catalog: &Catalog, clock: &Clock, count: u64, days: u
     for service in services.iter().take(drafts as usize) {
         let mut values = BTreeMap::new();
         for f in service.fields.iter().take(2) {
-            values.insert(f.key.clone(), gen_value(f.kind, &f.key, service, &mut r, today));
+            values.insert(
+                f.key.clone(),
+                gen_value(f.kind, &f.key, service, &mut r, today),
+            );
         }
         store.save_draft(&Draft {
             number: store.next_draft_number(today)?,

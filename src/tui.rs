@@ -42,7 +42,9 @@ fn install_panic_hook() {
 
 /// Decodes a terminal key event into an app input.
 pub fn decode(ev: &crossterm::event::KeyEvent) -> Option<Input> {
-    let plain = !ev.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    let plain = !ev
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
     match ev.code {
         KeyCode::Char(c) if plain => Some(Input::Char(c)),
         KeyCode::Backspace => Some(Input::Backspace),
@@ -59,11 +61,20 @@ enum Ev {
 }
 
 /// Runs the app until it quits. The terminal is restored on every path.
-pub fn run(mut app: App, mut rt: Runtime, first: Vec<Effect>, idle_lock: Option<Duration>) -> io::Result<()> {
+pub fn run(
+    mut app: App,
+    mut rt: Runtime,
+    first: Vec<Effect>,
+    idle_lock: Option<Duration>,
+) -> io::Result<()> {
     install_panic_hook();
     terminal::enable_raw_mode()?;
     let mut out = io::stdout();
-    if let Err(e) = execute!(out, terminal::EnterAlternateScreen, event::EnableBracketedPaste) {
+    if let Err(e) = execute!(
+        out,
+        terminal::EnterAlternateScreen,
+        event::EnableBracketedPaste
+    ) {
         restore();
         return Err(e);
     }
@@ -75,7 +86,12 @@ pub fn run(mut app: App, mut rt: Runtime, first: Vec<Effect>, idle_lock: Option<
     result
 }
 
-fn main_loop(app: &mut App, rt: &mut Runtime, first: Vec<Effect>, idle_lock: Option<Duration>) -> io::Result<()> {
+fn main_loop(
+    app: &mut App,
+    rt: &mut Runtime,
+    first: Vec<Effect>,
+    idle_lock: Option<Duration>,
+) -> io::Result<()> {
     let backend = CrosstermBackend::new(io::stdout());
     let mut terminal = Terminal::new(backend)?;
     terminal.clear()?;
@@ -121,7 +137,9 @@ fn main_loop(app: &mut App, rt: &mut Runtime, first: Vec<Effect>, idle_lock: Opt
         }
         if let (Some(idle), true) = (idle_lock, app.user.is_some()) {
             let due = last_input + idle;
-            if app.overlay.is_none() || !matches!(app.overlay, Some(crate::app::state::Overlay::Locked(_))) {
+            if app.overlay.is_none()
+                || !matches!(app.overlay, Some(crate::app::state::Overlay::Locked(_)))
+            {
                 deadline = Some(deadline.map_or(due, |d| d.min(due)));
             }
         }
@@ -144,7 +162,10 @@ fn main_loop(app: &mut App, rt: &mut Runtime, first: Vec<Effect>, idle_lock: Opt
             if let Some(e) = pending_esc {
                 if now >= e + ESC_WAIT {
                     pending_esc = None;
-                    queue.extend(app.on_input(Input::Key(Key { code: KeyCode2::Esc, ctrl: false })));
+                    queue.extend(app.on_input(Input::Key(Key {
+                        code: KeyCode2::Esc,
+                        ctrl: false,
+                    })));
                 }
             }
             if let Some(idle) = idle_lock {
@@ -176,9 +197,18 @@ fn main_loop(app: &mut App, rt: &mut Runtime, first: Vec<Effect>, idle_lock: Opt
                             continue;
                         }
                     }
-                    queue.extend(app.on_input(Input::Key(Key { code: KeyCode2::Esc, ctrl: false })));
+                    queue.extend(app.on_input(Input::Key(Key {
+                        code: KeyCode2::Esc,
+                        ctrl: false,
+                    })));
                 }
-                if matches!(&input, Input::Key(Key { code: KeyCode2::Esc, ctrl: false })) {
+                if matches!(
+                    &input,
+                    Input::Key(Key {
+                        code: KeyCode2::Esc,
+                        ctrl: false
+                    })
+                ) {
                     pending_esc = Some(now);
                     continue;
                 }

@@ -42,14 +42,22 @@ fn finishing_numbers_applications_per_day_and_keeps_counters() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = Store::open(dir.path(), 8).expect("open");
     let b = branch();
-    let a1 = store.finish(&b, new_app("D1", "001", 1000, Payment::Cash, "2026-11-28")).expect("a1");
-    let a2 = store.finish(&b, new_app("V1", "002", 10000, Payment::Qr, "2026-11-28")).expect("a2");
-    let a3 = store.finish(&b, new_app("D1", "001", 1000, Payment::Card, "2026-11-29")).expect("a3");
+    let a1 = store
+        .finish(&b, new_app("D1", "001", 1000, Payment::Cash, "2026-11-28"))
+        .expect("a1");
+    let a2 = store
+        .finish(&b, new_app("V1", "002", 10000, Payment::Qr, "2026-11-28"))
+        .expect("a2");
+    let a3 = store
+        .finish(&b, new_app("D1", "001", 1000, Payment::Card, "2026-11-29"))
+        .expect("a3");
     assert_eq!(a1.number, "3301A-261128-0001");
     assert_eq!(a2.number, "3301A-261128-0002");
     assert_eq!(a3.number, "3301A-261129-0001", "sequence restarts each day");
 
-    let day = store.day_tally("2026-11-28".parse().expect("d")).expect("tally");
+    let day = store
+        .day_tally("2026-11-28".parse().expect("d"))
+        .expect("tally");
     assert_eq!(day.total, 2);
     assert_eq!(day.fees_total_fen, 11000);
     assert_eq!(day.by_service.get("D1"), Some(&1));
@@ -59,10 +67,19 @@ fn finishing_numbers_applications_per_day_and_keeps_counters() {
     assert_eq!(store.count_applications().expect("count"), 3);
     assert!(store.has_real_applications().expect("real"));
     assert_eq!(
-        store.application("3301a-261128-0002").expect("get").map(|a| a.service),
+        store
+            .application("3301a-261128-0002")
+            .expect("get")
+            .map(|a| a.service),
         Some("V1".to_string())
     );
-    assert_eq!(store.applications_on("2026-11-28".parse().expect("d")).expect("on").len(), 2);
+    assert_eq!(
+        store
+            .applications_on("2026-11-28".parse().expect("d"))
+            .expect("on")
+            .len(),
+        2
+    );
 }
 
 #[test]
@@ -92,8 +109,17 @@ fn finish_removes_the_draft_and_survives_reopen() {
         };
         store.save_draft(&draft).expect("save");
         store.flush().expect("flush");
-        assert_eq!(store.find_drafts("11010519491231002x").expect("find").len(), 1);
-        assert_eq!(store.find_drafts(&number.to_lowercase()).expect("find").len(), 1);
+        assert_eq!(
+            store.find_drafts("11010519491231002x").expect("find").len(),
+            1
+        );
+        assert_eq!(
+            store
+                .find_drafts(&number.to_lowercase())
+                .expect("find")
+                .len(),
+            1
+        );
         let mut app = new_app("D1", "001", 1000, Payment::Cash, "2026-11-28");
         app.draft_number = Some(number.clone());
         store.finish(&branch(), app).expect("finish");
@@ -123,6 +149,10 @@ fn garbage_in_the_store_dir_is_refused_and_left_alone() {
     std::fs::write(dir.path().join("db"), vec![0xAB; 4096]).expect("write");
     let before = std::fs::read(dir.path().join("db")).expect("read");
     let result = Store::open(dir.path(), 8);
-    assert!(matches!(result, Err(StoreError::Damaged { .. })), "got {:?}", result.err());
+    assert!(
+        matches!(result, Err(StoreError::Damaged { .. })),
+        "got {:?}",
+        result.err()
+    );
     assert_eq!(std::fs::read(dir.path().join("db")).expect("read"), before);
 }

@@ -36,7 +36,11 @@ impl LineInput {
     }
 
     pub fn set(&mut self, text: &str) {
-        self.text = text.chars().filter(|c| !c.is_control()).take(self.max.max(1)).collect();
+        self.text = text
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(self.max.max(1))
+            .collect();
         self.cursor = self.text.chars().count();
     }
 

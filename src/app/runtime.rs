@@ -58,7 +58,10 @@ impl Runtime {
         match self.flush_due {
             Some(due) if now >= due => {
                 self.flush_due = None;
-                self.store.flush().err().map(|e| Msg::Failed(e.message(Lang::Zh)))
+                self.store
+                    .flush()
+                    .err()
+                    .map(|e| Msg::Failed(e.message(Lang::Zh)))
             }
             _ => None,
         }
@@ -123,7 +126,11 @@ impl Runtime {
                     Err(e) => return Some(self.store_err(lang, e)),
                 };
                 let outcome = auth::attempt(&mut user, &pin, now, &self.config.security);
-                let what = if outcome == LoginOutcome::Ok { "login" } else { "login_failed" };
+                let what = if outcome == LoginOutcome::Ok {
+                    "login"
+                } else {
+                    "login_failed"
+                };
                 let saved = self
                     .store
                     .audit(now, &id, what, "")
@@ -202,7 +209,10 @@ impl Runtime {
                     focus: 0,
                     generated: false,
                 };
-                let r = self.store.save_draft(&draft).and_then(|_| self.store.flush());
+                let r = self
+                    .store
+                    .save_draft(&draft)
+                    .and_then(|_| self.store.flush());
                 Some(match r {
                     Ok(()) => Msg::Opened(Box::new(Wizard::new(svc, draft))),
                     Err(e) => self.store_err(lang, e),
@@ -211,9 +221,17 @@ impl Runtime {
             Effect::OpenDraft { number } => match self.store.draft(&number) {
                 Ok(Some(d)) => match app.catalog.get(&d.service) {
                     Some(svc) => Some(Msg::Opened(Box::new(Wizard::new(svc.clone(), d)))),
-                    None => Some(Msg::Failed(fmt(lang, "home.service_gone", &[("code", &d.service)]))),
+                    None => Some(Msg::Failed(fmt(
+                        lang,
+                        "home.service_gone",
+                        &[("code", &d.service)],
+                    ))),
                 },
-                Ok(None) => Some(Msg::Failed(fmt(lang, "home.no_draft", &[("number", &number)]))),
+                Ok(None) => Some(Msg::Failed(fmt(
+                    lang,
+                    "home.no_draft",
+                    &[("number", &number)],
+                ))),
                 Err(e) => Some(self.store_err(lang, e)),
             },
             Effect::SaveDraft(mut d) => {
@@ -319,9 +337,7 @@ impl Runtime {
         };
         let mut new = match w.finish(now, today, lang, true) {
             Ok(n) => n,
-            Err(b) => {
-                return Msg::Failed(b.first().map(|b| b.message.clone()).unwrap_or_default())
-            }
+            Err(b) => return Msg::Failed(b.first().map(|b| b.message.clone()).unwrap_or_default()),
         };
         new.generated = self.training || w.draft.generated;
         let stored = match self.store.finish(&branch, new) {
@@ -329,7 +345,11 @@ impl Runtime {
             Err(e) => return self.store_err(lang, e),
         };
         self.flush_due = None;
-        let clerk_name = app.user.as_ref().map(|u| u.name.clone()).unwrap_or_default();
+        let clerk_name = app
+            .user
+            .as_ref()
+            .map(|u| u.name.clone())
+            .unwrap_or_default();
         let text = receipt::receipt(&stored, &w.service, &branch, &clerk_name, lang);
         let file = write_text(
             &paths::receipts_dir(&self.data_dir, self.training),
@@ -337,7 +357,9 @@ impl Runtime {
             &text,
         )
         .ok();
-        let _ = self.store.audit(now, &stored.clerk, "finish", &stored.number);
+        let _ = self
+            .store
+            .audit(now, &stored.clerk, "finish", &stored.number);
         self.print(&text);
         let _ = self.store.flush();
         Msg::Finished {
@@ -411,7 +433,10 @@ pub fn prepare_training(
             store.put_user(&u)?;
             let now = clock.now();
             for (service, values) in [
-                ("D1", vec![("owner_name", "张三"), ("id_number", "11010519491231002X")]),
+                (
+                    "D1",
+                    vec![("owner_name", "张三"), ("id_number", "11010519491231002X")],
+                ),
                 ("V1", vec![("owner_name", "李四"), ("plate", "京A12345")]),
             ] {
                 let number = store.next_draft_number(clock.today())?;
@@ -422,7 +447,10 @@ pub fn prepare_training(
                     clerk: TRAINING_CLERK.into(),
                     created: now,
                     updated: now,
-                    values: values.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                    values: values
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
                     materials: vec![],
                     payment: None,
                     delivery: Delivery::Pickup,

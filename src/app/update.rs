@@ -72,7 +72,10 @@ pub enum Effect {
 /// What the runtime reports back.
 #[derive(Debug, Clone)]
 pub enum Msg {
-    Ready { branch: Branch, user: User },
+    Ready {
+        branch: Branch,
+        user: User,
+    },
     Failed(String),
     Home(HomeData),
     Opened(Box<Wizard>),
@@ -322,10 +325,14 @@ impl App {
             return vec![];
         };
         match input {
-            Input::Key(k) if k.code == KeyCode2::F(10) || (k.ctrl && k.code == KeyCode2::Char('n')) => {
+            Input::Key(k)
+                if k.code == KeyCode2::F(10) || (k.ctrl && k.code == KeyCode2::Char('n')) =>
+            {
                 return self.submit_setup();
             }
-            Input::Key(k) if k.code == KeyCode2::F(3) || (k.ctrl && k.code == KeyCode2::Char('t')) => {
+            Input::Key(k)
+                if k.code == KeyCode2::F(3) || (k.ctrl && k.code == KeyCode2::Char('t')) =>
+            {
                 return vec![Effect::StartTraining];
             }
             Input::Key(k) => match k.code {
@@ -354,7 +361,11 @@ impl App {
         let Screen::Setup(form) = &mut self.screen else {
             return vec![];
         };
-        let v: Vec<String> = form.inputs.iter().map(|i| i.text.trim().to_string()).collect();
+        let v: Vec<String> = form
+            .inputs
+            .iter()
+            .map(|i| i.text.trim().to_string())
+            .collect();
         let code = v[0].to_ascii_uppercase();
         let problem = if code.len() < 2 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
             Some((0, "setup.bad_code"))
@@ -415,7 +426,11 @@ impl App {
                 _ => {}
             },
             other => {
-                let target = if form.focus == 0 { &mut form.id } else { &mut form.pin };
+                let target = if form.focus == 0 {
+                    &mut form.id
+                } else {
+                    &mut form.pin
+                };
                 edit(target, other, lang);
             }
         }
@@ -453,14 +468,10 @@ impl App {
                 });
             }
             Some(Action::FocusNext) if !matches!(&input, Input::Key(k) if k.code == KeyCode2::Enter) => {
-                if n > 0 {
-                    *selected = (*selected + 1) % n;
-                }
+                *selected = cycle(*selected, n, 1);
             }
             Some(Action::FocusPrev) => {
-                if n > 0 {
-                    *selected = (*selected + n - 1) % n;
-                }
+                *selected = cycle(*selected, n, -1);
             }
             Some(Action::Logout) => {
                 self.user = None;
@@ -501,14 +512,10 @@ impl App {
             Input::Key(k) => match k.code {
                 KeyCode2::Esc => return self.go_home(),
                 KeyCode2::Down | KeyCode2::Tab => {
-                    if n > 0 {
-                        p.selected = (p.selected + 1) % n;
-                    }
+                    p.selected = cycle(p.selected, n, 1);
                 }
                 KeyCode2::Up | KeyCode2::BackTab => {
-                    if n > 0 {
-                        p.selected = (p.selected + n - 1) % n;
-                    }
+                    p.selected = cycle(p.selected, n, -1);
                 }
                 KeyCode2::Left => p.query.left(),
                 KeyCode2::Right => p.query.right(),
@@ -548,14 +555,10 @@ impl App {
             Input::Key(k) => match k.code {
                 KeyCode2::Esc => return self.go_home(),
                 KeyCode2::Down | KeyCode2::Tab => {
-                    if !f.results.is_empty() {
-                        f.selected = (f.selected + 1) % f.results.len();
-                    }
+                    f.selected = cycle(f.selected, f.results.len(), 1);
                 }
                 KeyCode2::Up | KeyCode2::BackTab => {
-                    if !f.results.is_empty() {
-                        f.selected = (f.selected + f.results.len() - 1) % f.results.len();
-                    }
+                    f.selected = cycle(f.selected, f.results.len(), -1);
                 }
                 KeyCode2::Enter | KeyCode2::F(10) => {
                     if f.searched {
@@ -596,7 +599,8 @@ impl App {
             }
             Some(Action::FocusPrev) => r.scroll = r.scroll.saturating_sub(1),
             _ => {
-                if matches!(&input, Input::Key(k) if matches!(k.code, KeyCode2::Enter | KeyCode2::Esc | KeyCode2::F(10))) {
+                if matches!(&input, Input::Key(k) if matches!(k.code, KeyCode2::Enter | KeyCode2::Esc | KeyCode2::F(10)))
+                {
                     return self.go_home();
                 }
             }
@@ -635,7 +639,10 @@ impl App {
                 }
                 Some(Action::Back) => {
                     commit_input(ws, lang);
-                    let mut fx = vec![Effect::SaveDraft(Box::new(ws.wizard.draft.clone())), Effect::Flush];
+                    let mut fx = vec![
+                        Effect::SaveDraft(Box::new(ws.wizard.draft.clone())),
+                        Effect::Flush,
+                    ];
                     if ws.wizard.back() {
                         ws.input = focused_input(&ws.wizard);
                     } else {
@@ -649,7 +656,11 @@ impl App {
                 }
                 Some(Action::FocusNext) | Some(Action::FocusPrev) => {
                     commit_input(ws, lang);
-                    let d = if action == Some(Action::FocusNext) { 1 } else { -1 };
+                    let d = if action == Some(Action::FocusNext) {
+                        1
+                    } else {
+                        -1
+                    };
                     ws.wizard.move_focus(d);
                     ws.input = focused_input(&ws.wizard);
                     return vec![Effect::SaveDraft(Box::new(ws.wizard.draft.clone()))];
@@ -720,7 +731,9 @@ impl App {
                                 ws.wizard.set_raw(&field.key, &ws.input.text.clone());
                                 changed = true;
                                 if changed {
-                                    return vec![Effect::SaveDraft(Box::new(ws.wizard.draft.clone()))];
+                                    return vec![Effect::SaveDraft(Box::new(
+                                        ws.wizard.draft.clone(),
+                                    ))];
                                 }
                             }
                         }
@@ -728,7 +741,9 @@ impl App {
                 }
             }
             Step::Materials => {
-                if matches!(action, Some(Action::Toggle)) || matches!(&input, Input::Char('x' | 'X')) {
+                if matches!(action, Some(Action::Toggle))
+                    || matches!(&input, Input::Char('x' | 'X'))
+                {
                     let i = ws.wizard.focus();
                     ws.wizard.toggle_material(i);
                     changed = true;
@@ -736,12 +751,18 @@ impl App {
             }
             Step::Payment => match ws.wizard.focus() {
                 0 => {
-                    let cur = ws.wizard.draft.payment.and_then(|p| Payment::ALL.iter().position(|x| *x == p));
+                    let cur = ws
+                        .wizard
+                        .draft
+                        .payment
+                        .and_then(|p| Payment::ALL.iter().position(|x| *x == p));
                     let pick = match (&input, action) {
                         (_, Some(Action::OptionNext)) | (_, Some(Action::Toggle)) => {
                             Some(cur.map(|p| (p + 1) % 3).unwrap_or(0))
                         }
-                        (_, Some(Action::OptionPrev)) => Some(cur.map(|p| (p + 2) % 3).unwrap_or(2)),
+                        (_, Some(Action::OptionPrev)) => {
+                            Some(cur.map(|p| (p + 2) % 3).unwrap_or(2))
+                        }
                         (Input::Char(c @ '1'..='3'), _) => Some(*c as usize - '1' as usize),
                         _ => None,
                     };
@@ -751,8 +772,10 @@ impl App {
                     }
                 }
                 1 => {
-                    let flip = matches!(action, Some(Action::OptionNext | Action::OptionPrev | Action::Toggle))
-                        || matches!(&input, Input::Char('1' | '2'));
+                    let flip = matches!(
+                        action,
+                        Some(Action::OptionNext | Action::OptionPrev | Action::Toggle)
+                    ) || matches!(&input, Input::Char('1' | '2'));
                     if flip {
                         let ems = match &input {
                             Input::Char('1') => false,
@@ -769,20 +792,18 @@ impl App {
                         changed = true;
                     }
                 }
-                _ => {
-                    match &input {
-                        Input::Key(k) if k.code == KeyCode2::Left => ws.address.left(),
-                        Input::Key(k) if k.code == KeyCode2::Right => ws.address.right(),
-                        Input::Key(_) => {}
-                        other => {
-                            edit(&mut ws.address, other.clone(), lang);
-                            ws.wizard.draft.delivery = Delivery::Ems {
-                                address: ws.address.text.clone(),
-                            };
-                            changed = true;
-                        }
+                _ => match &input {
+                    Input::Key(k) if k.code == KeyCode2::Left => ws.address.left(),
+                    Input::Key(k) if k.code == KeyCode2::Right => ws.address.right(),
+                    Input::Key(_) => {}
+                    other => {
+                        edit(&mut ws.address, other.clone(), lang);
+                        ws.wizard.draft.delivery = Delivery::Ems {
+                            address: ws.address.text.clone(),
+                        };
+                        changed = true;
                     }
-                }
+                },
             },
             Step::Review => {
                 if matches!(&input, Input::Key(k) if k.code == KeyCode2::Enter) {
@@ -818,14 +839,20 @@ impl App {
             ws.wizard.draft.step = b.step.index();
             ws.wizard.set_focus(b.focus);
             ws.input = focused_input(&ws.wizard);
-            let fx = vec![Effect::SaveDraft(Box::new(ws.wizard.draft.clone())), Effect::Flush];
+            let fx = vec![
+                Effect::SaveDraft(Box::new(ws.wizard.draft.clone())),
+                Effect::Flush,
+            ];
             let m = b.message.clone();
             self.say(Level::Error, m);
             return fx;
         }
         let result = ws.wizard.next(today, lang);
         ws.input = focused_input(&ws.wizard);
-        let fx = vec![Effect::SaveDraft(Box::new(ws.wizard.draft.clone())), Effect::Flush];
+        let fx = vec![
+            Effect::SaveDraft(Box::new(ws.wizard.draft.clone())),
+            Effect::Flush,
+        ];
         match result {
             Ok(_) => self.message = None,
             Err(b) => {
@@ -856,6 +883,14 @@ impl App {
             slip,
         }]
     }
+}
+
+/// Moves a selection in a list of `n` by `delta`, wrapping; 0 for an empty list.
+pub fn cycle(selected: usize, n: usize, delta: isize) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    (selected as isize + delta).rem_euclid(n as isize) as usize
 }
 
 /// The input box for the wizard's focused text (field or nothing).

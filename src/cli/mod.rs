@@ -166,7 +166,10 @@ pub fn check(g: &Globals, kind: &str, value: &str, json: bool) -> ExitCode {
                     serde_json::json!({"kind": k.as_str(), "valid": false, "reason": e.message(g.lang)})
                 );
             } else {
-                println!("{}", fmt(g.lang, "cli.invalid", &[("reason", &e.message(g.lang))]));
+                println!(
+                    "{}",
+                    fmt(g.lang, "cli.invalid", &[("reason", &e.message(g.lang))])
+                );
             }
             ExitCode::from(EXIT_FAILURE)
         }
@@ -199,7 +202,12 @@ fn theme_dir() -> PathBuf {
 
 /// The start state: setup on a new store, log-in otherwise, straight to
 /// work in training.
-fn start(g: &Globals, store: &Store, catalog: Catalog, warnings: Vec<String>) -> Result<(App, Vec<Effect>), String> {
+fn start(
+    g: &Globals,
+    store: &Store,
+    catalog: Catalog,
+    warnings: Vec<String>,
+) -> Result<(App, Vec<Effect>), String> {
     let term = std::env::var("TERM").unwrap_or_default();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let (theme, theme_problem) = Theme::select(&g.config.ui.theme, &theme_dir(), &term, no_color);
@@ -207,7 +215,11 @@ fn start(g: &Globals, store: &Store, catalog: Catalog, warnings: Vec<String>) ->
     let mut warnings = warnings;
     warnings.extend(theme_problem);
     for p in key_problems {
-        warnings.push(fmt(g.lang, "cli.bad_key", &[("entry", &p.entry), ("what", &p.what)]));
+        warnings.push(fmt(
+            g.lang,
+            "cli.bad_key",
+            &[("entry", &p.entry), ("what", &p.what)],
+        ));
     }
     let branch = store.branch().map_err(|e| e.message(g.lang))?;
     let mut app = App {
@@ -217,7 +229,9 @@ fn start(g: &Globals, store: &Store, catalog: Catalog, warnings: Vec<String>) ->
         user: None,
         screen: Screen::Login(LoginForm::default()),
         overlay: None,
-        message: warnings.first().map(|w| (crate::app::state::Level::Warn, w.clone())),
+        message: warnings
+            .first()
+            .map(|w| (crate::app::state::Level::Warn, w.clone())),
         catalog,
         keymap,
         theme,

@@ -183,9 +183,7 @@ impl Store {
         };
         match store.meta.get("schema")? {
             None => {
-                store
-                    .meta
-                    .insert("schema", &SCHEMA_VERSION.to_be_bytes())?;
+                store.meta.insert("schema", &SCHEMA_VERSION.to_be_bytes())?;
                 store.db.flush()?;
             }
             Some(v) => {
@@ -260,11 +258,9 @@ impl Store {
 
     /// A new draft number for `day`, e.g. `Z261128-003`.
     pub fn next_draft_number(&self, day: NaiveDate) -> Result<String> {
-        let n = self
-            .meta
-            .update_and_fetch(seq_key("draft", day), |old| {
-                Some(bump(old).to_be_bytes().to_vec())
-            })?;
+        let n = self.meta.update_and_fetch(seq_key("draft", day), |old| {
+            Some(bump(old).to_be_bytes().to_vec())
+        })?;
         let seq = bump(n.as_deref()) - 1;
         Ok(format!("Z{}-{seq:03}", day.format("%y%m%d")))
     }
@@ -291,7 +287,7 @@ impl Store {
             .values()
             .map(|v| dec(&v?))
             .collect::<Result<_>>()?;
-        all.sort_by(|a, b| b.updated.cmp(&a.updated));
+        all.sort_by_key(|d| std::cmp::Reverse(d.updated));
         Ok(all)
     }
 
@@ -306,8 +302,7 @@ impl Store {
             .into_iter()
             .filter(|d| {
                 d.number == q
-                    || d
-                        .values
+                    || d.values
                         .get("id_number")
                         .map(|v| crate::ident::normalize(v) == q)
                         .unwrap_or(false)
@@ -460,7 +455,13 @@ impl Store {
     // ---- audit ------------------------------------------------------------
 
     /// Appends to the audit log (flushed with the change it records).
-    pub fn audit(&self, at: DateTime<FixedOffset>, who: &str, what: &str, detail: &str) -> Result<()> {
+    pub fn audit(
+        &self,
+        at: DateTime<FixedOffset>,
+        who: &str,
+        what: &str,
+        detail: &str,
+    ) -> Result<()> {
         let id = self.db.generate_id()?;
         let e = AuditEntry {
             at,
@@ -484,7 +485,12 @@ impl Store {
 
     /// Batch insert for `seed`: applications already numbered, plus their
     /// day counters. Not for real work (no per-record transaction).
-    pub fn seed_batch(&self, apps: &[(String, Application)], tallies: &BTreeMap<NaiveDate, DayTally>, seqs: &BTreeMap<NaiveDate, u32>) -> Result<()> {
+    pub fn seed_batch(
+        &self,
+        apps: &[(String, Application)],
+        tallies: &BTreeMap<NaiveDate, DayTally>,
+        seqs: &BTreeMap<NaiveDate, u32>,
+    ) -> Result<()> {
         let mut a = sled::Batch::default();
         let mut o = sled::Batch::default();
         let mut m = sled::Batch::default();
@@ -501,7 +507,10 @@ impl Store {
                 next_try: None,
             };
             o.insert(key.as_bytes(), enc(&entry)?);
-            m.insert(format!("by_number/{}", app.number).as_bytes(), key.as_bytes());
+            m.insert(
+                format!("by_number/{}", app.number).as_bytes(),
+                key.as_bytes(),
+            );
         }
         let pending = self.pending_count()? as u32 + apps.len() as u32;
         m.insert("pending", &pending.to_be_bytes());

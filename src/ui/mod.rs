@@ -70,7 +70,10 @@ fn too_small(app: &App, f: &mut Frame, area: Rect) {
 
 fn top_bar(app: &App, f: &mut Frame, area: Rect) {
     let r = &app.theme.roles;
-    let mut spans = vec![Span::styled(format!(" {} ", tr(app.lang, "common.app_name")), r.title)];
+    let mut spans = vec![Span::styled(
+        format!(" {} ", tr(app.lang, "common.app_name")),
+        r.title,
+    )];
     if let Some(b) = &app.branch {
         spans.push(Span::styled(format!("{} ({})", b.name, b.code), r.text));
     }
@@ -80,7 +83,10 @@ fn top_bar(app: &App, f: &mut Frame, area: Rect) {
     spans.push(Span::styled(format!(" · {}", app.today), r.muted));
     if app.training {
         spans.push(Span::raw(" "));
-        spans.push(Span::styled(tr(app.lang, "common.training_banner"), r.training));
+        spans.push(Span::styled(
+            tr(app.lang, "common.training_banner"),
+            r.training,
+        ));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -99,8 +105,21 @@ fn message_line(app: &App, f: &mut Frame, area: Rect) {
 /// The actions worth a hint on each screen.
 fn footer_actions(app: &App) -> &'static [Action] {
     match &app.screen {
-        Screen::Wizard(_) => &[Action::Help, Action::Next, Action::Park, Action::Back, Action::DiscardDraft],
-        Screen::Home { .. } => &[Action::Help, Action::Search, Action::FindDraft, Action::DiscardDraft, Action::Lock, Action::Logout],
+        Screen::Wizard(_) => &[
+            Action::Help,
+            Action::Next,
+            Action::Park,
+            Action::Back,
+            Action::DiscardDraft,
+        ],
+        Screen::Home { .. } => &[
+            Action::Help,
+            Action::Search,
+            Action::FindDraft,
+            Action::DiscardDraft,
+            Action::Lock,
+            Action::Logout,
+        ],
         Screen::Receipt(_) => &[Action::Help, Action::Print, Action::Back],
         Screen::Picker(_) | Screen::FindDraft(_) => &[Action::Help, Action::Back],
         Screen::Setup(_) | Screen::Login(_) => &[Action::Help, Action::Quit],
@@ -112,7 +131,10 @@ fn footer_bar(app: &App, f: &mut Frame, area: Rect) {
     let mut spans = Vec::new();
     for a in footer_actions(app) {
         spans.push(Span::styled(app.keymap.short(*a), r.key));
-        spans.push(Span::styled(format!(" {}  ", tr(app.lang, &a.desc_key())), r.status));
+        spans.push(Span::styled(
+            format!(" {}  ", tr(app.lang, &a.desc_key())),
+            r.status,
+        ));
     }
     let status = if app.user.is_some() {
         let link = if app.training {
@@ -122,7 +144,11 @@ fn footer_bar(app: &App, f: &mut Frame, area: Rect) {
         } else {
             tr(app.lang, "status.no_hub").to_string()
         };
-        fmt(app.lang, "status.queue", &[("n", &app.home.pending), ("link", &link)])
+        fmt(
+            app.lang,
+            "status.queue",
+            &[("n", &app.home.pending), ("link", &link)],
+        )
     } else {
         String::new()
     };

@@ -63,7 +63,10 @@ pub struct Theme {
 
 pub const BUILTIN: &[(&str, &str)] = &[
     ("default", include_str!("../../themes/default.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
     ("mono", include_str!("../../themes/mono.toml")),
 ];
 
@@ -80,10 +83,12 @@ pub enum ThemeError {
 fn colour(role: &str, v: &Option<String>) -> Result<Option<Color>, ThemeError> {
     match v {
         None => Ok(None),
-        Some(s) => Color::from_str(s).map(Some).map_err(|_| ThemeError::Colour {
-            role: role.to_string(),
-            value: s.clone(),
-        }),
+        Some(s) => Color::from_str(s)
+            .map(Some)
+            .map_err(|_| ThemeError::Colour {
+                role: role.to_string(),
+                value: s.clone(),
+            }),
     }
 }
 
@@ -222,18 +227,28 @@ mod tests {
     fn mono_uses_no_colour_at_all() {
         let t = Theme::builtin("mono").expect("mono");
         let r = &t.roles;
-        for s in [r.text, r.title, r.border, r.label, r.field, r.focus, r.valid, r.invalid, r.warn, r.hint, r.muted, r.selected, r.status, r.key, r.training, r.error] {
+        for s in [
+            r.text, r.title, r.border, r.label, r.field, r.focus, r.valid, r.invalid, r.warn,
+            r.hint, r.muted, r.selected, r.status, r.key, r.training, r.error,
+        ] {
             assert_eq!(s.fg, None);
             assert_eq!(s.bg, None);
         }
         // focus and invalid must still be visible without colour
-        assert!(r.focus.add_modifier.contains(Modifier::REVERSED) || r.focus.add_modifier.contains(Modifier::UNDERLINED));
+        assert!(
+            r.focus.add_modifier.contains(Modifier::REVERSED)
+                || r.focus.add_modifier.contains(Modifier::UNDERLINED)
+        );
         assert!(!r.invalid.add_modifier.is_empty());
     }
 
     #[test]
     fn default_theme_uses_only_ansi_16_names() {
-        let text = BUILTIN.iter().find(|(n, _)| *n == "default").map(|(_, t)| *t).expect("default");
+        let text = BUILTIN
+            .iter()
+            .find(|(n, _)| *n == "default")
+            .map(|(_, t)| *t)
+            .expect("default");
         assert!(!text.contains("\"#"), "no RGB in the default theme");
         let t = Theme::parse(text).expect("parse");
         for s in [t.roles.focus, t.roles.invalid, t.roles.status] {
@@ -258,11 +273,18 @@ mod tests {
     #[test]
     fn a_broken_user_theme_is_reported_and_the_default_used() {
         let dir = tempfile::tempdir().expect("tmp");
-        std::fs::write(dir.path().join("mine.toml"), "name = \"mine\"\n[roles]\ntext = { fg = \"chartreuse-ish\" }\n").expect("write");
+        std::fs::write(
+            dir.path().join("mine.toml"),
+            "name = \"mine\"\n[roles]\ntext = { fg = \"chartreuse-ish\" }\n",
+        )
+        .expect("write");
         let (t, p) = Theme::select("mine", dir.path(), "xterm", false);
         assert_eq!(t.name, "default");
         let p = p.expect("problem reported");
-        assert!(p.contains("mine.toml") && p.contains("chartreuse-ish"), "{p}");
+        assert!(
+            p.contains("mine.toml") && p.contains("chartreuse-ish"),
+            "{p}"
+        );
         let (_, p) = Theme::select("nope", dir.path(), "xterm", false);
         assert!(p.expect("unknown").contains("nope"));
     }

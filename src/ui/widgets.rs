@@ -25,7 +25,11 @@ pub const ASCII: border::Set = border::Set {
 
 /// A bordered block titled `title`, in the theme's border style.
 pub fn block<'a>(app: &App, title: String) -> Block<'a> {
-    let set = if app.theme.ascii_borders { ASCII } else { border::PLAIN };
+    let set = if app.theme.ascii_borders {
+        ASCII
+    } else {
+        border::PLAIN
+    };
     Block::default()
         .borders(Borders::ALL)
         .border_set(set)
@@ -47,11 +51,15 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
 /// Draws a one-line input; with `focused`, places the terminal cursor.
 pub fn input(f: &mut Frame, area: Rect, line: &LineInput, style: Style, focused: bool) {
     let (shown, col) = line.visible(area.width as usize);
-    let pad = (area.width as usize).saturating_sub(unicode_width::UnicodeWidthStr::width(shown.as_str()));
+    let pad =
+        (area.width as usize).saturating_sub(unicode_width::UnicodeWidthStr::width(shown.as_str()));
     let text = format!("{shown}{}", " ".repeat(pad));
     f.render_widget(Paragraph::new(Span::styled(text, style)), area);
     if focused {
-        f.set_cursor_position(Position::new(area.x + (col as u16).min(area.width.saturating_sub(1)), area.y));
+        f.set_cursor_position(Position::new(
+            area.x + (col as u16).min(area.width.saturating_sub(1)),
+            area.y,
+        ));
     }
 }
 
@@ -65,10 +73,16 @@ pub fn help(app: &App, f: &mut Frame, area: Rect) {
     for (action, keys) in all {
         lines.push(Line::from(vec![
             Span::styled(format!("{:<28}", keys.join(" / ")), app.theme.roles.key),
-            Span::styled(tr(app.lang, &action.desc_key()).to_string(), app.theme.roles.text),
+            Span::styled(
+                tr(app.lang, &action.desc_key()).to_string(),
+                app.theme.roles.text,
+            ),
         ]));
     }
-    lines.push(Line::from(Span::styled(tr(app.lang, "help.close"), app.theme.roles.hint)));
+    lines.push(Line::from(Span::styled(
+        tr(app.lang, "help.close"),
+        app.theme.roles.hint,
+    )));
     let p = Paragraph::new(lines).block(block(app, tr(app.lang, "help.title").to_string()));
     f.render_widget(p, rect);
 }
@@ -84,7 +98,10 @@ pub fn confirm(app: &App, c: &Confirm, f: &mut Frame, area: Rect) {
     let p = Paragraph::new(vec![
         Line::from(Span::styled(question, app.theme.roles.warn)),
         Line::from(""),
-        Line::from(Span::styled(tr(app.lang, "confirm.keys"), app.theme.roles.hint)),
+        Line::from(Span::styled(
+            tr(app.lang, "confirm.keys"),
+            app.theme.roles.hint,
+        )),
     ])
     .wrap(Wrap { trim: true })
     .block(block(app, tr(app.lang, "confirm.title").to_string()));
@@ -95,7 +112,11 @@ pub fn confirm(app: &App, c: &Confirm, f: &mut Frame, area: Rect) {
 pub fn locked(app: &App, pin: &LineInput, f: &mut Frame, area: Rect) {
     f.render_widget(Clear, area);
     let rect = centered(area, 50, 7);
-    let who = app.user.as_ref().map(|u| format!("{} {}", u.id, u.name)).unwrap_or_default();
+    let who = app
+        .user
+        .as_ref()
+        .map(|u| format!("{} {}", u.id, u.name))
+        .unwrap_or_default();
     let b = block(app, tr(app.lang, "lock.title").to_string());
     let inner = b.inner(rect);
     f.render_widget(b, rect);
@@ -104,8 +125,15 @@ pub fn locked(app: &App, pin: &LineInput, f: &mut Frame, area: Rect) {
         Paragraph::new(fmt(app.lang, "lock.who", &[("who", &who)])).style(app.theme.roles.text),
         l1,
     );
-    let [label, field] = Layout::horizontal([Constraint::Length(10), Constraint::Length(14)]).areas(l3);
-    f.render_widget(Paragraph::new(tr(app.lang, "login.pin")).style(app.theme.roles.label), label);
+    let [label, field] =
+        Layout::horizontal([Constraint::Length(10), Constraint::Length(14)]).areas(l3);
+    f.render_widget(
+        Paragraph::new(tr(app.lang, "login.pin")).style(app.theme.roles.label),
+        label,
+    );
     input(f, field, pin, app.theme.roles.focus, true);
-    f.render_widget(Paragraph::new(tr(app.lang, "lock.hint")).style(app.theme.roles.hint), l4);
+    f.render_widget(
+        Paragraph::new(tr(app.lang, "lock.hint")).style(app.theme.roles.hint),
+        l4,
+    );
 }

@@ -118,10 +118,12 @@ pub fn validate(field: &Field, raw: &str, today: NaiveDate, lang: Lang) -> Statu
             Err(e) => Status::Invalid(e.message(lang)),
         };
     }
-    let ok = |value: String| Status::Valid(Valid {
-        value,
-        notes: Vec::new(),
-    });
+    let ok = |value: String| {
+        Status::Valid(Valid {
+            value,
+            notes: Vec::new(),
+        })
+    };
     match field.kind {
         FieldKind::Name => {
             let n = trimmed.chars().count();
@@ -163,7 +165,9 @@ pub fn validate(field: &Field, raw: &str, today: NaiveDate, lang: Lang) -> Statu
                 .and_then(|i| field.options.get(i));
             let found = by_index.or_else(|| {
                 field.options.iter().find(|o| {
-                    o.value.eq_ignore_ascii_case(&norm) || o.zh == trimmed || o.en.eq_ignore_ascii_case(trimmed)
+                    o.value.eq_ignore_ascii_case(&norm)
+                        || o.zh == trimmed
+                        || o.en.eq_ignore_ascii_case(trimmed)
                 })
             });
             match found {

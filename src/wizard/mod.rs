@@ -227,7 +227,10 @@ impl Wizard {
                         .service
                         .materials
                         .iter()
-                        .filter(|x| x.need == Need::OneOf && x.one_of.as_deref().unwrap_or(x.id.as_str()) == g)
+                        .filter(|x| {
+                            x.need == Need::OneOf
+                                && x.one_of.as_deref().unwrap_or(x.id.as_str()) == g
+                        })
                         .collect();
                     if !members.iter().any(|x| self.ticked(&x.id)) {
                         let zh: Vec<&str> = members.iter().map(|x| x.zh.as_str()).collect();
@@ -324,7 +327,11 @@ impl Wizard {
                 out.push(Blocker {
                     step: Step::Materials,
                     focus: i,
-                    message: fmt(lang, "wizard.material_missing", &[("material", &m.text(lang))]),
+                    message: fmt(
+                        lang,
+                        "wizard.material_missing",
+                        &[("material", &m.text(lang))],
+                    ),
                 });
             }
         }

@@ -38,8 +38,15 @@ pub fn setup(app: &App, form: &SetupForm, f: &mut Frame, area: Rect) {
     for (i, key) in SetupForm::LABELS.iter().enumerate() {
         let [label, field] =
             Layout::horizontal([Constraint::Length(22), Constraint::Length(30)]).areas(rows[i + 2]);
-        f.render_widget(Paragraph::new(tr(app.lang, key)).style(app.theme.roles.label), label);
-        let style = if form.focus == i { app.theme.roles.focus } else { app.theme.roles.field };
+        f.render_widget(
+            Paragraph::new(tr(app.lang, key)).style(app.theme.roles.label),
+            label,
+        );
+        let style = if form.focus == i {
+            app.theme.roles.focus
+        } else {
+            app.theme.roles.field
+        };
         input(f, field, &form.inputs[i], style, form.focus == i);
     }
     f.render_widget(
@@ -58,27 +65,51 @@ pub fn login(app: &App, form: &LoginForm, f: &mut Frame, area: Rect) {
     let inner = b.inner(rect);
     f.render_widget(b, rect);
     let rows = Layout::vertical([Constraint::Length(1); 6]).split(inner);
-    for (i, (key, line)) in [("login.id", &form.id), ("login.pin", &form.pin)].into_iter().enumerate() {
-        let [label, field] =
-            Layout::horizontal([Constraint::Length(14), Constraint::Length(16)]).areas(rows[i * 2 + 1]);
-        f.render_widget(Paragraph::new(tr(app.lang, key)).style(app.theme.roles.label), label);
-        let style = if form.focus == i { app.theme.roles.focus } else { app.theme.roles.field };
+    for (i, (key, line)) in [("login.id", &form.id), ("login.pin", &form.pin)]
+        .into_iter()
+        .enumerate()
+    {
+        let [label, field] = Layout::horizontal([Constraint::Length(14), Constraint::Length(16)])
+            .areas(rows[i * 2 + 1]);
+        f.render_widget(
+            Paragraph::new(tr(app.lang, key)).style(app.theme.roles.label),
+            label,
+        );
+        let style = if form.focus == i {
+            app.theme.roles.focus
+        } else {
+            app.theme.roles.field
+        };
         input(f, field, line, style, form.focus == i);
     }
-    f.render_widget(Paragraph::new(tr(app.lang, "login.keys")).style(app.theme.roles.hint), rows[5]);
+    f.render_widget(
+        Paragraph::new(tr(app.lang, "login.keys")).style(app.theme.roles.hint),
+        rows[5],
+    );
 }
 
 pub fn home(app: &App, selected: usize, f: &mut Frame, area: Rect) {
     let r = &app.theme.roles;
-    let [summary, drafts, hint] =
-        Layout::vertical([Constraint::Length(4), Constraint::Min(3), Constraint::Length(2)]).areas(area);
+    let [summary, drafts, hint] = Layout::vertical([
+        Constraint::Length(4),
+        Constraint::Min(3),
+        Constraint::Length(2),
+    ])
+    .areas(area);
     let h = &app.home;
     let lines = vec![
         Line::from(Span::styled(
-            fmt(app.lang, "home.today", &[("n", &h.clerk_count), ("amount", &yuan(h.clerk_fen))]),
+            fmt(
+                app.lang,
+                "home.today",
+                &[("n", &h.clerk_count), ("amount", &yuan(h.clerk_fen))],
+            ),
             r.text,
         )),
-        Line::from(Span::styled(fmt(app.lang, "home.branch_today", &[("n", &h.day_total)]), r.muted)),
+        Line::from(Span::styled(
+            fmt(app.lang, "home.branch_today", &[("n", &h.day_total)]),
+            r.muted,
+        )),
     ];
     f.render_widget(
         Paragraph::new(lines).block(block(app, tr(app.lang, "home.title").to_string())),
@@ -88,7 +119,10 @@ pub fn home(app: &App, selected: usize, f: &mut Frame, area: Rect) {
     let inner = b.inner(drafts);
     f.render_widget(b, drafts);
     if h.drafts.is_empty() {
-        f.render_widget(Paragraph::new(tr(app.lang, "home.no_drafts")).style(r.hint), inner);
+        f.render_widget(
+            Paragraph::new(tr(app.lang, "home.no_drafts")).style(r.hint),
+            inner,
+        );
     } else {
         let visible = inner.height as usize;
         let start = selected.saturating_sub(visible.saturating_sub(1));
@@ -99,7 +133,11 @@ pub fn home(app: &App, selected: usize, f: &mut Frame, area: Rect) {
             .skip(start)
             .take(visible)
             .map(|(i, d)| {
-                let who = d.values.get("owner_name").map(|n| mask::name(n)).unwrap_or_default();
+                let who = d
+                    .values
+                    .get("owner_name")
+                    .map(|n| mask::name(n))
+                    .unwrap_or_default();
                 let text = format!(
                     "{:<12} {:<6} {}  {}  {}",
                     d.number,
@@ -115,15 +153,21 @@ pub fn home(app: &App, selected: usize, f: &mut Frame, area: Rect) {
         f.render_widget(Paragraph::new(lines), inner);
     }
     f.render_widget(
-        Paragraph::new(tr(app.lang, "home.hint")).style(r.hint).wrap(Wrap { trim: true }),
+        Paragraph::new(tr(app.lang, "home.hint"))
+            .style(r.hint)
+            .wrap(Wrap { trim: true }),
         hint,
     );
 }
 
 pub fn picker(app: &App, p: &Picker, f: &mut Frame, area: Rect) {
     let r = &app.theme.roles;
-    let [q, list, why] =
-        Layout::vertical([Constraint::Length(3), Constraint::Min(3), Constraint::Length(2)]).areas(area);
+    let [q, list, why] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Min(3),
+        Constraint::Length(2),
+    ])
+    .areas(area);
     let b = block(app, tr(app.lang, "picker.title").to_string());
     let inner = b.inner(q);
     f.render_widget(b, q);
@@ -144,7 +188,11 @@ pub fn picker(app: &App, p: &Picker, f: &mut Frame, area: Rect) {
                 Lang::Zh => &s.name_zh,
                 Lang::En => &s.name_en,
             };
-            let mark = if s.offered { "  ".to_string() } else { tr(app.lang, "picker.refused_mark").to_string() };
+            let mark = if s.offered {
+                "  ".to_string()
+            } else {
+                tr(app.lang, "picker.refused_mark").to_string()
+            };
             let text = format!("{:<4} {:<10} {mark} {name}", s.code, s.pinyin);
             let style = if i == p.selected {
                 r.selected
@@ -157,7 +205,10 @@ pub fn picker(app: &App, p: &Picker, f: &mut Frame, area: Rect) {
         })
         .collect();
     if lines.is_empty() {
-        f.render_widget(Paragraph::new(tr(app.lang, "picker.none")).style(r.hint), inner);
+        f.render_widget(
+            Paragraph::new(tr(app.lang, "picker.none")).style(r.hint),
+            inner,
+        );
     } else {
         f.render_widget(Paragraph::new(lines), inner);
     }
@@ -170,17 +221,27 @@ pub fn picker(app: &App, p: &Picker, f: &mut Frame, area: Rect) {
             fmt(
                 app.lang,
                 "picker.detail",
-                &[("fee", &yuan(s.fee_required_on(app.today))), ("limit", limit)],
+                &[
+                    ("fee", &yuan(s.fee_required_on(app.today))),
+                    ("limit", limit),
+                ],
             )
         } else {
             let reason = match app.lang {
                 Lang::Zh => s.refusal_reason.clone(),
                 Lang::En => s.refusal_reason_en.clone(),
             };
-            fmt(app.lang, "picker.refused", &[("reason", &reason.unwrap_or_default())])
+            fmt(
+                app.lang,
+                "picker.refused",
+                &[("reason", &reason.unwrap_or_default())],
+            )
         };
         let style = if s.offered { r.hint } else { r.warn };
-        f.render_widget(Paragraph::new(text).style(style).wrap(Wrap { trim: true }), why);
+        f.render_widget(
+            Paragraph::new(text).style(style).wrap(Wrap { trim: true }),
+            why,
+        );
     }
 }
 
@@ -195,11 +256,17 @@ pub fn find_draft(app: &App, fd: &FindDraft, f: &mut Frame, area: Rect) {
     let inner = b.inner(list);
     f.render_widget(b, list);
     if fd.searched && fd.results.is_empty() {
-        f.render_widget(Paragraph::new(tr(app.lang, "find.none")).style(r.warn), inner);
+        f.render_widget(
+            Paragraph::new(tr(app.lang, "find.none")).style(r.warn),
+            inner,
+        );
         return;
     }
     if !fd.searched {
-        f.render_widget(Paragraph::new(tr(app.lang, "find.hint")).style(r.hint), inner);
+        f.render_widget(
+            Paragraph::new(tr(app.lang, "find.hint")).style(r.hint),
+            inner,
+        );
         return;
     }
     let lines: Vec<Line> = fd
@@ -207,10 +274,20 @@ pub fn find_draft(app: &App, fd: &FindDraft, f: &mut Frame, area: Rect) {
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            let id = d.values.get("id_number").map(|v| mask::id_number(v)).unwrap_or_default();
+            let id = d
+                .values
+                .get("id_number")
+                .map(|v| mask::id_number(v))
+                .unwrap_or_default();
             let style = if i == fd.selected { r.selected } else { r.text };
             Line::from(Span::styled(
-                format!("{:<12} {}  {}  {}", d.number, d.updated.format("%m-%d %H:%M"), id, service_name(app, &d.service)),
+                format!(
+                    "{:<12} {}  {}  {}",
+                    d.number,
+                    d.updated.format("%m-%d %H:%M"),
+                    id,
+                    service_name(app, &d.service)
+                ),
                 style,
             ))
         })
@@ -227,8 +304,12 @@ pub fn receipt(app: &App, rv: &ReceiptView, f: &mut Frame, area: Rect) {
     f.render_widget(p, body);
     if let Some(path) = &rv.file {
         f.render_widget(
-            Paragraph::new(fmt(app.lang, "receipt.saved_to", &[("path", &path.display())]))
-                .style(app.theme.roles.hint),
+            Paragraph::new(fmt(
+                app.lang,
+                "receipt.saved_to",
+                &[("path", &path.display())],
+            ))
+            .style(app.theme.roles.hint),
             file,
         );
     }

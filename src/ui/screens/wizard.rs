@@ -41,7 +41,11 @@ pub fn wizard(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     let title = fmt(
         app.lang,
         "wizard.title",
-        &[("name", name), ("code", &w.service.code), ("number", &w.draft.number)],
+        &[
+            ("name", name),
+            ("code", &w.service.code),
+            ("number", &w.draft.number),
+        ],
     );
     let b = block(app, title);
     let inner = b.inner(area);
@@ -50,7 +54,10 @@ pub fn wizard(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     let mut spans = Vec::new();
     for s in Step::ALL {
         let style = if s == w.step() { r.selected } else { r.muted };
-        spans.push(Span::styled(format!(" {} {} ", s.index() + 1, tr(app.lang, s.title_key())), style));
+        spans.push(Span::styled(
+            format!(" {} {} ", s.index() + 1, tr(app.lang, s.title_key())),
+            style,
+        ));
         if s != Step::Review {
             spans.push(Span::styled(">", r.muted));
         }
@@ -72,10 +79,19 @@ fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     let r = &app.theme.roles;
     let findings = w.findings(app.today, app.lang);
     let notes_h = (findings.len() as u16 + 2).clamp(3, 6);
-    let [list, notes] = Layout::vertical([Constraint::Min(3), Constraint::Length(notes_h)]).areas(area);
+    let [list, notes] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(notes_h)]).areas(area);
     let rows = list.height as usize;
     let start = w.focus().saturating_sub(rows.saturating_sub(1));
-    for (row, (i, field)) in w.service.fields.iter().enumerate().skip(start).take(rows).enumerate() {
+    for (row, (i, field)) in w
+        .service
+        .fields
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(rows)
+        .enumerate()
+    {
         let y = list.y + row as u16;
         let line = Rect::new(list.x, y, list.width, 1);
         let [label, value, status] = Layout::horizontal([
@@ -107,7 +123,10 @@ fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
                 };
                 let shown = fit(&format!("‹ {shown} ›"), VALUE_W as usize);
                 let pad = (VALUE_W as usize).saturating_sub(shown.width());
-                f.render_widget(Paragraph::new(Span::styled(format!("{shown}{}", " ".repeat(pad)), style)), value);
+                f.render_widget(
+                    Paragraph::new(Span::styled(format!("{shown}{}", " ".repeat(pad)), style)),
+                    value,
+                );
             }
             _ => {
                 if focused {
@@ -116,7 +135,10 @@ fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
                     let raw = w.raw(&field.key);
                     let shown = fit(raw, VALUE_W as usize);
                     let pad = (VALUE_W as usize).saturating_sub(shown.width());
-                    f.render_widget(Paragraph::new(Span::styled(format!("{shown}{}", " ".repeat(pad)), style)), value);
+                    f.render_widget(
+                        Paragraph::new(Span::styled(format!("{shown}{}", " ".repeat(pad)), style)),
+                        value,
+                    );
                 }
             }
         }
@@ -133,7 +155,10 @@ fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
         } else {
             mark
         };
-        f.render_widget(Paragraph::new(fit(&mark, status.width as usize)).style(style), status);
+        f.render_widget(
+            Paragraph::new(fit(&mark, status.width as usize)).style(style),
+            status,
+        );
     }
     // The focused field's full notes and the rules' findings.
     let mut lines = Vec::new();
@@ -211,14 +236,21 @@ fn materials(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     } else {
         let names: Vec<&str> = missing.iter().map(|(_, m)| m.text(app.lang)).collect();
         Line::from(Span::styled(
-            fmt(app.lang, "wizard.materials_missing", &[("list", &names.join("、"))]),
+            fmt(
+                app.lang,
+                "wizard.materials_missing",
+                &[("list", &names.join("、"))],
+            ),
             r.warn,
         ))
     };
     f.render_widget(
-        Paragraph::new(vec![text, Line::from(Span::styled(tr(app.lang, "wizard.materials_keys"), r.hint))])
-            .wrap(Wrap { trim: true })
-            .block(block(app, tr(app.lang, "wizard.checks").to_string())),
+        Paragraph::new(vec![
+            text,
+            Line::from(Span::styled(tr(app.lang, "wizard.materials_keys"), r.hint)),
+        ])
+        .wrap(Wrap { trim: true })
+        .block(block(app, tr(app.lang, "wizard.checks").to_string())),
         info,
     );
 }
@@ -228,7 +260,8 @@ fn payment(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     let r = &app.theme.roles;
     let lines_fees = w.fee_lines(app.today);
     let fee_h = lines_fees.len() as u16 + 3;
-    let [fees, choices] = Layout::vertical([Constraint::Length(fee_h), Constraint::Min(3)]).areas(area);
+    let [fees, choices] =
+        Layout::vertical([Constraint::Length(fee_h), Constraint::Min(3)]).areas(area);
     let mut lines: Vec<Line> = lines_fees
         .iter()
         .map(|fl| {
@@ -236,14 +269,24 @@ fn payment(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
                 Lang::Zh => &fl.zh,
                 Lang::En => &fl.en,
             };
-            Line::from(Span::styled(format!("  {t:<24} ¥{:>8}", yuan(fl.fen)), r.text))
+            Line::from(Span::styled(
+                format!("  {t:<24} ¥{:>8}", yuan(fl.fen)),
+                r.text,
+            ))
         })
         .collect();
     lines.push(Line::from(Span::styled(
-        fmt(app.lang, "wizard.total", &[("amount", &yuan(w.fee_total(app.today)))]),
+        fmt(
+            app.lang,
+            "wizard.total",
+            &[("amount", &yuan(w.fee_total(app.today)))],
+        ),
         r.title,
     )));
-    f.render_widget(Paragraph::new(lines).block(block(app, tr(app.lang, "wizard.fees").to_string())), fees);
+    f.render_widget(
+        Paragraph::new(lines).block(block(app, tr(app.lang, "wizard.fees").to_string())),
+        fees,
+    );
     let rows = Layout::vertical([Constraint::Length(1); 5]).split(choices);
     let focus = w.focus();
     let pay = w
@@ -258,17 +301,36 @@ fn payment(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
         .collect();
     let ems = matches!(w.draft.delivery, Delivery::Ems { .. });
     let items = [
-        (tr(app.lang, "wizard.payment"), format!("‹ {pay} ›"), opts.join("  ")),
+        (
+            tr(app.lang, "wizard.payment"),
+            format!("‹ {pay} ›"),
+            opts.join("  "),
+        ),
         (
             tr(app.lang, "wizard.delivery"),
-            format!("‹ {} ›", if ems { tr(app.lang, "delivery.ems") } else { tr(app.lang, "delivery.pickup") }),
-            format!("1 {}  2 {}", tr(app.lang, "delivery.pickup"), tr(app.lang, "delivery.ems")),
+            format!(
+                "‹ {} ›",
+                if ems {
+                    tr(app.lang, "delivery.ems")
+                } else {
+                    tr(app.lang, "delivery.pickup")
+                }
+            ),
+            format!(
+                "1 {}  2 {}",
+                tr(app.lang, "delivery.pickup"),
+                tr(app.lang, "delivery.ems")
+            ),
         ),
     ];
     for (i, (label, value, hint)) in items.iter().enumerate() {
-        let [l, v, h] = Layout::horizontal([Constraint::Length(LABEL_W), Constraint::Length(VALUE_W), Constraint::Min(1)])
-            .spacing(1)
-            .areas(rows[i]);
+        let [l, v, h] = Layout::horizontal([
+            Constraint::Length(LABEL_W),
+            Constraint::Length(VALUE_W),
+            Constraint::Min(1),
+        ])
+        .spacing(1)
+        .areas(rows[i]);
         f.render_widget(Paragraph::new(*label).style(r.label), l);
         let style = if focus == i { r.focus } else { r.field };
         f.render_widget(Paragraph::new(fit(value, VALUE_W as usize)).style(style), v);
@@ -278,7 +340,10 @@ fn payment(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
         .spacing(1)
         .areas(rows[2]);
     let label_style = if ems { r.label } else { r.muted };
-    f.render_widget(Paragraph::new(tr(app.lang, "wizard.address")).style(label_style), l);
+    f.render_widget(
+        Paragraph::new(tr(app.lang, "wizard.address")).style(label_style),
+        l,
+    );
     let style = if focus == 2 { r.focus } else { r.field };
     input(f, v, &ws.address, style, focus == 2);
     f.render_widget(
@@ -309,7 +374,11 @@ fn review(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
         fmt(app.lang, "wizard.review_materials", &[("n", &ticked)]),
         r.text,
     )));
-    let pay = w.draft.payment.map(|p| payment_label(p, app.lang)).unwrap_or("-");
+    let pay = w
+        .draft
+        .payment
+        .map(|p| payment_label(p, app.lang))
+        .unwrap_or("-");
     lines.push(Line::from(Span::styled(
         fmt(
             app.lang,
@@ -318,19 +387,31 @@ fn review(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
         ),
         r.title,
     )));
-    lines.push(Line::from(Span::styled(delivery_label(&w.draft.delivery, app.lang), r.text)));
+    lines.push(Line::from(Span::styled(
+        delivery_label(&w.draft.delivery, app.lang),
+        r.text,
+    )));
     let limit = match app.lang {
         Lang::Zh => &w.service.time_limit,
         Lang::En => &w.service.time_limit_en,
     };
-    lines.push(Line::from(Span::styled(fmt(app.lang, "receipt.time_limit", &[("limit", limit)]), r.text)));
+    lines.push(Line::from(Span::styled(
+        fmt(app.lang, "receipt.time_limit", &[("limit", limit)]),
+        r.text,
+    )));
     let blockers = w.blockers(Step::Review, app.today, app.lang);
     lines.push(Line::from(""));
     if blockers.is_empty() {
-        lines.push(Line::from(Span::styled(tr(app.lang, "wizard.ready"), r.valid)));
+        lines.push(Line::from(Span::styled(
+            tr(app.lang, "wizard.ready"),
+            r.valid,
+        )));
     } else {
         for b in blockers.iter().take(4) {
-            lines.push(Line::from(Span::styled(format!("✗ {}", b.message), r.invalid)));
+            lines.push(Line::from(Span::styled(
+                format!("✗ {}", b.message),
+                r.invalid,
+            )));
         }
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
