@@ -1,0 +1,231 @@
+//! The clerk's flows through the update logic and the runtime, on a real
+//! store but without a terminal.
+
+mod common;
+
+use common::Harness;
+use jingyou::app::state::{Level, Overlay, Screen};
+use jingyou::app::update::Input;
+use jingyou::i18n::Lang;
+use jingyou::wizard::Step;
+
+fn wizard_step(h: &Harness) -> Option<Step> {
+    match &h.app.screen {
+        Screen::Wizard(ws) => Some(ws.wizard.step()),
+        _ => None,
+    }
+}
+
+#[test]
+fn first_run_then_a_complete_application_gives_a_receipt_file() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.open_d1();
+    h.fill_d1();
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Materials), "{}", h.message());
+    // Finishing without the required materials is refused and says which.
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Materials));
+    assert!(h.message().contains("缺少材料"), "{}", h.message());
+    h.key("space");
+    h.key("down");
+    h.key("space");
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Payment), "{}", h.message());
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Payment), "payment method is required");
+    h.text("3");
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Review), "{}", h.message());
+    h.key("f10");
+    let Screen::Receipt(r) = &h.app.screen else {
+        panic!("no receipt: {}", h.message());
+    };
+    assert!(r.text.contains("3301A-261128-0001"), "{}", r.text);
+    assert!(r.text.contains("110105********002X"));
+    assert!(!r.text.contains("11010519491231002X"), "full ID on a receipt");
+    let file = r.file.clone().expect("receipt file");
+    let on_disk = std::fs::read_to_string(file).expect("read");
+    assert_eq!(on_disk, r.text);
+    // Counters and the draft are updated in the same finish.
+    let day = h.rt.store.day_tally(h.app.today).expect("tally");
+    assert_eq!(day.total, 1);
+    assert_eq!(day.by_payment.get("qr"), Some(&1000));
+    assert!(h.rt.store.drafts().expect("drafts").is_empty());
+    assert_eq!(h.app.home.clerk_count, 1);
+}
+
+#[test]
+fn invalid_fields_stop_the_first_step_and_focus_the_first_problem() {
+    let mut h = Harness::new(Lang::En);
+    h.setup();
+    h.open_d1();
+    h.text("张三");
+    h.key("tab");
+    h.text("36042619910102009X");
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Fields));
+    let Screen::Wizard(ws) = &h.app.screen else { panic!() };
+    assert_eq!(ws.wizard.focus(), 1, "focus moves to the bad ID");
+    assert!(h.message().contains('3'), "names the expected check digit: {}", h.message());
+    assert_eq!(h.app.message.as_ref().map(|m| m.0), Some(Level::Error));
+}
+
+#[test]
+fn a_detained_licence_is_blocked_with_a_plain_reason() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.open_d1();
+    h.fill_d1();
+    // change 否 to 是
+    h.text("y");
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Fields));
+    assert!(h.message().contains("扣"), "{}", h.message());
+}
+
+#[test]
+fn parking_with_missing_materials_prints_a_slip_and_the_draft_finishes_later() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.open_d1();
+    h.fill_d1();
+    h.key("f10");
+    h.key("f2");
+    let Screen::Receipt(slip) = &h.app.screen else {
+        panic!("no slip: {}", h.message());
+    };
+    assert!(slip.text.contains("Z261128-001"), "{}", slip.text);
+    assert!(slip.text.contains("授权委托书"), "lists the missing material: {}", slip.text);
+    assert!(slip.file.as_ref().is_some_and(|f| f.exists()));
+    h.key("enter");
+    assert!(matches!(h.app.screen, Screen::Home { .. }));
+    assert_eq!(h.app.home.drafts.len(), 1);
+    // The customer comes back: find by ID number, reopen where it was left.
+    h.key("f4");
+    h.text("11010519491231002X");
+    h.key("enter");
+    h.key("enter");
+    assert_eq!(wizard_step(&h), Some(Step::Materials), "{}", h.message());
+    let Screen::Wizard(ws) = &h.app.screen else { panic!() };
+    assert_eq!(ws.wizard.raw("owner_name"), "张三", "nothing retyped");
+    h.key("space");
+    h.key("down");
+    h.key("space");
+    h.key("f10");
+    h.text("1");
+    h.key("f10");
+    h.key("f10");
+    assert!(matches!(h.app.screen, Screen::Receipt(_)), "{}", h.message());
+    assert!(h.rt.store.drafts().expect("drafts").is_empty());
+}
+
+#[test]
+fn esc_on_the_first_step_keeps_the_draft_and_discard_needs_a_confirm() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.open_d1();
+    h.text("李四");
+    h.key("esc");
+    assert!(matches!(h.app.screen, Screen::Home { .. }));
+    assert_eq!(h.app.home.drafts.len(), 1, "Esc never throws work away");
+    assert_eq!(h.app.home.drafts[0].values.get("owner_name").map(String::as_str), Some("李四"));
+    h.key("f8");
+    assert!(matches!(h.app.overlay, Some(Overlay::Confirm(_))));
+    h.text("n");
+    assert_eq!(h.rt.store.drafts().expect("d").len(), 1, "any other key cancels");
+    h.key("f8");
+    h.text("y");
+    assert!(h.rt.store.drafts().expect("d").is_empty());
+}
+
+#[test]
+fn wrong_pins_count_down_then_lock_and_the_right_pin_logs_in() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.restart_to_login();
+    h.text("001");
+    h.key("tab");
+    h.text("000000");
+    h.key("enter");
+    assert!(h.message().contains('4'), "{}", h.message());
+    for _ in 0..4 {
+        h.text("000000");
+        h.key("enter");
+    }
+    assert!(h.message().contains("锁定"), "{}", h.message());
+    h.text("123456");
+    h.key("enter");
+    assert!(h.app.user.is_none(), "locked account must not log in");
+    let audit = h.rt.store.audit_tail(10).expect("audit");
+    assert!(audit.iter().any(|e| e.what == "login_failed"));
+}
+
+#[test]
+fn the_lock_screen_keeps_the_wizard_and_unlocks_with_the_pin() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.open_d1();
+    h.text("王五");
+    h.key("f12");
+    assert!(matches!(h.app.overlay, Some(Overlay::Locked(_))));
+    h.text("bljsz");
+    assert!(matches!(h.app.screen, Screen::Wizard(_)), "typing on the lock screen goes to the PIN");
+    h.key("enter");
+    assert!(matches!(h.app.overlay, Some(Overlay::Locked(_))), "wrong PIN stays locked");
+    h.text("123456");
+    h.key("enter");
+    assert!(h.app.overlay.is_none(), "{}", h.message());
+    let Screen::Wizard(ws) = &h.app.screen else { panic!() };
+    assert_eq!(ws.wizard.raw("owner_name"), "王五");
+}
+
+#[test]
+fn a_huge_paste_is_cut_with_a_warning_and_controls_removed() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.open_d1();
+    let huge = format!("张\u{1b}[2J{}", "三".repeat(1_000_000));
+    h.input(Input::Paste(huge));
+    let Screen::Wizard(ws) = &h.app.screen else { panic!() };
+    let v = ws.wizard.raw("owner_name");
+    assert!(v.chars().count() <= 200, "{}", v.chars().count());
+    assert!(!v.contains('\u{1b}'));
+    assert_eq!(h.app.message.as_ref().map(|m| m.0), Some(Level::Warn));
+}
+
+#[test]
+fn refused_services_are_found_but_cannot_be_started() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.text("补领登记证书");
+    h.key("enter");
+    assert!(matches!(h.app.screen, Screen::Picker(_)));
+    assert!(h.message().contains("第八十六条") || h.message().contains("86"), "{}", h.message());
+}
+
+#[test]
+fn ems_delivery_adds_postage_and_needs_an_address() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.open_d1();
+    h.fill_d1();
+    h.key("f10");
+    h.key("space");
+    h.key("down");
+    h.key("space");
+    h.key("f10");
+    h.text("1");
+    h.key("tab");
+    h.text("2");
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Payment), "address missing");
+    let Screen::Wizard(ws) = &h.app.screen else { panic!() };
+    assert_eq!(ws.wizard.focus(), 2, "focus moves to the address");
+    h.text("浙江省杭州市西湖区文三路100号");
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Review), "{}", h.message());
+    let Screen::Wizard(ws) = &h.app.screen else { panic!() };
+    assert_eq!(ws.wizard.fee_total(h.app.today), 1000 + 1500);
+}

@@ -1,0 +1,140 @@
+//! Drives the app's update loop and runtime against a real temporary store,
+//! without a terminal: input → update → effects → runtime → messages.
+#![allow(dead_code)]
+
+use chrono::DateTime;
+use jingyou::app::runtime::Runtime;
+use jingyou::app::state::{App, HomeData, LoginForm, Screen, SetupForm};
+use jingyou::app::update::{Effect, Input};
+use jingyou::catalog::Catalog;
+use jingyou::clock::Clock;
+use jingyou::config::{Config, SecurityConfig};
+use jingyou::i18n::Lang;
+use jingyou::keymap::{Key, KeyMap};
+use jingyou::store::Store;
+use jingyou::ui::theme::Theme;
+
+pub const NOW: &str = "2026-11-28T10:00:00+08:00";
+
+pub struct Harness {
+    pub app: App,
+    pub rt: Runtime,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn config() -> Config {
+    Config {
+        security: SecurityConfig {
+            pin_hash_memory_kib: 64,
+            pin_hash_iterations: 1,
+            ..SecurityConfig::default()
+        },
+        ..Config::default()
+    }
+}
+
+impl Harness {
+    /// A new store (first-run screen), or with `training` the training store.
+    pub fn new(lang: Lang) -> Harness {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("store"), 8).expect("store");
+        let clock = Clock::fixed(DateTime::parse_from_rfc3339(NOW).expect("now"));
+        let app = App {
+            lang,
+            training: false,
+            branch: None,
+            user: None,
+            screen: Screen::Setup(SetupForm::new()),
+            overlay: None,
+            message: None,
+            catalog: Catalog::builtin().expect("catalog"),
+            keymap: KeyMap::defaults(),
+            theme: Theme::builtin("default").expect("theme"),
+            home: HomeData::default(),
+            today: clock.today(),
+            quit: false,
+            dirty: true,
+        };
+        let rt = Runtime {
+            store,
+            data_dir: dir.path().to_path_buf(),
+            training: false,
+            config: config(),
+            clock,
+            flush_due: None,
+        };
+        Harness { app, rt, dir }
+    }
+
+    pub fn run(&mut self, mut fx: Vec<Effect>) {
+        while !fx.is_empty() {
+            let e = fx.remove(0);
+            if let Some(msg) = self.rt.run(&mut self.app, e) {
+                fx.extend(self.app.on_msg(msg));
+            }
+        }
+    }
+
+    pub fn input(&mut self, i: Input) {
+        let fx = self.app.on_input(i);
+        self.run(fx);
+    }
+
+    pub fn key(&mut self, k: &str) {
+        let key = Key::parse(k).unwrap_or_else(|| panic!("bad key {k}"));
+        self.input(Input::Key(key));
+    }
+
+    pub fn text(&mut self, s: &str) {
+        for c in s.chars() {
+            self.input(Input::Char(c));
+        }
+    }
+
+    /// First run: branch 3301A 城关邮政所, supervisor 001 王主管, PIN 123456.
+    pub fn setup(&mut self) {
+        self.text("3301A");
+        self.key("tab");
+        self.text("城关邮政所");
+        self.key("tab");
+        self.key("tab");
+        self.text("王主管");
+        self.key("tab");
+        self.text("123456");
+        self.key("tab");
+        self.text("123456");
+        self.key("enter");
+        assert!(matches!(self.app.screen, Screen::Home { .. }), "setup did not reach home: {:?}", self.app.message);
+    }
+
+    /// Back to the log-in screen, as after a restart.
+    pub fn restart_to_login(&mut self) {
+        self.app.user = None;
+        self.app.screen = Screen::Login(LoginForm::default());
+    }
+
+    /// Opens the D1 (补领驾驶证) wizard from home by pinyin.
+    pub fn open_d1(&mut self) {
+        self.text("bljsz");
+        self.key("enter");
+        assert!(matches!(self.app.screen, Screen::Wizard(_)), "no wizard: {:?}", self.app.message);
+    }
+
+    /// Fills every D1 field validly.
+    pub fn fill_d1(&mut self) {
+        self.text("张三");
+        self.key("tab");
+        self.text("11010519491231002X");
+        self.key("tab");
+        self.text("13812345678");
+        self.key("tab");
+        self.key("tab");
+        self.text("430101758218");
+        self.key("tab");
+        self.text("n");
+    }
+
+    pub fn message(&self) -> String {
+        self.app.message.as_ref().map(|m| m.1.clone()).unwrap_or_default()
+    }
+}
