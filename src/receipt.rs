@@ -13,20 +13,42 @@ use crate::wizard::Wizard;
 /// Slip width in display columns.
 pub const WIDTH: usize = 40;
 
-/// Wraps text to `width` display columns (CJK counts two).
+/// Wraps text to `width` display columns (CJK counts two): breaks after
+/// spaces and around CJK characters, and inside a word only when the word
+/// alone is wider than a line.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
     let mut lines = Vec::new();
     for para in text.split('\n') {
         let mut line = String::new();
         let mut w = 0;
+        // Byte index in `line` where it may be broken.
+        let mut brk: Option<usize> = None;
         for c in para.chars() {
             let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
             if w + cw > width {
-                lines.push(std::mem::take(&mut line));
-                w = 0;
+                match brk.filter(|b| *b > 0 && c != ' ') {
+                    Some(b) => {
+                        let rest = line.split_off(b);
+                        lines.push(line.trim_end().to_string());
+                        line = rest.trim_start().to_string();
+                    }
+                    None => lines.push(std::mem::take(&mut line)),
+                }
+                w = line.width();
+                brk = None;
+                if c == ' ' {
+                    continue;
+                }
+            }
+            if cw == 2 {
+                brk = Some(line.len());
             }
             line.push(c);
             w += cw;
+            if c == ' ' || cw == 2 {
+                brk = Some(line.len());
+            }
         }
         lines.push(line);
     }
@@ -257,6 +279,20 @@ pub fn slip(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn english_wraps_between_words() {
+        let lines = wrap("Is the licence detained or suspended?: No", 40);
+        assert_eq!(lines, vec!["Is the licence detained or suspended?:", "No"]);
+        let long = wrap(&"x".repeat(50), 40);
+        assert_eq!(long[0].len(), 40, "a word longer than a line is cut");
+        for l in wrap(
+            "Power of attorney to the branch (signed at the counter) 授权委托书",
+            40,
+        ) {
+            assert!(l.width() <= 40, "{l}");
+        }
+    }
 
     #[test]
     fn wrap_respects_display_width() {

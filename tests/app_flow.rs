@@ -34,7 +34,11 @@ fn first_run_then_a_complete_application_gives_a_receipt_file() {
     h.key("f10");
     assert_eq!(wizard_step(&h), Some(Step::Payment), "{}", h.message());
     h.key("f10");
-    assert_eq!(wizard_step(&h), Some(Step::Payment), "payment method is required");
+    assert_eq!(
+        wizard_step(&h),
+        Some(Step::Payment),
+        "payment method is required"
+    );
     h.text("3");
     h.key("f10");
     assert_eq!(wizard_step(&h), Some(Step::Review), "{}", h.message());
@@ -44,7 +48,10 @@ fn first_run_then_a_complete_application_gives_a_receipt_file() {
     };
     assert!(r.text.contains("3301A-261128-0001"), "{}", r.text);
     assert!(r.text.contains("110105********002X"));
-    assert!(!r.text.contains("11010519491231002X"), "full ID on a receipt");
+    assert!(
+        !r.text.contains("11010519491231002X"),
+        "full ID on a receipt"
+    );
     let file = r.file.clone().expect("receipt file");
     let on_disk = std::fs::read_to_string(file).expect("read");
     assert_eq!(on_disk, r.text);
@@ -66,9 +73,15 @@ fn invalid_fields_stop_the_first_step_and_focus_the_first_problem() {
     h.text("36042619910102009X");
     h.key("f10");
     assert_eq!(wizard_step(&h), Some(Step::Fields));
-    let Screen::Wizard(ws) = &h.app.screen else { panic!() };
+    let Screen::Wizard(ws) = &h.app.screen else {
+        panic!()
+    };
     assert_eq!(ws.wizard.focus(), 1, "focus moves to the bad ID");
-    assert!(h.message().contains('3'), "names the expected check digit: {}", h.message());
+    assert!(
+        h.message().contains('3'),
+        "names the expected check digit: {}",
+        h.message()
+    );
     assert_eq!(h.app.message.as_ref().map(|m| m.0), Some(Level::Error));
 }
 
@@ -97,7 +110,11 @@ fn parking_with_missing_materials_prints_a_slip_and_the_draft_finishes_later() {
         panic!("no slip: {}", h.message());
     };
     assert!(slip.text.contains("Z261128-001"), "{}", slip.text);
-    assert!(slip.text.contains("授权委托书"), "lists the missing material: {}", slip.text);
+    assert!(
+        slip.text.contains("授权委托书"),
+        "lists the missing material: {}",
+        slip.text
+    );
     assert!(slip.file.as_ref().is_some_and(|f| f.exists()));
     h.key("enter");
     assert!(matches!(h.app.screen, Screen::Home { .. }));
@@ -108,7 +125,9 @@ fn parking_with_missing_materials_prints_a_slip_and_the_draft_finishes_later() {
     h.key("enter");
     h.key("enter");
     assert_eq!(wizard_step(&h), Some(Step::Materials), "{}", h.message());
-    let Screen::Wizard(ws) = &h.app.screen else { panic!() };
+    let Screen::Wizard(ws) = &h.app.screen else {
+        panic!()
+    };
     assert_eq!(ws.wizard.raw("owner_name"), "张三", "nothing retyped");
     h.key("space");
     h.key("down");
@@ -117,7 +136,11 @@ fn parking_with_missing_materials_prints_a_slip_and_the_draft_finishes_later() {
     h.text("1");
     h.key("f10");
     h.key("f10");
-    assert!(matches!(h.app.screen, Screen::Receipt(_)), "{}", h.message());
+    assert!(
+        matches!(h.app.screen, Screen::Receipt(_)),
+        "{}",
+        h.message()
+    );
     assert!(h.rt.store.drafts().expect("drafts").is_empty());
 }
 
@@ -130,11 +153,21 @@ fn esc_on_the_first_step_keeps_the_draft_and_discard_needs_a_confirm() {
     h.key("esc");
     assert!(matches!(h.app.screen, Screen::Home { .. }));
     assert_eq!(h.app.home.drafts.len(), 1, "Esc never throws work away");
-    assert_eq!(h.app.home.drafts[0].values.get("owner_name").map(String::as_str), Some("李四"));
+    assert_eq!(
+        h.app.home.drafts[0]
+            .values
+            .get("owner_name")
+            .map(String::as_str),
+        Some("李四")
+    );
     h.key("f8");
     assert!(matches!(h.app.overlay, Some(Overlay::Confirm(_))));
     h.text("n");
-    assert_eq!(h.rt.store.drafts().expect("d").len(), 1, "any other key cancels");
+    assert_eq!(
+        h.rt.store.drafts().expect("d").len(),
+        1,
+        "any other key cancels"
+    );
     h.key("f8");
     h.text("y");
     assert!(h.rt.store.drafts().expect("d").is_empty());
@@ -171,13 +204,21 @@ fn the_lock_screen_keeps_the_wizard_and_unlocks_with_the_pin() {
     h.key("f12");
     assert!(matches!(h.app.overlay, Some(Overlay::Locked(_))));
     h.text("bljsz");
-    assert!(matches!(h.app.screen, Screen::Wizard(_)), "typing on the lock screen goes to the PIN");
+    assert!(
+        matches!(h.app.screen, Screen::Wizard(_)),
+        "typing on the lock screen goes to the PIN"
+    );
     h.key("enter");
-    assert!(matches!(h.app.overlay, Some(Overlay::Locked(_))), "wrong PIN stays locked");
+    assert!(
+        matches!(h.app.overlay, Some(Overlay::Locked(_))),
+        "wrong PIN stays locked"
+    );
     h.text("123456");
     h.key("enter");
     assert!(h.app.overlay.is_none(), "{}", h.message());
-    let Screen::Wizard(ws) = &h.app.screen else { panic!() };
+    let Screen::Wizard(ws) = &h.app.screen else {
+        panic!()
+    };
     assert_eq!(ws.wizard.raw("owner_name"), "王五");
 }
 
@@ -188,7 +229,9 @@ fn a_huge_paste_is_cut_with_a_warning_and_controls_removed() {
     h.open_d1();
     let huge = format!("张\u{1b}[2J{}", "三".repeat(1_000_000));
     h.input(Input::Paste(huge));
-    let Screen::Wizard(ws) = &h.app.screen else { panic!() };
+    let Screen::Wizard(ws) = &h.app.screen else {
+        panic!()
+    };
     let v = ws.wizard.raw("owner_name");
     assert!(v.chars().count() <= 200, "{}", v.chars().count());
     assert!(!v.contains('\u{1b}'));
@@ -202,7 +245,13 @@ fn refused_services_are_found_but_cannot_be_started() {
     h.text("补领登记证书");
     h.key("enter");
     assert!(matches!(h.app.screen, Screen::Picker(_)));
-    assert!(h.message().contains("第八十六条") || h.message().contains("86"), "{}", h.message());
+    assert!(h.message().contains("不能代办"), "{}", h.message());
+    let found = h.app.catalog.search("补领登记证书");
+    let reason = found[0]
+        .refusal_reason
+        .clone()
+        .expect("refused services carry a reason");
+    assert!(reason.contains("第八十六条"), "{reason}");
 }
 
 #[test]
@@ -221,11 +270,15 @@ fn ems_delivery_adds_postage_and_needs_an_address() {
     h.text("2");
     h.key("f10");
     assert_eq!(wizard_step(&h), Some(Step::Payment), "address missing");
-    let Screen::Wizard(ws) = &h.app.screen else { panic!() };
+    let Screen::Wizard(ws) = &h.app.screen else {
+        panic!()
+    };
     assert_eq!(ws.wizard.focus(), 2, "focus moves to the address");
     h.text("浙江省杭州市西湖区文三路100号");
     h.key("f10");
     assert_eq!(wizard_step(&h), Some(Step::Review), "{}", h.message());
-    let Screen::Wizard(ws) = &h.app.screen else { panic!() };
+    let Screen::Wizard(ws) = &h.app.screen else {
+        panic!()
+    };
     assert_eq!(ws.wizard.fee_total(h.app.today), 1000 + 1500);
 }

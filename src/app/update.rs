@@ -467,7 +467,8 @@ impl App {
                     searched: false,
                 });
             }
-            Some(Action::FocusNext) if !matches!(&input, Input::Key(k) if k.code == KeyCode2::Enter) => {
+            Some(Action::FocusNext) if !matches!(&input, Input::Key(k) if k.code == KeyCode2::Enter) =>
+            {
                 *selected = cycle(*selected, n, 1);
             }
             Some(Action::FocusPrev) => {
@@ -522,13 +523,8 @@ impl App {
                 KeyCode2::Enter | KeyCode2::F(10) => {
                     if let Some(s) = results.get(p.selected) {
                         if !s.offered {
-                            let reason = match lang {
-                                Lang::Zh => s.refusal_reason.clone(),
-                                Lang::En => s.refusal_reason_en.clone(),
-                            }
-                            .unwrap_or_default();
-                            let text = fmt(lang, "picker.refused", &[("reason", &reason)]);
-                            self.say(Level::Warn, text);
+                            // The reason is shown under the list already.
+                            self.say(Level::Warn, tr(lang, "picker.refused_short").to_string());
                             return vec![];
                         }
                         return vec![Effect::NewDraft {

@@ -66,7 +66,7 @@ pub fn input(f: &mut Frame, area: Rect, line: &LineInput, style: Style, focused:
 /// The help overlay, generated from the key map in force.
 pub fn help(app: &App, f: &mut Frame, area: Rect) {
     let all = app.keymap.all();
-    let h = (all.len() as u16 + 4).min(area.height);
+    let h = (all.len() as u16 + 5).min(area.height);
     let rect = centered(area, 70, h);
     f.render_widget(Clear, rect);
     let mut lines = Vec::new();
@@ -83,7 +83,9 @@ pub fn help(app: &App, f: &mut Frame, area: Rect) {
         tr(app.lang, "help.close"),
         app.theme.roles.hint,
     )));
-    let p = Paragraph::new(lines).block(block(app, tr(app.lang, "help.title").to_string()));
+    let p = Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .block(block(app, tr(app.lang, "help.title").to_string()));
     f.render_widget(p, rect);
 }
 

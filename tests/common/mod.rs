@@ -104,7 +104,11 @@ impl Harness {
         self.key("tab");
         self.text("123456");
         self.key("enter");
-        assert!(matches!(self.app.screen, Screen::Home { .. }), "setup did not reach home: {:?}", self.app.message);
+        assert!(
+            matches!(self.app.screen, Screen::Home { .. }),
+            "setup did not reach home: {:?}",
+            self.app.message
+        );
     }
 
     /// Back to the log-in screen, as after a restart.
@@ -117,7 +121,11 @@ impl Harness {
     pub fn open_d1(&mut self) {
         self.text("bljsz");
         self.key("enter");
-        assert!(matches!(self.app.screen, Screen::Wizard(_)), "no wizard: {:?}", self.app.message);
+        assert!(
+            matches!(self.app.screen, Screen::Wizard(_)),
+            "no wizard: {:?}",
+            self.app.message
+        );
     }
 
     /// Fills every D1 field validly.
@@ -135,6 +143,10 @@ impl Harness {
     }
 
     pub fn message(&self) -> String {
-        self.app.message.as_ref().map(|m| m.1.clone()).unwrap_or_default()
+        self.app
+            .message
+            .as_ref()
+            .map(|m| m.1.clone())
+            .unwrap_or_default()
     }
 }

@@ -71,8 +71,8 @@ pub fn wizard(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     }
 }
 
-const LABEL_W: u16 = 18;
-const VALUE_W: u16 = 26;
+const LABEL_W: u16 = 22;
+const VALUE_W: u16 = 24;
 
 fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     let w = &ws.wizard;
@@ -162,10 +162,12 @@ fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     }
     // The focused field's full notes and the rules' findings.
     let mut lines = Vec::new();
-    if let Status::Valid(v) = w.status(w.focus(), app.today, app.lang) {
-        if v.notes.len() > 1 {
+    match w.status(w.focus(), app.today, app.lang) {
+        Status::Valid(v) if v.notes.len() > 1 => {
             lines.push(Line::from(Span::styled(v.notes.join("；"), r.hint)));
         }
+        Status::Invalid(why) => lines.push(Line::from(Span::styled(why, r.invalid))),
+        _ => {}
     }
     if let Some(field) = w.service.fields.get(w.focus()) {
         let hint = match app.lang {

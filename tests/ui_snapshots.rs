@@ -1,0 +1,189 @@
+//! Every screen rendered at 80x24 (and the "too small" one), zh and en,
+//! compared with the reviewed snapshots in tests/snapshots/.
+
+mod common;
+
+use common::Harness;
+use jingyou::app::state::Overlay;
+use jingyou::app::update::Input;
+use jingyou::i18n::Lang;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use unicode_width::UnicodeWidthStr;
+
+/// The screen as text, one line per row; wide characters take their two
+/// columns once. Trailing spaces are kept so widths can be checked.
+fn render(h: &Harness, w: u16, rows: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, rows)).expect("terminal");
+    t.draw(|f| jingyou::ui::view(&h.app, f)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..rows {
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in 0..w {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = sym.width().saturating_sub(1);
+            line.push_str(sym);
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+fn check_widths(screen: &str, w: usize) {
+    for (i, line) in screen.lines().enumerate() {
+        assert_eq!(line.width(), w, "row {i} is not {w} columns: {line:?}");
+    }
+}
+
+fn snap(name: &str, h: &Harness) {
+    let s = render(h, 80, 24);
+    check_widths(&s, 80);
+    // The temporary data dir differs per run.
+    let dir = h.dir.path().display().to_string();
+    let s = s.replace(
+        &dir,
+        &"<DATA>"
+            .chars()
+            .chain(std::iter::repeat_n(' ', dir.len().saturating_sub(6)))
+            .collect::<String>(),
+    );
+    insta::assert_snapshot!(name, s);
+}
+
+fn each_lang(f: impl Fn(Lang, &str)) {
+    f(Lang::Zh, "zh");
+    f(Lang::En, "en");
+}
+
+#[test]
+fn setup_and_login() {
+    each_lang(|lang, tag| {
+        let mut h = Harness::new(lang);
+        h.text("3301A");
+        snap(&format!("setup_{tag}"), &h);
+        h.setup();
+        h.restart_to_login();
+        h.text("001");
+        snap(&format!("login_{tag}"), &h);
+    });
+}
+
+#[test]
+fn home_picker_and_find() {
+    each_lang(|lang, tag| {
+        let mut h = Harness::new(lang);
+        h.setup();
+        h.open_d1();
+        h.text("张三");
+        h.key("esc");
+        h.app.message = None;
+        snap(&format!("home_{tag}"), &h);
+        h.text("hl");
+        snap(&format!("picker_{tag}"), &h);
+        h.key("esc");
+        h.text("补领登记证书");
+        h.key("enter");
+        snap(&format!("picker_refused_{tag}"), &h);
+        h.key("esc");
+        h.key("f4");
+        h.text("Z261128-001");
+        h.key("enter");
+        snap(&format!("find_{tag}"), &h);
+    });
+}
+
+#[test]
+fn wizard_pages() {
+    each_lang(|lang, tag| {
+        let mut h = Harness::new(lang);
+        h.setup();
+        h.open_d1();
+        h.text("张三");
+        h.key("tab");
+        h.text("36042619910102009X");
+        h.key("tab");
+        h.text("13812345678");
+        h.app.message = None;
+        snap(&format!("wizard_fields_invalid_{tag}"), &h);
+        h.key("shift-tab");
+        for _ in 0.."36042619910102009X".len() {
+            h.input(Input::Backspace);
+        }
+        h.text("11010519491231002X");
+        h.key("tab");
+        h.key("tab");
+        h.key("tab");
+        h.text("430101758218");
+        h.key("tab");
+        h.text("n");
+        h.key("f10");
+        snap(&format!("wizard_materials_{tag}"), &h);
+        h.key("space");
+        h.key("down");
+        h.key("space");
+        h.key("f10");
+        h.text("2");
+        snap(&format!("wizard_payment_{tag}"), &h);
+        h.key("f10");
+        snap(&format!("wizard_review_{tag}"), &h);
+        h.key("f10");
+        h.app.message = None;
+        snap(&format!("receipt_{tag}"), &h);
+    });
+}
+
+#[test]
+fn overlays_and_small_terminals() {
+    each_lang(|lang, tag| {
+        let mut h = Harness::new(lang);
+        h.setup();
+        h.app.message = None;
+        h.key("f1");
+        snap(&format!("help_{tag}"), &h);
+        h.key("enter");
+        h.open_d1();
+        h.key("f8");
+        snap(&format!("confirm_discard_{tag}"), &h);
+        h.text("n");
+        h.key("f12");
+        assert!(matches!(h.app.overlay, Some(Overlay::Locked(_))));
+        snap(&format!("locked_{tag}"), &h);
+        let small = render(&h, 20, 5);
+        check_widths(&small, 20);
+        insta::assert_snapshot!(format!("too_small_{tag}"), small);
+    });
+}
+
+#[test]
+fn the_linux_console_gets_ascii_borders_and_mono_has_no_colour() {
+    let mut h = Harness::new(Lang::En);
+    h.app.theme = jingyou::ui::theme::Theme::select(
+        "auto",
+        std::path::Path::new("/nonexistent"),
+        "linux",
+        false,
+    )
+    .0;
+    h.setup();
+    let s = render(&h, 80, 24);
+    assert!(
+        !s.contains('─') && !s.contains('│'),
+        "box drawing on TERM=linux:\n{s}"
+    );
+    assert!(s.contains("+-"), "{s}");
+    h.app.theme = jingyou::ui::theme::Theme::builtin("mono").expect("mono");
+    let mut t = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    t.draw(|f| jingyou::ui::view(&h.app, f)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    for cell in buf.content() {
+        assert_eq!(cell.fg, ratatui::style::Color::Reset);
+        assert_eq!(cell.bg, ratatui::style::Color::Reset);
+    }
+}
