@@ -6,6 +6,7 @@
 //! flushed first. Finishing an application is one transaction over the
 //! application, its outbox entry, the day's counters and the sequence.
 
+mod outbox;
 mod records;
 
 use std::collections::BTreeMap;
@@ -366,6 +367,7 @@ impl Store {
                     attempts: 0,
                     last_error: None,
                     next_try: None,
+                    uploads: BTreeMap::new(),
                 };
                 let mut day: DayTally = match tally.get(tally_key.as_bytes())? {
                     Some(b) => serde_json::from_slice(&b)
@@ -505,6 +507,7 @@ impl Store {
                 attempts: 0,
                 last_error: None,
                 next_try: None,
+                uploads: BTreeMap::new(),
             };
             o.insert(key.as_bytes(), enc(&entry)?);
             m.insert(

@@ -173,6 +173,20 @@ pub struct OutboxEntry {
     pub attempts: u32,
     pub last_error: Option<String>,
     pub next_try: Option<DateTime<FixedOffset>>,
+    /// tus upload URLs of attachments already started, by attachment sha256,
+    /// so a cut upload resumes where the hub says it stopped.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub uploads: BTreeMap<String, String>,
+}
+
+impl UploadState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UploadState::Pending => "pending",
+            UploadState::Quarantined => "quarantined",
+            UploadState::Acknowledged => "acknowledged",
+        }
+    }
 }
 
 /// The counters of one day, kept in the finish transaction.
