@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod control;
 pub mod i18n;
 pub mod ident;
 pub mod keymap;

@@ -1,9 +1,15 @@
 //! The subcommands of `jingyou` (DESIGN.md §2). Each returns the exit code;
 //! errors are one sentence on stderr in the chosen language.
 
+pub mod args;
+mod queue;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
+
+use crate::control::{self, Output, Request};
+use args::{Cli, Command};
 
 use crate::app::runtime::{prepare_training, Runtime};
 use crate::app::state::{App, HomeData, LoginForm, Screen, SetupForm};
@@ -106,6 +112,97 @@ impl Globals {
             ExitCode::from(EXIT_FAILURE)
         })
     }
+}
+
+/// Runs the parsed command line.
+pub fn main(cli: Cli) -> ExitCode {
+    let globals = match Globals::new(cli.data_dir, cli.config, cli.lang.as_deref(), cli.training) {
+        Ok(g) => g,
+        Err(code) => return code,
+    };
+    match cli.command {
+        None => tui(&globals),
+        Some(Command::Catalog { json, guide }) => catalog(&globals, json, guide.as_deref()),
+        Some(Command::Check { kind, value, json }) => check(&globals, &kind, &value, json),
+        Some(Command::Seed { count, days }) => seed(&globals, count, days),
+        Some(cmd @ Command::Queue { .. }) => store_command(&globals, &cmd),
+    }
+}
+
+/// What a store command needs: the store (ours, or the running app's).
+pub struct Ctx<'a> {
+    pub store: &'a Store,
+    pub config: &'a Config,
+    pub lang: Lang,
+    pub clock: Clock,
+    pub data_dir: &'a Path,
+    pub training: bool,
+}
+
+/// Runs a command that needs the store, here or in the running app.
+pub fn run_store_command(ctx: &Ctx, cmd: &Command) -> Output {
+    match cmd {
+        Command::Queue { action, format } => queue::run(ctx, action.as_ref(), *format),
+        _ => Output::fail(EXIT_USAGE, String::new()),
+    }
+}
+
+/// A store command: asks the running app first (it holds the store), else
+/// opens the store itself.
+fn store_command(g: &Globals, cmd: &Command) -> ExitCode {
+    g.print_warnings();
+    let req = Request {
+        args: std::env::args().skip(1).collect(),
+        lang: g.lang,
+        pin: None,
+    };
+    if let Some(out) = control::ask(&g.store_dir(), &req, Duration::from_secs(600)) {
+        return out.emit();
+    }
+    let store = match g.open_store() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let ctx = Ctx {
+        store: &store,
+        config: &g.config,
+        lang: g.lang,
+        clock: g.clock,
+        data_dir: &g.data_dir,
+        training: g.training,
+    };
+    run_store_command(&ctx, cmd).emit()
+}
+
+/// The running app's answer to a command sent over the control socket.
+pub fn answer_remote(store: &Store, g: &RemoteCtx, req: Request) -> Output {
+    let mut argv = vec!["jingyou".to_string()];
+    argv.extend(req.args);
+    let cli = match <Cli as clap::Parser>::try_parse_from(argv) {
+        Ok(c) => c,
+        Err(e) => return Output::fail(EXIT_USAGE, e.to_string()),
+    };
+    let Some(cmd) = cli.command else {
+        return Output::fail(EXIT_USAGE, String::new());
+    };
+    let ctx = Ctx {
+        store,
+        config: &g.config,
+        lang: req.lang,
+        clock: g.clock,
+        data_dir: &g.data_dir,
+        training: g.training,
+    };
+    run_store_command(&ctx, &cmd)
+}
+
+/// What the running app keeps to answer remote commands.
+#[derive(Clone)]
+pub struct RemoteCtx {
+    pub config: Config,
+    pub clock: Clock,
+    pub data_dir: PathBuf,
+    pub training: bool,
 }
 
 /// `jingyou catalog [--json] [--guide CODE]`.
@@ -277,6 +374,16 @@ pub fn tui(g: &Globals) -> ExitCode {
         0 => None,
         m => Some(Duration::from_secs(m * 60)),
     };
+    let remote = RemoteCtx {
+        config: g.config.clone(),
+        clock: g.clock,
+        data_dir: g.data_dir.clone(),
+        training: g.training,
+    };
+    let served = store.clone();
+    // Support can query the running app; without the socket they can't, but
+    // the clerk can still work, so a failure here is only a warning.
+    let _socket = control::serve(&g.store_dir(), move |req| answer_remote(&served, &remote, req)).ok();
     let rt = Runtime {
         store,
         data_dir: g.data_dir.clone(),

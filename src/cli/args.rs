@@ -1,0 +1,87 @@
+//! The command line (DESIGN.md §2), shared by the binary and by the running
+//! app, which parses the same arguments when a command reaches it over the
+//! control socket.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// 警邮 jingyou — traffic-police business at the post-office counter.
+#[derive(Parser, Debug, Clone)]
+#[command(name = "jingyou", version, about, long_about = None)]
+pub struct Cli {
+    /// Data directory (default: $JINGYOU_DATA, $XDG_DATA_HOME/jingyou, ~/.local/share/jingyou)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Config file (default: $XDG_CONFIG_HOME/jingyou/config.toml)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Interface language: zh or en
+    #[arg(long, global = true, value_name = "zh|en")]
+    pub lang: Option<String>,
+    /// Act on the training store (<data-dir>/training/); nothing is sent to a real hub
+    #[arg(long, global = true)]
+    pub training: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableOrJson {
+    Table,
+    Json,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum Command {
+    /// Every service in the catalogue, offered or refused at this branch
+    Catalog {
+        /// Machine-readable JSON (an array of services)
+        #[arg(long)]
+        json: bool,
+        /// Print the customer guide (办事指南) of one service
+        #[arg(long, value_name = "CODE")]
+        guide: Option<String>,
+    },
+    /// Validate one identifier: id, plate, vin, phone, licence-file, decision, uscc
+    Check {
+        /// id | plate | vin | phone | licence-file | decision | uscc
+        kind: String,
+        /// The value to check (quote it if it has spaces)
+        value: String,
+        /// Print the result as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// The upload queue: each record's state and last error; retry or quarantine one
+    Queue {
+        #[command(subcommand)]
+        action: Option<QueueAction>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: TableOrJson,
+    },
+    /// Make N finished demo applications over the last D days (training, demos, benchmarks)
+    Seed {
+        #[arg(long)]
+        count: u64,
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+    },
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum QueueAction {
+    /// Put a quarantined record back in the queue (or send a pending one on the next pass)
+    Retry {
+        /// Application number (e.g. 3301A-261128-0042) or id
+        id: String,
+    },
+    /// Take a record out of the upload rotation
+    Quarantine {
+        /// Application number or id
+        id: String,
+        /// Why (shown in the queue)
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+}
