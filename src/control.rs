@@ -74,7 +74,9 @@ pub fn ask(store_dir: &Path, req: &Request, timeout: Duration) -> Option<Output>
     let path = socket_path(store_dir);
     let mut stream = UnixStream::connect(&path).ok()?;
     stream.set_read_timeout(Some(timeout)).ok()?;
-    stream.set_write_timeout(Some(Duration::from_secs(5))).ok()?;
+    stream
+        .set_write_timeout(Some(Duration::from_secs(5)))
+        .ok()?;
     let mut line = serde_json::to_string(req).ok()?;
     line.push('\n');
     stream.write_all(line.as_bytes()).ok()?;
@@ -112,7 +114,10 @@ fn answer(stream: UnixStream, handle: &dyn Fn(Request) -> Output) {
     };
     let mut line = String::new();
     // A request is one line; refuse anything absurdly long.
-    if BufReader::new(read_half.take(1 << 20)).read_line(&mut line).is_err() {
+    if BufReader::new(read_half.take(1 << 20))
+        .read_line(&mut line)
+        .is_err()
+    {
         return;
     }
     let out = match serde_json::from_str::<Request>(&line) {
@@ -150,9 +155,13 @@ mod tests {
             lang: crate::i18n::Lang::En,
             pin: None,
         };
-        assert!(ask(&store, &req, Duration::from_secs(1)).is_none(), "nothing listens yet");
+        assert!(
+            ask(&store, &req, Duration::from_secs(1)).is_none(),
+            "nothing listens yet"
+        );
         {
-            let _guard = serve(&store, |r| Output::ok(format!("got {}", r.args.join(" ")))).expect("serve");
+            let _guard =
+                serve(&store, |r| Output::ok(format!("got {}", r.args.join(" ")))).expect("serve");
             let out = ask(&store, &req, Duration::from_secs(5)).expect("answer");
             assert_eq!(out.stdout, "got queue");
         }

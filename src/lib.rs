@@ -18,6 +18,7 @@ pub mod receipt;
 pub mod rules;
 pub mod seed;
 pub mod store;
+pub mod tally;
 pub mod tui;
 pub mod ui;
 pub mod wizard;

@@ -32,6 +32,13 @@ pub enum TableOrJson {
     Json,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TallyFormat {
+    Table,
+    Csv,
+    Json,
+}
+
 #[derive(Subcommand, Debug, Clone)]
 pub enum Command {
     /// Every service in the catalogue, offered or refused at this branch
@@ -59,6 +66,20 @@ pub enum Command {
         action: Option<QueueAction>,
         #[arg(long, value_enum, default_value = "table")]
         format: TableOrJson,
+    },
+    /// Daily tallies (日结): per service, clerk, payment method and upload state
+    Tally {
+        /// The day (YYYY-MM-DD or `today`); with --days, the last day
+        #[arg(long, value_name = "D")]
+        date: Option<String>,
+        /// The N days ending on --date (an array in JSON, oldest first)
+        #[arg(long, value_name = "N")]
+        days: Option<u32>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: TallyFormat,
+        /// Recount every day from the applications and report disagreements
+        #[arg(long)]
+        rebuild: bool,
     },
     /// Make N finished demo applications over the last D days (training, demos, benchmarks)
     Seed {

@@ -3,6 +3,7 @@
 
 pub mod args;
 mod queue;
+mod tally;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -125,7 +126,9 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Catalog { json, guide }) => catalog(&globals, json, guide.as_deref()),
         Some(Command::Check { kind, value, json }) => check(&globals, &kind, &value, json),
         Some(Command::Seed { count, days }) => seed(&globals, count, days),
-        Some(cmd @ Command::Queue { .. }) => store_command(&globals, &cmd),
+        Some(cmd @ (Command::Queue { .. } | Command::Tally { .. })) => {
+            store_command(&globals, &cmd)
+        }
     }
 }
 
@@ -143,6 +146,12 @@ pub struct Ctx<'a> {
 pub fn run_store_command(ctx: &Ctx, cmd: &Command) -> Output {
     match cmd {
         Command::Queue { action, format } => queue::run(ctx, action.as_ref(), *format),
+        Command::Tally {
+            date,
+            days,
+            format,
+            rebuild,
+        } => tally::run(ctx, date.as_deref(), *days, *format, *rebuild),
         _ => Output::fail(EXIT_USAGE, String::new()),
     }
 }
@@ -383,7 +392,10 @@ pub fn tui(g: &Globals) -> ExitCode {
     let served = store.clone();
     // Support can query the running app; without the socket they can't, but
     // the clerk can still work, so a failure here is only a warning.
-    let _socket = control::serve(&g.store_dir(), move |req| answer_remote(&served, &remote, req)).ok();
+    let _socket = control::serve(&g.store_dir(), move |req| {
+        answer_remote(&served, &remote, req)
+    })
+    .ok();
     let rt = Runtime {
         store,
         data_dir: g.data_dir.clone(),

@@ -40,7 +40,9 @@ pub fn run(ctx: &Ctx, action: Option<&QueueAction>, format: TableOrJson) -> Outp
             if let Err(e) = ctx.store.retry(&key) {
                 return store_err(e);
             }
-            let _ = ctx.store.audit(ctx.clock.now(), "support", "queue_retry", &entry.number);
+            let _ = ctx
+                .store
+                .audit(ctx.clock.now(), "support", "queue_retry", &entry.number);
             Output::ok(fmt(lang, "queue.retried", &[("number", &entry.number)]) + "\n")
         }
         Some(QueueAction::Quarantine { id, reason }) => {
@@ -59,7 +61,12 @@ pub fn run(ctx: &Ctx, action: Option<&QueueAction>, format: TableOrJson) -> Outp
             if let Err(e) = ctx.store.quarantine(&key, &why) {
                 return store_err(e);
             }
-            let _ = ctx.store.audit(ctx.clock.now(), "support", "queue_quarantine", &entry.number);
+            let _ = ctx.store.audit(
+                ctx.clock.now(),
+                "support",
+                "queue_quarantine",
+                &entry.number,
+            );
             Output::ok(fmt(lang, "queue.quarantined", &[("number", &entry.number)]) + "\n")
         }
         None => {
@@ -87,7 +94,8 @@ pub fn run(ctx: &Ctx, action: Option<&QueueAction>, format: TableOrJson) -> Outp
                         tr(lang, "queue.col.error"),
                     ));
                     for (_, e) in &entries {
-                        let state = tr(lang, &format!("queue.state.{}", e.state.as_str())).to_string();
+                        let state =
+                            tr(lang, &format!("queue.state.{}", e.state.as_str())).to_string();
                         let next = e
                             .next_try
                             .map(|t| t.format("%H:%M").to_string())

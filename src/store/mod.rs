@@ -41,6 +41,8 @@ pub enum StoreError {
     Codec(#[from] serde_json::Error),
     #[error("{0}")]
     Conflict(String),
+    #[error("no application {0}")]
+    NotFound(String),
 }
 
 impl StoreError {
@@ -72,6 +74,7 @@ impl StoreError {
             StoreError::Sled(e) => fmt(lang, "store.io", &[("error", e)]),
             StoreError::Codec(e) => fmt(lang, "store.codec", &[("error", e)]),
             StoreError::Conflict(e) => fmt(lang, "store.io", &[("error", e)]),
+            StoreError::NotFound(n) => fmt(lang, "store.not_found", &[("number", n)]),
         }
     }
 }
@@ -107,6 +110,7 @@ pub struct Store {
     outbox: sled::Tree,
     tally: sled::Tree,
     audit: sled::Tree,
+    voids: sled::Tree,
 }
 
 fn enc<T: Serialize>(v: &T) -> Result<Vec<u8>> {
@@ -180,6 +184,7 @@ impl Store {
             outbox: tree("outbox")?,
             tally: tree("tally")?,
             audit: tree("audit")?,
+            voids: tree("voids")?,
             db,
         };
         match store.meta.get("schema")? {
@@ -424,6 +429,102 @@ impl Store {
             .collect()
     }
 
+    /// Voids an application: it stays, marked with the reason; the day's
+    /// counters move it from total to voided; the void waits for upload.
+    /// One transaction, flushed before returning.
+    pub fn void(
+        &self,
+        number: &str,
+        reason: &str,
+        by: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Result<Application> {
+        let Some(key) = self
+            .meta
+            .get(format!("by_number/{}", number.trim().to_ascii_uppercase()))?
+        else {
+            return Err(StoreError::NotFound(number.to_string()));
+        };
+        let key = String::from_utf8_lossy(&key).into_owned();
+        let r = (&self.apps, &self.tally, &self.voids).transaction(|(apps, tally, voids)| {
+            let abort = |e: String| ConflictableTransactionError::Abort(e);
+            let Some(raw) = apps.get(key.as_bytes())? else {
+                return Err(abort(format!("no application {number}")));
+            };
+            let mut app: Application =
+                serde_json::from_slice(&raw).map_err(|e| abort(e.to_string()))?;
+            if app.void.is_some() {
+                return Err(abort(format!("{number} is already voided")));
+            }
+            let day_key = app.date.to_string();
+            let mut day: DayTally = match tally.get(day_key.as_bytes())? {
+                Some(b) => serde_json::from_slice(&b).map_err(|e| abort(e.to_string()))?,
+                None => DayTally::default(),
+            };
+            remove_from_tally(&mut day, &app);
+            day.voided += 1;
+            app.void = Some(Void {
+                reason: reason.to_string(),
+                by: by.to_string(),
+                at,
+            });
+            let entry = VoidEntry {
+                id: app.id.clone(),
+                number: app.number.clone(),
+                reason: reason.to_string(),
+                at,
+                attempts: 0,
+                last_error: None,
+                next_try: None,
+            };
+            let to = |v: &dyn erased::Ser| v.bytes().map_err(|e| abort(e.to_string()));
+            apps.insert(key.as_bytes(), to(&app)?)?;
+            tally.insert(day_key.as_bytes(), to(&day)?)?;
+            voids.insert(key.as_bytes(), to(&entry)?)?;
+            Ok(app)
+        });
+        let app = r.map_err(|e| match e {
+            TransactionError::Abort(msg) => StoreError::Conflict(msg),
+            TransactionError::Storage(e) => StoreError::Sled(e),
+        })?;
+        self.flush()?;
+        Ok(app)
+    }
+
+    /// Voids waiting for upload.
+    pub fn void_queue(&self) -> Result<Vec<(String, VoidEntry)>> {
+        self.voids
+            .iter()
+            .map(|r| {
+                let (k, v) = r?;
+                Ok((String::from_utf8_lossy(&k).into_owned(), dec(&v)?))
+            })
+            .collect()
+    }
+
+    /// The hub took the void.
+    pub fn void_acknowledged(&self, key: &str) -> Result<()> {
+        self.voids.remove(key.as_bytes())?;
+        self.flush()
+    }
+
+    /// A void upload failed.
+    pub fn void_failed(
+        &self,
+        key: &str,
+        error: &str,
+        next_try: Option<DateTime<FixedOffset>>,
+    ) -> Result<()> {
+        if let Some(raw) = self.voids.get(key.as_bytes())? {
+            let mut e: VoidEntry = dec(&raw)?;
+            e.attempts = e.attempts.saturating_add(1);
+            e.last_error = Some(error.to_string());
+            e.next_try = next_try;
+            self.voids.insert(key.as_bytes(), enc(&e)?)?;
+        }
+        Ok(())
+    }
+
     /// The counters of one day (instant: one read).
     pub fn day_tally(&self, day: NaiveDate) -> Result<DayTally> {
         Ok(self
@@ -432,6 +533,45 @@ impl Store {
             .map(|b| dec(&b))
             .transpose()?
             .unwrap_or_default())
+    }
+
+    /// Calls `f` with every application (a full read, for `tally --rebuild`
+    /// and exports; never at start-up or for a day's tally).
+    pub fn for_each_application(&self, mut f: impl FnMut(&str, &Application)) -> Result<()> {
+        for r in self.apps.iter() {
+            let (k, v) = r?;
+            let app: Application = dec(&v)?;
+            f(&String::from_utf8_lossy(&k), &app);
+        }
+        Ok(())
+    }
+
+    /// The applications of the days `from..=to` (range reads of those days).
+    pub fn applications_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Application>> {
+        let start = format!("{from}/");
+        let end = format!("{to}/~");
+        self.apps
+            .range(start.as_bytes()..end.as_bytes())
+            .values()
+            .map(|v| dec(&v?))
+            .collect()
+    }
+
+    /// Days that have counters.
+    pub fn tally_days(&self) -> Result<Vec<NaiveDate>> {
+        let mut out = Vec::new();
+        for k in self.tally.iter().keys() {
+            if let Ok(d) = String::from_utf8_lossy(&k?).parse() {
+                out.push(d);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Replaces one day's counters (for `tally --rebuild`).
+    pub fn put_day_tally(&self, day: NaiveDate, t: &DayTally) -> Result<()> {
+        self.tally.insert(day.to_string().as_bytes(), enc(t)?)?;
+        Ok(())
     }
 
     /// Whether any application not made by `seed` was ever finished here.
@@ -547,11 +687,32 @@ pub fn add_to_tally(day: &mut DayTally, app: &Application) {
     day.fees_total_fen += app.fee_total_fen;
     *day.by_service.entry(app.service.clone()).or_default() += 1;
     *day.by_clerk.entry(app.clerk.clone()).or_default() += 1;
-    *day.fees_by_clerk.entry(app.clerk.clone()).or_default() += app.fee_total_fen;
-    *day.by_payment
-        .entry(app.payment.as_str().to_string())
-        .or_default() += app.fee_total_fen;
+    // Money maps hold no zero entries, so a recount compares equal.
+    if app.fee_total_fen > 0 {
+        *day.fees_by_clerk.entry(app.clerk.clone()).or_default() += app.fee_total_fen;
+        *day.by_payment
+            .entry(app.payment.as_str().to_string())
+            .or_default() += app.fee_total_fen;
+    }
     day.pending += 1;
+}
+
+/// Takes a finished application back out of its day's counters (a void).
+pub fn remove_from_tally(day: &mut DayTally, app: &Application) {
+    fn dec_key(m: &mut BTreeMap<String, u64>, k: &str, by: u64) {
+        if let Some(v) = m.get_mut(k) {
+            *v = v.saturating_sub(by);
+            if *v == 0 {
+                m.remove(k);
+            }
+        }
+    }
+    day.total = day.total.saturating_sub(1);
+    day.fees_total_fen = day.fees_total_fen.saturating_sub(app.fee_total_fen);
+    dec_key(&mut day.by_service, &app.service, 1);
+    dec_key(&mut day.by_clerk, &app.clerk, 1);
+    dec_key(&mut day.fees_by_clerk, &app.clerk, app.fee_total_fen);
+    dec_key(&mut day.by_payment, app.payment.as_str(), app.fee_total_fen);
 }
 
 /// Serialising inside a transaction closure without naming each type.

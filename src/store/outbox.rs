@@ -60,7 +60,12 @@ impl Store {
 
     /// The pending entries due at `now` (all pending ones with `ignore_backoff`),
     /// at most `limit`.
-    pub fn due(&self, now: DateTime<FixedOffset>, ignore_backoff: bool, limit: usize) -> Result<Vec<(String, OutboxEntry)>> {
+    pub fn due(
+        &self,
+        now: DateTime<FixedOffset>,
+        ignore_backoff: bool,
+        limit: usize,
+    ) -> Result<Vec<(String, OutboxEntry)>> {
         let mut out = Vec::new();
         for item in self.queue()? {
             let (_, e) = &item;
@@ -107,37 +112,44 @@ impl Store {
     /// the queue, and the day's counters move from pending (or quarantined)
     /// to acknowledged. Flushed before returning.
     pub fn acknowledge(&self, key: &str, receipt: &str) -> Result<bool> {
-        let r = (&self.outbox, &self.apps, &self.tally, &self.meta).transaction(|(outbox, apps, tally, meta)| {
-            let Some(raw) = outbox.get(key)? else {
-                return Ok(false);
-            };
-            let entry: OutboxEntry = serde_json::from_slice(&raw).map_err(abort)?;
-            if let Some(a) = apps.get(key)? {
-                let mut app: Application = serde_json::from_slice(&a).map_err(abort)?;
-                app.hub_receipt = Some(receipt.to_string());
-                apps.insert(key.as_bytes(), serde_json::to_vec(&app).map_err(abort)?)?;
-            }
-            let day_key = entry.date.to_string();
-            let mut day: DayTally = match tally.get(day_key.as_bytes())? {
-                Some(b) => serde_json::from_slice(&b).map_err(abort)?,
-                None => DayTally::default(),
-            };
-            shift(&mut day, entry.state, UploadState::Acknowledged);
-            tally.insert(day_key.as_bytes(), serde_json::to_vec(&day).map_err(abort)?)?;
-            if entry.state == UploadState::Pending {
-                let n = read_u32(meta.get("pending")?).saturating_sub(1);
-                meta.insert("pending", &n.to_be_bytes())?;
-            }
-            outbox.remove(key.as_bytes())?;
-            Ok(true)
-        });
+        let r = (&self.outbox, &self.apps, &self.tally, &self.meta).transaction(
+            |(outbox, apps, tally, meta)| {
+                let Some(raw) = outbox.get(key)? else {
+                    return Ok(false);
+                };
+                let entry: OutboxEntry = serde_json::from_slice(&raw).map_err(abort)?;
+                if let Some(a) = apps.get(key)? {
+                    let mut app: Application = serde_json::from_slice(&a).map_err(abort)?;
+                    app.hub_receipt = Some(receipt.to_string());
+                    apps.insert(key.as_bytes(), serde_json::to_vec(&app).map_err(abort)?)?;
+                }
+                let day_key = entry.date.to_string();
+                let mut day: DayTally = match tally.get(day_key.as_bytes())? {
+                    Some(b) => serde_json::from_slice(&b).map_err(abort)?,
+                    None => DayTally::default(),
+                };
+                shift(&mut day, entry.state, UploadState::Acknowledged);
+                tally.insert(day_key.as_bytes(), serde_json::to_vec(&day).map_err(abort)?)?;
+                if entry.state == UploadState::Pending {
+                    let n = read_u32(meta.get("pending")?).saturating_sub(1);
+                    meta.insert("pending", &n.to_be_bytes())?;
+                }
+                outbox.remove(key.as_bytes())?;
+                Ok(true)
+            },
+        );
         let done = tx_result(r)?;
         self.flush()?;
         Ok(done)
     }
 
     /// Records a failed attempt: the error a person reads, the next try.
-    pub fn record_failure(&self, key: &str, error: &str, next_try: Option<DateTime<FixedOffset>>) -> Result<()> {
+    pub fn record_failure(
+        &self,
+        key: &str,
+        error: &str,
+        next_try: Option<DateTime<FixedOffset>>,
+    ) -> Result<()> {
         if let Some(raw) = self.outbox.get(key)? {
             let mut e: OutboxEntry = dec(&raw)?;
             e.attempts = e.attempts.saturating_add(1);

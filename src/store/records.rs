@@ -216,3 +216,18 @@ pub struct AuditEntry {
     pub what: String,
     pub detail: String,
 }
+
+/// A void waiting to be sent to the hub (`POST /v1/voids`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoidEntry {
+    pub id: String,
+    pub number: String,
+    pub reason: String,
+    pub at: DateTime<FixedOffset>,
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default)]
+    pub last_error: Option<String>,
+    #[serde(default)]
+    pub next_try: Option<DateTime<FixedOffset>>,
+}

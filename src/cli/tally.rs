@@ -1,0 +1,95 @@
+//! `jingyou tally [--date D] [--days N] [--format table|csv|json] [--rebuild]`.
+
+use chrono::{Duration, NaiveDate};
+
+use super::args::TallyFormat;
+use super::{Ctx, EXIT_FAILURE, EXIT_USAGE};
+use crate::control::Output;
+use crate::i18n::fmt;
+use crate::tally;
+
+/// `today` or `YYYY-MM-DD`.
+pub fn parse_day(s: &str, today: NaiveDate) -> Option<NaiveDate> {
+    if s.eq_ignore_ascii_case("today") {
+        return Some(today);
+    }
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+}
+
+pub fn run(
+    ctx: &Ctx,
+    date: Option<&str>,
+    days: Option<u32>,
+    format: TallyFormat,
+    rebuild: bool,
+) -> Output {
+    let lang = ctx.lang;
+    let today = ctx.clock.today();
+    let last = match date {
+        None => today,
+        Some(s) => match parse_day(s, today) {
+            Some(d) => d,
+            None => return Output::fail(EXIT_USAGE, fmt(lang, "tally.bad_date", &[("date", &s)])),
+        },
+    };
+    if rebuild {
+        return match tally::rebuild(ctx.store) {
+            Ok(diffs) if diffs.is_empty() => Output::ok(fmt(lang, "tally.rebuild_ok", &[]) + "\n"),
+            Ok(diffs) => {
+                let mut out = fmt(lang, "tally.rebuild_diff", &[("n", &diffs.len())]) + "\n";
+                for d in &diffs {
+                    out.push_str(&format!(
+                        "{}: total {} -> {}, voided {} -> {}, fees {} -> {}, pending {} -> {}, acknowledged {} -> {}, quarantined {} -> {}\n",
+                        d.date,
+                        d.stored.total,
+                        d.recounted.total,
+                        d.stored.voided,
+                        d.recounted.voided,
+                        d.stored.fees_total_fen,
+                        d.recounted.fees_total_fen,
+                        d.stored.pending,
+                        d.recounted.pending,
+                        d.stored.acknowledged,
+                        d.recounted.acknowledged,
+                        d.stored.quarantined,
+                        d.recounted.quarantined,
+                    ));
+                }
+                Output::ok(out)
+            }
+            Err(e) => Output::fail(EXIT_FAILURE, e.message(lang)),
+        };
+    }
+    let n = days.unwrap_or(1).clamp(1, 3660);
+    let first = last - Duration::days(i64::from(n) - 1);
+    let mut rows = Vec::new();
+    for d in tally::days(first, last) {
+        match ctx.store.day_tally(d) {
+            Ok(t) => rows.push((d, t)),
+            Err(e) => return Output::fail(EXIT_FAILURE, e.message(lang)),
+        }
+    }
+    let catalog =
+        crate::catalog::Catalog::builtin().unwrap_or(crate::catalog::Catalog { services: vec![] });
+    let text = match format {
+        TallyFormat::Json => {
+            if days.is_some() {
+                serde_json::Value::Array(rows.iter().map(|(d, t)| tally::day_json(*d, t)).collect())
+                    .to_string()
+            } else {
+                rows.first()
+                    .map(|(d, t)| tally::day_json(*d, t).to_string())
+                    .unwrap_or_default()
+            }
+        }
+        TallyFormat::Csv => tally::csv(&rows).trim_end().to_string(),
+        TallyFormat::Table => rows
+            .iter()
+            .map(|(d, t)| tally::day_table(*d, t, &catalog, lang))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim_end()
+            .to_string(),
+    };
+    Output::ok(text + "\n")
+}
