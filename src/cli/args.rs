@@ -39,6 +39,12 @@ pub enum TallyFormat {
     Json,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
 #[derive(Subcommand, Debug, Clone)]
 pub enum Command {
     /// Every service in the catalogue, offered or refused at this branch
@@ -80,6 +86,20 @@ pub enum Command {
         /// Recount every day from the applications and report disagreements
         #[arg(long)]
         rebuild: bool,
+    },
+    /// Applications of a date range (personal data masked unless --unmasked)
+    Export {
+        /// First day (YYYY-MM-DD or today), inclusive
+        #[arg(long, value_name = "D")]
+        from: String,
+        /// Last day, inclusive
+        #[arg(long, value_name = "D")]
+        to: String,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+        /// Show personal data (asks for a supervisor PIN, or reads JINGYOU_SUPERVISOR_PIN); audited
+        #[arg(long)]
+        unmasked: bool,
     },
     /// Make N finished demo applications over the last D days (training, demos, benchmarks)
     Seed {

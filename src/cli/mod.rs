@@ -2,6 +2,7 @@
 //! errors are one sentence on stderr in the chosen language.
 
 pub mod args;
+mod export;
 mod queue;
 mod tally;
 
@@ -126,9 +127,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Catalog { json, guide }) => catalog(&globals, json, guide.as_deref()),
         Some(Command::Check { kind, value, json }) => check(&globals, &kind, &value, json),
         Some(Command::Seed { count, days }) => seed(&globals, count, days),
-        Some(cmd @ (Command::Queue { .. } | Command::Tally { .. })) => {
-            store_command(&globals, &cmd)
-        }
+        Some(cmd) => store_command(&globals, &cmd),
     }
 }
 
@@ -143,7 +142,7 @@ pub struct Ctx<'a> {
 }
 
 /// Runs a command that needs the store, here or in the running app.
-pub fn run_store_command(ctx: &Ctx, cmd: &Command) -> Output {
+pub fn run_store_command(ctx: &Ctx, cmd: &Command, pin: Option<&str>) -> Output {
     match cmd {
         Command::Queue { action, format } => queue::run(ctx, action.as_ref(), *format),
         Command::Tally {
@@ -152,6 +151,12 @@ pub fn run_store_command(ctx: &Ctx, cmd: &Command) -> Output {
             format,
             rebuild,
         } => tally::run(ctx, date.as_deref(), *days, *format, *rebuild),
+        Command::Export {
+            from,
+            to,
+            format,
+            unmasked,
+        } => export::run(ctx, from, to, *format, *unmasked, pin),
         _ => Output::fail(EXIT_USAGE, String::new()),
     }
 }
@@ -160,10 +165,20 @@ pub fn run_store_command(ctx: &Ctx, cmd: &Command) -> Output {
 /// opens the store itself.
 fn store_command(g: &Globals, cmd: &Command) -> ExitCode {
     g.print_warnings();
+    let pin = match cmd {
+        Command::Export { unmasked: true, .. } => match supervisor_pin(g.lang) {
+            Some(p) => Some(p),
+            None => {
+                eprintln!("{}", tr(g.lang, "export.no_pin"));
+                return ExitCode::from(EXIT_FAILURE);
+            }
+        },
+        _ => None,
+    };
     let req = Request {
         args: std::env::args().skip(1).collect(),
         lang: g.lang,
-        pin: None,
+        pin,
     };
     if let Some(out) = control::ask(&g.store_dir(), &req, Duration::from_secs(600)) {
         return out.emit();
@@ -180,7 +195,46 @@ fn store_command(g: &Globals, cmd: &Command) -> ExitCode {
         data_dir: &g.data_dir,
         training: g.training,
     };
-    run_store_command(&ctx, cmd).emit()
+    run_store_command(&ctx, cmd, req.pin.as_deref()).emit()
+}
+
+/// A supervisor's PIN from `JINGYOU_SUPERVISOR_PIN`, or asked on the
+/// terminal without echo.
+fn supervisor_pin(lang: Lang) -> Option<String> {
+    if let Ok(p) = std::env::var("JINGYOU_SUPERVISOR_PIN") {
+        return Some(p);
+    }
+    use std::io::{IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    eprint!("{}", tr(lang, "export.ask_pin"));
+    let _ = std::io::stderr().flush();
+    crossterm::terminal::enable_raw_mode().ok()?;
+    let mut pin = String::new();
+    let result = loop {
+        match crossterm::event::read() {
+            Ok(crossterm::event::Event::Key(k)) if k.kind != crossterm::event::KeyEventKind::Release => match k.code {
+                crossterm::event::KeyCode::Enter => break Some(pin),
+                crossterm::event::KeyCode::Esc => break None,
+                crossterm::event::KeyCode::Char('c')
+                    if k.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) =>
+                {
+                    break None
+                }
+                crossterm::event::KeyCode::Backspace => {
+                    pin.pop();
+                }
+                crossterm::event::KeyCode::Char(c) if pin.len() < 32 => pin.push(c),
+                _ => {}
+            },
+            Ok(_) => {}
+            Err(_) => break None,
+        }
+    };
+    let _ = crossterm::terminal::disable_raw_mode();
+    eprintln!();
+    result
 }
 
 /// The running app's answer to a command sent over the control socket.
@@ -202,7 +256,7 @@ pub fn answer_remote(store: &Store, g: &RemoteCtx, req: Request) -> Output {
         data_dir: &g.data_dir,
         training: g.training,
     };
-    run_store_command(&ctx, &cmd)
+    run_store_command(&ctx, &cmd, req.pin.as_deref())
 }
 
 /// What the running app keeps to answer remote commands.
