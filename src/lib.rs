@@ -12,6 +12,7 @@ pub mod control;
 pub mod i18n;
 pub mod ident;
 pub mod keymap;
+pub mod log;
 pub mod mask;
 pub mod paths;
 pub mod receipt;
