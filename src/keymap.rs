@@ -28,10 +28,12 @@ pub enum Action {
     Lock,
     Print,
     Logout,
+    Admin,
+    SendNow,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 18] = [
         Action::Help,
         Action::Park,
         Action::Next,
@@ -48,6 +50,8 @@ impl Action {
         Action::Lock,
         Action::Print,
         Action::Logout,
+        Action::Admin,
+        Action::SendNow,
     ];
 
     pub fn name(self) -> &'static str {
@@ -68,6 +72,8 @@ impl Action {
             Action::Lock => "lock",
             Action::Print => "print",
             Action::Logout => "logout",
+            Action::Admin => "admin",
+            Action::SendNow => "send_now",
         }
     }
 
@@ -209,6 +215,8 @@ pub const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Lock, &["f12", "ctrl-l"]),
     (Action::Print, &["f5", "ctrl-p"]),
     (Action::Logout, &["f9"]),
+    (Action::Admin, &["f7", "ctrl-o"]),
+    (Action::SendNow, &["f6", "ctrl-r"]),
 ];
 
 /// The key map in force.

@@ -19,6 +19,7 @@ pub mod receipt;
 pub mod rules;
 pub mod seed;
 pub mod store;
+pub mod sync;
 pub mod tally;
 pub mod tui;
 pub mod ui;

@@ -35,7 +35,10 @@ fn rotate(dir: &Path) {
         return;
     }
     for i in (1..KEEP).rev() {
-        let _ = std::fs::rename(dir.join(format!("jingyou.log.{i}")), dir.join(format!("jingyou.log.{}", i + 1)));
+        let _ = std::fs::rename(
+            dir.join(format!("jingyou.log.{i}")),
+            dir.join(format!("jingyou.log.{}", i + 1)),
+        );
     }
     let _ = std::fs::rename(&base, dir.join("jingyou.log.1"));
 }
@@ -45,7 +48,11 @@ pub fn write(level: &str, text: &str) {
     let Ok(guard) = LOG_DIR.lock() else { return };
     let Some(dir) = guard.as_ref() else { return };
     rotate(dir);
-    if let Ok(mut f) = OpenOptions::new().create(true).append(true).open(dir.join("jingyou.log")) {
+    if let Ok(mut f) = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("jingyou.log"))
+    {
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let _ = writeln!(f, "{now} {level} {}", scrub(text).replace('\n', " "));
     }
@@ -90,7 +97,10 @@ pub fn scrub(text: &str) -> String {
         i += 1;
     }
     if let Some(pos) = out.find("Bearer ") {
-        let end = out[pos + 7..].find(char::is_whitespace).map(|e| pos + 7 + e).unwrap_or(out.len());
+        let end = out[pos + 7..]
+            .find(char::is_whitespace)
+            .map(|e| pos + 7 + e)
+            .unwrap_or(out.len());
         out.replace_range(pos + 7..end, "***");
     }
     out
@@ -102,7 +112,9 @@ mod tests {
 
     #[test]
     fn scrub_masks_ids_phones_and_tokens_but_keeps_numbers() {
-        let s = scrub("id 11010519491231002X phone 13812345678 app 3301A-261128-0042 Bearer s3cr3t! done");
+        let s = scrub(
+            "id 11010519491231002X phone 13812345678 app 3301A-261128-0042 Bearer s3cr3t! done",
+        );
         assert!(!s.contains("19491231"), "{s}");
         assert!(!s.contains("12345678"), "{s}");
         assert!(!s.contains("s3cr3t"), "{s}");

@@ -187,3 +187,28 @@ fn the_linux_console_gets_ascii_borders_and_mono_has_no_colour() {
         assert_eq!(cell.bg, ratatui::style::Color::Reset);
     }
 }
+
+#[test]
+fn supervisor_screens() {
+    each_lang(|lang, tag| {
+        let mut h = Harness::new(lang);
+        h.setup();
+        jingyou::seed::seed(&h.rt.store, &h.app.catalog, &h.rt.clock, 120, 30).expect("seed");
+        h.app.message = None;
+        h.key("f7");
+        snap(&format!("admin_menu_{tag}"), &h);
+        h.text("1");
+        snap(&format!("admin_tally_{tag}"), &h);
+        h.key("esc");
+        h.text("2");
+        h.text("n");
+        snap(&format!("admin_accounts_form_{tag}"), &h);
+        h.key("esc");
+        h.key("esc");
+        h.text("3");
+        snap(&format!("admin_void_{tag}"), &h);
+        h.key("esc");
+        h.text("5");
+        snap(&format!("admin_queue_{tag}"), &h);
+    });
+}

@@ -2,8 +2,10 @@
 //! terminal event → [`update::Input`] → [`state::App`] change → effects
 //! carried out by [`runtime::Runtime`] → [`update::Msg`] back → view.
 
+mod admin;
 pub mod input;
 pub mod runtime;
+mod runtime_admin;
 pub mod state;
 pub mod update;
 

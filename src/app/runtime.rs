@@ -21,6 +21,8 @@ pub const TRAINING_PIN: &str = "0000";
 
 /// Owns the store while the TUI runs.
 pub struct Runtime {
+    /// Wakes the upload relay ("send now"), when one runs.
+    pub relay: Option<std::sync::mpsc::Sender<crate::sync::relay::Wake>>,
     pub store: Store,
     pub data_dir: PathBuf,
     pub training: bool,
@@ -311,6 +313,7 @@ impl Runtime {
                 let _ = self.store.flush();
                 None
             }
+            other => self.run_admin(app, other),
         }
     }
 

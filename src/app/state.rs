@@ -116,11 +116,96 @@ pub struct ReceiptView {
 pub enum Screen {
     Setup(SetupForm),
     Login(LoginForm),
-    Home { selected: usize },
+    Home {
+        selected: usize,
+    },
     Picker(Picker),
     FindDraft(FindDraft),
     Wizard(Box<WizardScreen>),
     Receipt(ReceiptView),
+    /// Supervisor menu (管理).
+    Admin {
+        selected: usize,
+    },
+    Tally(TallyView),
+    Accounts(AccountsView),
+    Void(VoidForm),
+    Audit(AuditView),
+    Queue(QueueView),
+}
+
+/// The supervisor's menu entries, in order.
+pub const ADMIN_ITEMS: [&str; 5] = [
+    "admin.tally",
+    "admin.accounts",
+    "admin.void",
+    "admin.audit",
+    "admin.queue",
+];
+
+/// One day's tally and the 30 days before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TallyView {
+    pub day: NaiveDate,
+    pub tally: crate::store::DayTally,
+    /// (day, finished) for the 30 days ending on `day`.
+    pub history: Vec<(NaiveDate, u64)>,
+    /// The hub's view, once asked (reconciliation lines).
+    pub reconcile: Option<Vec<String>>,
+}
+
+/// Adding a clerk or resetting a PIN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserForm {
+    /// `None`: a new user; `Some(id)`: a PIN reset for that user.
+    pub reset: Option<String>,
+    pub focus: usize,
+    /// number, name, PIN, PIN again (a reset uses only the PINs)
+    pub inputs: Vec<LineInput>,
+    pub supervisor: bool,
+}
+
+impl UserForm {
+    pub fn new(reset: Option<String>) -> UserForm {
+        let focus = if reset.is_some() { 2 } else { 0 };
+        UserForm {
+            reset,
+            focus,
+            inputs: vec![
+                LineInput::new(6),
+                LineInput::new(20),
+                LineInput::secret(12),
+                LineInput::secret(12),
+            ],
+            supervisor: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountsView {
+    pub users: Vec<User>,
+    pub selected: usize,
+    pub form: Option<UserForm>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoidForm {
+    pub focus: usize,
+    pub number: LineInput,
+    pub reason: LineInput,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditView {
+    pub entries: Vec<crate::store::AuditEntry>,
+    pub scroll: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueView {
+    pub entries: Vec<(String, crate::store::OutboxEntry)>,
+    pub selected: usize,
 }
 
 /// A question the clerk must answer before something is thrown away.
@@ -128,6 +213,8 @@ pub enum Screen {
 pub enum Confirm {
     /// Discard the draft with this number.
     Discard(String),
+    /// Void the application with this number, for this reason.
+    Void { number: String, reason: String },
     /// Quit the app (drafts are saved first).
     Quit,
 }

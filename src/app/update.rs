@@ -67,6 +67,29 @@ pub enum Effect {
     },
     Logout,
     Quit,
+    LoadTally(chrono::NaiveDate),
+    LoadUsers,
+    SaveUser {
+        id: String,
+        name: String,
+        pin: String,
+        supervisor: bool,
+    },
+    ResetPin {
+        id: String,
+        pin: String,
+    },
+    ToggleUser(String),
+    VoidApp {
+        number: String,
+        reason: String,
+    },
+    LoadAudit,
+    LoadQueue,
+    RetryQueue(String),
+    QuarantineQueue(String),
+    SendNow,
+    Reconcile(chrono::NaiveDate),
 }
 
 /// What the runtime reports back.
@@ -92,6 +115,13 @@ pub enum Msg {
     Unlocked,
     Info(String),
     Warn(String),
+    Tally(Box<TallyView>),
+    Users(Vec<User>),
+    UserSaved(String),
+    Audit(Vec<crate::store::AuditEntry>),
+    Queue(Vec<(String, crate::store::OutboxEntry)>),
+    Voided(String),
+    Reconciled(Vec<String>),
 }
 
 impl App {
@@ -99,11 +129,15 @@ impl App {
         tr(self.lang, key).to_string()
     }
 
+    pub(crate) fn action_of(&self, input: &Input) -> Option<Action> {
+        self.action(input)
+    }
+
     pub fn say(&mut self, level: Level, text: String) {
         self.message = Some((level, text));
     }
 
-    fn go_home(&mut self) -> Vec<Effect> {
+    pub(crate) fn go_home(&mut self) -> Vec<Effect> {
         self.screen = Screen::Home { selected: 0 };
         vec![Effect::LoadHome]
     }
@@ -196,6 +230,7 @@ impl App {
                 self.message = None;
                 vec![]
             }
+            other => self.on_admin_msg(other),
         }
     }
 
@@ -233,6 +268,12 @@ impl App {
             Screen::FindDraft(_) => self.on_find(input),
             Screen::Wizard(_) => self.on_wizard(input),
             Screen::Receipt(_) => self.on_receipt(input),
+            Screen::Admin { .. }
+            | Screen::Tally(_)
+            | Screen::Accounts(_)
+            | Screen::Void(_)
+            | Screen::Audit(_)
+            | Screen::Queue(_) => self.on_admin(input),
         }
     }
 
@@ -297,6 +338,7 @@ impl App {
                         vec![Effect::Discard(number), Effect::LoadHome]
                     }
                     Confirm::Quit => self.quit_safely(),
+                    Confirm::Void { number, reason } => vec![Effect::VoidApp { number, reason }],
                 }
             }
             Overlay::Locked(mut pin) => {
@@ -487,6 +529,8 @@ impl App {
             Some(Action::Back) => {
                 self.overlay = Some(Overlay::Confirm(Confirm::Quit));
             }
+            Some(Action::Admin) => return self.open_admin(),
+            Some(Action::SendNow) => return vec![Effect::SendNow],
             _ => {
                 if let Input::Key(k) = &input {
                     if k.code == KeyCode2::Enter {
@@ -916,7 +960,7 @@ fn commit_input(ws: &mut WizardScreen, _lang: Lang) {
 }
 
 /// Applies an editing input to a line; true when a paste had to be cut.
-fn edit(line: &mut LineInput, input: Input, _lang: Lang) -> bool {
+pub(crate) fn edit(line: &mut LineInput, input: Input, _lang: Lang) -> bool {
     match input {
         Input::Char(c) => !line.insert(&c.to_string()),
         Input::Paste(s) => {

@@ -82,11 +82,25 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-pub fn run(ctx: &Ctx, from: &str, to: &str, format: ExportFormat, unmasked: bool, pin: Option<&str>) -> Output {
+pub fn run(
+    ctx: &Ctx,
+    from: &str,
+    to: &str,
+    format: ExportFormat,
+    unmasked: bool,
+    pin: Option<&str>,
+) -> Output {
     let lang = ctx.lang;
     let today = ctx.clock.today();
     let (Some(from_d), Some(to_d)) = (parse_day(from, today), parse_day(to, today)) else {
-        return Output::fail(EXIT_USAGE, fmt(lang, "tally.bad_date", &[("date", &format!("{from} / {to}"))]));
+        return Output::fail(
+            EXIT_USAGE,
+            fmt(
+                lang,
+                "tally.bad_date",
+                &[("date", &format!("{from} / {to}"))],
+            ),
+        );
     };
     if from_d > to_d {
         return Output::fail(EXIT_USAGE, tr(lang, "export.range").to_string());
@@ -95,7 +109,12 @@ pub fn run(ctx: &Ctx, from: &str, to: &str, format: ExportFormat, unmasked: bool
         match pin.and_then(|p| supervisor_with_pin(ctx.store, p)) {
             Some(id) => id,
             None => {
-                let _ = ctx.store.audit(ctx.clock.now(), "-", "export_refused", &format!("{from_d}..{to_d}"));
+                let _ = ctx.store.audit(
+                    ctx.clock.now(),
+                    "-",
+                    "export_refused",
+                    &format!("{from_d}..{to_d}"),
+                );
                 let _ = ctx.store.flush();
                 return Output::fail(EXIT_FAILURE, tr(lang, "export.bad_pin").to_string());
             }
@@ -107,13 +126,23 @@ pub fn run(ctx: &Ctx, from: &str, to: &str, format: ExportFormat, unmasked: bool
         Ok(a) => a,
         Err(e) => return Output::fail(EXIT_FAILURE, e.message(lang)),
     };
-    let what = if unmasked { "export_unmasked" } else { "export" };
-    let _ = ctx
-        .store
-        .audit(ctx.clock.now(), &who, what, &format!("{from_d}..{to_d} {} records", apps.len()));
+    let what = if unmasked {
+        "export_unmasked"
+    } else {
+        "export"
+    };
+    let _ = ctx.store.audit(
+        ctx.clock.now(),
+        &who,
+        what,
+        &format!("{from_d}..{to_d} {} records", apps.len()),
+    );
     let _ = ctx.store.flush();
     let catalog = Catalog::builtin().unwrap_or(Catalog { services: vec![] });
-    let rows: Vec<Value> = apps.iter().map(|a| application_json(a, &catalog, unmasked)).collect();
+    let rows: Vec<Value> = apps
+        .iter()
+        .map(|a| application_json(a, &catalog, unmasked))
+        .collect();
     match format {
         ExportFormat::Json => Output::ok(Value::Array(rows).to_string() + "\n"),
         ExportFormat::Csv => {

@@ -214,20 +214,25 @@ fn supervisor_pin(lang: Lang) -> Option<String> {
     let mut pin = String::new();
     let result = loop {
         match crossterm::event::read() {
-            Ok(crossterm::event::Event::Key(k)) if k.kind != crossterm::event::KeyEventKind::Release => match k.code {
-                crossterm::event::KeyCode::Enter => break Some(pin),
-                crossterm::event::KeyCode::Esc => break None,
-                crossterm::event::KeyCode::Char('c')
-                    if k.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) =>
-                {
-                    break None
+            Ok(crossterm::event::Event::Key(k))
+                if k.kind != crossterm::event::KeyEventKind::Release =>
+            {
+                match k.code {
+                    crossterm::event::KeyCode::Enter => break Some(pin),
+                    crossterm::event::KeyCode::Esc => break None,
+                    crossterm::event::KeyCode::Char('c')
+                        if k.modifiers
+                            .contains(crossterm::event::KeyModifiers::CONTROL) =>
+                    {
+                        break None
+                    }
+                    crossterm::event::KeyCode::Backspace => {
+                        pin.pop();
+                    }
+                    crossterm::event::KeyCode::Char(c) if pin.len() < 32 => pin.push(c),
+                    _ => {}
                 }
-                crossterm::event::KeyCode::Backspace => {
-                    pin.pop();
-                }
-                crossterm::event::KeyCode::Char(c) if pin.len() < 32 => pin.push(c),
-                _ => {}
-            },
+            }
             Ok(_) => {}
             Err(_) => break None,
         }
@@ -451,6 +456,7 @@ pub fn tui(g: &Globals) -> ExitCode {
     })
     .ok();
     let rt = Runtime {
+        relay: None,
         store,
         data_dir: g.data_dir.clone(),
         training: g.training,

@@ -40,6 +40,12 @@ pub fn view(app: &App, f: &mut Frame) {
         Screen::FindDraft(fd) => screens::find_draft(app, fd, f, body),
         Screen::Wizard(ws) => screens::wizard(app, ws, f, body),
         Screen::Receipt(r) => screens::receipt(app, r, f, body),
+        Screen::Admin { selected } => screens::admin::menu(app, *selected, f, body),
+        Screen::Tally(t) => screens::admin::tally(app, t, f, body),
+        Screen::Accounts(a) => screens::admin::accounts(app, a, f, body),
+        Screen::Void(v) => screens::admin::void(app, v, f, body),
+        Screen::Audit(a) => screens::admin::audit(app, a, f, body),
+        Screen::Queue(q) => screens::admin::queue(app, q, f, body),
     }
     message_line(app, f, message);
     footer_bar(app, f, footer);
@@ -123,6 +129,8 @@ fn footer_actions(app: &App) -> &'static [Action] {
         Screen::Receipt(_) => &[Action::Help, Action::Print, Action::Back],
         Screen::Picker(_) | Screen::FindDraft(_) => &[Action::Help, Action::Back],
         Screen::Setup(_) | Screen::Login(_) => &[Action::Help, Action::Quit],
+        Screen::Queue(_) => &[Action::Help, Action::SendNow, Action::Back],
+        _ => &[Action::Help, Action::Back],
     }
 }
 

@@ -94,6 +94,11 @@ pub fn confirm(app: &App, c: &Confirm, f: &mut Frame, area: Rect) {
     let question = match c {
         Confirm::Discard(n) => fmt(app.lang, "confirm.discard", &[("number", n)]),
         Confirm::Quit => tr(app.lang, "confirm.quit").to_string(),
+        Confirm::Void { number, reason } => fmt(
+            app.lang,
+            "admin.confirm_void",
+            &[("number", number), ("reason", reason)],
+        ),
     };
     let rect = centered(area, 60, 6);
     f.render_widget(Clear, rect);

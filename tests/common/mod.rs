@@ -56,6 +56,7 @@ impl Harness {
             dirty: true,
         };
         let rt = Runtime {
+            relay: None,
             store,
             data_dir: dir.path().to_path_buf(),
             training: false,

@@ -1,5 +1,6 @@
 //! One function per screen.
 
+pub mod admin;
 mod wizard;
 
 pub use wizard::wizard;

@@ -1,0 +1,211 @@
+//! The runtime's side of the supervisor screens: reads and changes that
+//! the store does, each audited.
+
+use chrono::Duration;
+
+use crate::app::runtime::Runtime;
+use crate::app::state::{App, TallyView};
+use crate::app::update::{Effect, Msg};
+use crate::auth;
+use crate::i18n::{fmt, tr};
+use crate::store::{Role, User};
+
+impl Runtime {
+    pub(crate) fn run_admin(&mut self, app: &mut App, fx: Effect) -> Option<Msg> {
+        let lang = app.lang;
+        let now = self.clock.now();
+        let who = app.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
+        let supervisor = app
+            .user
+            .as_ref()
+            .is_some_and(|u| u.role == Role::Supervisor);
+        let fail = |e: crate::store::StoreError| Some(Msg::Failed(e.message(lang)));
+        // Everything but the queue and "send now" is for supervisors only.
+        let needs_supervisor = !matches!(
+            fx,
+            Effect::LoadQueue | Effect::RetryQueue(_) | Effect::SendNow
+        );
+        if needs_supervisor && !supervisor {
+            return Some(Msg::Failed(tr(lang, "admin.supervisor_only").to_string()));
+        }
+        match fx {
+            Effect::LoadTally(day) => {
+                let tally = match self.store.day_tally(day) {
+                    Ok(t) => t,
+                    Err(e) => return fail(e),
+                };
+                let mut history = Vec::with_capacity(30);
+                for back in (0..30).rev() {
+                    let d = day - Duration::days(back);
+                    match self.store.day_tally(d) {
+                        Ok(t) => history.push((d, t.total)),
+                        Err(e) => return fail(e),
+                    }
+                }
+                Some(Msg::Tally(Box::new(TallyView {
+                    day,
+                    tally,
+                    history,
+                    reconcile: None,
+                })))
+            }
+            Effect::LoadUsers => match self.store.users() {
+                Ok(u) => Some(Msg::Users(u)),
+                Err(e) => fail(e),
+            },
+            Effect::SaveUser {
+                id,
+                name,
+                pin,
+                supervisor,
+            } => {
+                match self.store.user(&id) {
+                    Ok(Some(_)) => {
+                        return Some(Msg::Failed(fmt(lang, "admin.user_exists", &[("id", &id)])))
+                    }
+                    Ok(None) => {}
+                    Err(e) => return fail(e),
+                }
+                let pin_hash = match auth::hash_pin(&pin, &self.config.security) {
+                    Ok(h) => h,
+                    Err(e) => return Some(Msg::Failed(e.to_string())),
+                };
+                let user = User {
+                    id: id.clone(),
+                    name,
+                    role: if supervisor {
+                        Role::Supervisor
+                    } else {
+                        Role::Clerk
+                    },
+                    pin_hash,
+                    disabled: false,
+                    failures: 0,
+                    locked_until: None,
+                };
+                let r = self
+                    .store
+                    .audit(now, &who, "user_add", &id)
+                    .and_then(|_| self.store.put_user(&user));
+                match r {
+                    Ok(()) => Some(Msg::UserSaved(fmt(
+                        lang,
+                        "admin.user_added",
+                        &[("id", &id)],
+                    ))),
+                    Err(e) => fail(e),
+                }
+            }
+            Effect::ResetPin { id, pin } => {
+                let mut user = match self.store.user(&id) {
+                    Ok(Some(u)) => u,
+                    Ok(None) => {
+                        return Some(Msg::Failed(fmt(lang, "admin.no_user", &[("id", &id)])))
+                    }
+                    Err(e) => return fail(e),
+                };
+                user.pin_hash = match auth::hash_pin(&pin, &self.config.security) {
+                    Ok(h) => h,
+                    Err(e) => return Some(Msg::Failed(e.to_string())),
+                };
+                user.failures = 0;
+                user.locked_until = None;
+                let r = self
+                    .store
+                    .audit(now, &who, "pin_reset", &id)
+                    .and_then(|_| self.store.put_user(&user));
+                match r {
+                    Ok(()) => Some(Msg::UserSaved(fmt(lang, "admin.pin_reset", &[("id", &id)]))),
+                    Err(e) => fail(e),
+                }
+            }
+            Effect::ToggleUser(id) => {
+                let mut user = match self.store.user(&id) {
+                    Ok(Some(u)) => u,
+                    Ok(None) => {
+                        return Some(Msg::Failed(fmt(lang, "admin.no_user", &[("id", &id)])))
+                    }
+                    Err(e) => return fail(e),
+                };
+                user.disabled = !user.disabled;
+                let what = if user.disabled {
+                    "user_disable"
+                } else {
+                    "user_enable"
+                };
+                let r = self
+                    .store
+                    .audit(now, &who, what, &id)
+                    .and_then(|_| self.store.put_user(&user));
+                match r {
+                    Ok(()) => {
+                        let key = if user.disabled {
+                            "admin.disabled"
+                        } else {
+                            "admin.enabled"
+                        };
+                        Some(Msg::UserSaved(fmt(lang, key, &[("id", &id)])))
+                    }
+                    Err(e) => fail(e),
+                }
+            }
+            Effect::VoidApp { number, reason } => {
+                match self.store.void(&number, &reason, &who, now) {
+                    Ok(a) => {
+                        let _ = self.store.audit(now, &who, "void", &a.number);
+                        let _ = self.store.flush();
+                        crate::log::info(&format!("void {} by {who}", a.number));
+                        if let Some(tx) = &self.relay {
+                            let _ = tx.send(crate::sync::relay::Wake::Now);
+                        }
+                        Some(Msg::Voided(fmt(
+                            lang,
+                            "admin.voided",
+                            &[("number", &a.number)],
+                        )))
+                    }
+                    Err(e) => fail(e),
+                }
+            }
+            Effect::LoadAudit => match self.store.audit_tail(500) {
+                Ok(entries) => {
+                    let _ = self.store.audit(now, &who, "audit_view", "");
+                    Some(Msg::Audit(entries))
+                }
+                Err(e) => fail(e),
+            },
+            Effect::LoadQueue => match self.store.queue() {
+                Ok(q) => Some(Msg::Queue(q)),
+                Err(e) => fail(e),
+            },
+            Effect::RetryQueue(key) => match self.store.retry(&key) {
+                Ok(_) => {
+                    let _ = self.store.audit(now, &who, "queue_retry", &key);
+                    if let Some(tx) = &self.relay {
+                        let _ = tx.send(crate::sync::relay::Wake::Now);
+                    }
+                    None
+                }
+                Err(e) => fail(e),
+            },
+            Effect::QuarantineQueue(key) => {
+                match self.store.quarantine(&key, tr(lang, "queue.by_support")) {
+                    Ok(_) => {
+                        let _ = self.store.audit(now, &who, "queue_quarantine", &key);
+                        None
+                    }
+                    Err(e) => fail(e),
+                }
+            }
+            Effect::SendNow => match &self.relay {
+                Some(tx) => {
+                    let _ = tx.send(crate::sync::relay::Wake::Now);
+                    Some(Msg::Info(tr(lang, "status.sending").to_string()))
+                }
+                None => Some(Msg::Warn(tr(lang, "status.no_hub_long").to_string())),
+            },
+            Effect::Reconcile(_) => Some(Msg::Warn(tr(lang, "status.no_hub_long").to_string())),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Upload: the outbox relay that sends finished applications to the hub.
+
+pub mod relay;
