@@ -4,19 +4,21 @@
 
 pub mod app;
 pub mod auth;
-pub mod cli;
 pub mod catalog;
+pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod hub;
 pub mod i18n;
 pub mod ident;
 pub mod keymap;
 pub mod mask;
 pub mod paths;
+pub mod receipt;
 pub mod rules;
 pub mod seed;
-pub mod receipt;
 pub mod store;
+pub mod sync;
 pub mod tui;
 pub mod ui;
 pub mod wizard;
