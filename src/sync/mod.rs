@@ -1,3 +1,7 @@
-//! Upload: the outbox relay that sends finished applications to the hub.
+//! Upload to the county hub (docs/protocol.md). `client` holds the HTTP calls;
+//! `relay` is the outbox worker that drives them.
 
+pub mod client;
 pub mod relay;
+
+pub use client::{ClientConfig, ClientError, Health, HubClient, ItemResult, ItemStatus};

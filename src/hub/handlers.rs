@@ -1,0 +1,1105 @@
+//! Routing and the endpoints of /v1 (docs/protocol.md).
+
+use std::io::{Read, Write};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use chrono::{DateTime, NaiveDate};
+use serde_json::{json, Value};
+use sha1::{Digest as _, Sha1};
+use sha2::Sha256;
+use tiny_http::{Header, Method, Request, Response};
+
+use super::store::{canonical_json, hex, NewApp, NewVoid, Outcome, PatchOutcome};
+use super::{Faults, Shared, MAX_BATCH, MAX_JSON_BODY, MAX_PATCH_BODY, MAX_UPLOAD_LENGTH};
+
+const TUS_VERSION: &str = "1.0.0";
+
+/// A reply, built before anything is written.
+pub(crate) struct Reply {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+    content_type: Option<&'static str>,
+    /// Branch for the log line.
+    branch: Option<String>,
+}
+
+impl Reply {
+    fn json(status: u16, v: &Value) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: v.to_string().into_bytes(),
+            content_type: Some("application/json; charset=utf-8"),
+            branch: None,
+        }
+    }
+
+    fn error(status: u16, code: &str, message: impl Into<String>) -> Reply {
+        Reply::json(
+            status,
+            &json!({"error": {"code": code, "message": message.into()}}),
+        )
+    }
+
+    fn empty(status: u16) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+            content_type: None,
+            branch: None,
+        }
+    }
+
+    fn header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    fn branch(mut self, b: Option<&str>) -> Reply {
+        if self.branch.is_none() {
+            self.branch = b.map(str::to_string);
+        }
+        self
+    }
+
+    fn to_response(&self) -> Response<std::io::Cursor<Vec<u8>>> {
+        let mut r = Response::from_data(self.body.clone()).with_status_code(self.status);
+        if let Some(ct) = self.content_type {
+            push_header(&mut r, "Content-Type", ct);
+        }
+        push_header(&mut r, "Tus-Resumable", TUS_VERSION);
+        push_header(&mut r, "Cache-Control", "no-store");
+        for (k, v) in &self.headers {
+            push_header(&mut r, k, v);
+        }
+        r
+    }
+
+    /// Status line and headers as raw bytes (for the truncation fault).
+    fn head_bytes(&self, content_length: usize) -> Vec<u8> {
+        let mut s = format!(
+            "HTTP/1.1 {} {}\r\nContent-Length: {}\r\nTus-Resumable: {}\r\n",
+            self.status,
+            reason_phrase(self.status),
+            content_length,
+            TUS_VERSION
+        );
+        if let Some(ct) = self.content_type {
+            s.push_str(&format!("Content-Type: {ct}\r\n"));
+        }
+        for (k, v) in &self.headers {
+            s.push_str(&format!("{k}: {v}\r\n"));
+        }
+        s.push_str("\r\n");
+        s.into_bytes()
+    }
+}
+
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        _ => "Status",
+    }
+}
+
+fn push_header<R: Read>(r: &mut Response<R>, k: &str, v: &str) {
+    if let Ok(h) = Header::from_bytes(k.as_bytes(), v.as_bytes()) {
+        r.add_header(h);
+    }
+}
+
+fn header<'a>(rq: &'a Request, name: &str) -> Option<&'a str> {
+    rq.headers()
+        .iter()
+        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_str())
+}
+
+/// Branch codes: 1..=32 of `[A-Za-z0-9_-]`.
+pub(crate) fn valid_branch(b: &str) -> bool {
+    !b.is_empty()
+        && b.len() <= 32
+        && b.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+}
+
+/// Application ids: 1..=64 of `[A-Za-z0-9_-]` (UUID or ULID).
+fn valid_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+}
+
+fn valid_text(s: &str, max: usize) -> bool {
+    !s.trim().is_empty() && s.chars().count() <= max && !s.chars().any(char::is_control)
+}
+
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    if s.len() != 10 {
+        return None;
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                let hexv = std::str::from_utf8(&b[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hexv {
+                    Some(v) => {
+                        out.push(v);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn query_param(query: &str, name: &str) -> Option<String> {
+    query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        (percent_decode(k) == name).then(|| percent_decode(v))
+    })
+}
+
+/// Who is asking: the token's branch, or `None` when the hub has no tokens.
+enum Caller {
+    Open,
+    Branch(String),
+    Operator,
+}
+
+impl Caller {
+    /// 403 unless this caller may act for `branch`.
+    fn may_act_for(&self, branch: &str) -> Result<(), Reply> {
+        match self {
+            Caller::Open => Ok(()),
+            Caller::Branch(b) if b == branch => Ok(()),
+            Caller::Branch(_) => Err(Reply::error(
+                403,
+                "forbidden",
+                "this token belongs to another branch",
+            )),
+            Caller::Operator => Err(Reply::error(
+                403,
+                "forbidden",
+                "the operator token may read but not post",
+            )),
+        }
+    }
+
+    /// 403 unless this caller may read `branch` (or all when `None`).
+    fn may_read(&self, branch: Option<&str>) -> Result<(), Reply> {
+        match (self, branch) {
+            (Caller::Open | Caller::Operator, _) => Ok(()),
+            (Caller::Branch(b), Some(want)) if b == want => Ok(()),
+            (Caller::Branch(_), _) => Err(Reply::error(
+                403,
+                "forbidden",
+                "this token may read its own branch only",
+            )),
+        }
+    }
+
+    fn own_branch(&self) -> Option<&str> {
+        match self {
+            Caller::Branch(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+fn authenticate(rq: &Request, shared: &Shared) -> Result<Caller, Reply> {
+    let Some(tokens) = &shared.tokens else {
+        return Ok(Caller::Open);
+    };
+    let unauthorized = |m: &str| {
+        Reply::error(401, "unauthorized", m)
+            .header("WWW-Authenticate", "Bearer realm=\"jingyou-hub\"")
+    };
+    let Some(value) = header(rq, "Authorization") else {
+        return Err(unauthorized("an Authorization: Bearer token is required"));
+    };
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .unwrap_or("");
+    match tokens.branch_for(token) {
+        Some("*") => Ok(Caller::Operator),
+        Some(b) => Ok(Caller::Branch(b.to_string())),
+        None => Err(unauthorized("the token is not valid")),
+    }
+}
+
+/// Reads at most `limit` bytes of body (413 beyond), gunzipping when
+/// `Content-Encoding: gzip` (the decoded size is limited too).
+fn read_body(rq: &mut Request, limit: usize, allow_gzip: bool) -> Result<Vec<u8>, Reply> {
+    let too_large = || {
+        Reply::error(
+            413,
+            "payload_too_large",
+            format!("the body is larger than {limit} bytes"),
+        )
+    };
+    if rq.body_length().is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let encoding = header(rq, "Content-Encoding").map(|s| s.trim().to_ascii_lowercase());
+    let mut raw = Vec::new();
+    rq.as_reader()
+        .take(limit as u64 + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| Reply::error(400, "bad_request", format!("reading the body failed: {e}")))?;
+    if raw.len() > limit {
+        return Err(too_large());
+    }
+    match encoding.as_deref() {
+        None | Some("identity") | Some("") => Ok(raw),
+        Some("gzip") if allow_gzip => {
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(&raw[..])
+                .take(limit as u64 + 1)
+                .read_to_end(&mut out)
+                .map_err(|e| {
+                    Reply::error(400, "bad_gzip", format!("the gzip body is broken: {e}"))
+                })?;
+            if out.len() > limit {
+                return Err(too_large());
+            }
+            Ok(out)
+        }
+        Some(other) => Err(Reply::error(
+            415,
+            "unsupported_encoding",
+            format!("Content-Encoding {other} is not supported (use gzip)"),
+        )),
+    }
+}
+
+fn read_json(rq: &mut Request) -> Result<Value, Reply> {
+    let ct = header(rq, "Content-Type")
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !ct.starts_with("application/json") {
+        return Err(Reply::error(
+            415,
+            "unsupported_media_type",
+            "Content-Type must be application/json",
+        ));
+    }
+    let body = read_body(rq, MAX_JSON_BODY, true)?;
+    serde_json::from_slice(&body).map_err(|e| {
+        Reply::error(
+            400,
+            "invalid_json",
+            format!("the body is not valid JSON: {e}"),
+        )
+    })
+}
+
+/// Entry point of a worker for one request.
+pub(crate) fn handle(mut rq: Request, shared: &Shared) {
+    let start = Instant::now();
+    let method = rq.method().clone();
+    let url = rq.url().to_string();
+    let path = url.split('?').next().unwrap_or("").to_string();
+    let exempt = method == Method::Options || (method == Method::Get && path == "/v1/health");
+    let faults = shared.faults.as_deref().filter(|_| !exempt);
+
+    if let Some(f) = faults {
+        let ms = f.stall_ms.load(Ordering::SeqCst);
+        if ms > 0 {
+            std::thread::sleep(Duration::from_millis(ms));
+        }
+        if Faults::take(&f.status_503_with_retry_after) {
+            let secs = match f.retry_after_secs.load(Ordering::SeqCst) {
+                0 => 7,
+                n => n,
+            };
+            let reply = Reply::error(503, "unavailable", "injected fault: try later")
+                .header("Retry-After", secs.to_string());
+            finish(rq, reply, shared, &method, &path, start);
+            return;
+        }
+        if Faults::take(&f.html_200) {
+            let reply = Reply {
+                status: 200,
+                headers: Vec::new(),
+                body: b"<!DOCTYPE html><html><head><title>Wi-Fi login</title></head><body><form>Please log in</form></body></html>".to_vec(),
+                content_type: Some("text/html; charset=utf-8"),
+                branch: None,
+            };
+            finish(rq, reply, shared, &method, &path, start);
+            return;
+        }
+    }
+
+    let reply = route(&mut rq, shared, &method, &url, &path);
+
+    if let Some(f) = faults {
+        if Faults::take(&f.drop_reply_after_commit) {
+            // write nothing; the writer is dropped, the client times out
+            let w = rq.into_writer();
+            drop(w);
+            log(
+                shared,
+                &method,
+                &path,
+                "dropped",
+                start,
+                reply.branch.as_deref(),
+            );
+            return;
+        }
+        if Faults::take(&f.garbage_reply_after_commit) {
+            let mut w = rq.into_writer();
+            let _ = w.write_all(b"\x00\x15garbage, not HTTP\r\n\r\n");
+            let _ = w.flush();
+            drop(w);
+            log(
+                shared,
+                &method,
+                &path,
+                "garbage",
+                start,
+                reply.branch.as_deref(),
+            );
+            return;
+        }
+        if Faults::take(&f.truncate_reply) {
+            let mut w = rq.into_writer();
+            let half = reply.body.len() / 2;
+            let _ = w.write_all(&reply.head_bytes(reply.body.len() + 100));
+            let _ = w.write_all(&reply.body[..half]);
+            let _ = w.flush();
+            drop(w);
+            log(
+                shared,
+                &method,
+                &path,
+                "truncated",
+                start,
+                reply.branch.as_deref(),
+            );
+            return;
+        }
+    }
+    finish(rq, reply, shared, &method, &path, start);
+}
+
+fn finish(rq: Request, reply: Reply, shared: &Shared, method: &Method, path: &str, start: Instant) {
+    let response = reply.to_response();
+    let _ = rq.respond(response);
+    log(
+        shared,
+        method,
+        path,
+        &reply.status.to_string(),
+        start,
+        reply.branch.as_deref(),
+    );
+}
+
+fn log(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    status: &str,
+    start: Instant,
+    branch: Option<&str>,
+) {
+    shared.stats.requests.fetch_add(1, Ordering::Relaxed);
+    if shared.log {
+        // no query string (kept short), never a token or a body
+        let path: String = path.chars().take(80).filter(|c| !c.is_control()).collect();
+        eprintln!(
+            "hub: {} {} {} {}ms {}",
+            method,
+            path,
+            status,
+            start.elapsed().as_millis(),
+            branch.unwrap_or("-")
+        );
+    }
+}
+
+/// 503 for a request that found every worker busy and the queue full.
+pub(crate) fn overloaded(rq: Request, shared: &Shared, retry_after: u64) {
+    let start = Instant::now();
+    let method = rq.method().clone();
+    let path = rq.url().split('?').next().unwrap_or("").to_string();
+    let reply = Reply::error(503, "overloaded", "the hub is busy; try again later")
+        .header("Retry-After", retry_after.to_string());
+    finish(rq, reply, shared, &method, &path, start);
+}
+
+fn route(rq: &mut Request, shared: &Shared, method: &Method, url: &str, path: &str) -> Reply {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let is_uploads = path == "/v1/uploads" || path.starts_with("/v1/uploads/");
+    if is_uploads && *method == Method::Options {
+        return tus_options();
+    }
+    if *method == Method::Get && path == "/v1/health" {
+        return health();
+    }
+    if !path.starts_with("/v1/") {
+        return Reply::error(
+            404,
+            "not_found",
+            "unknown path (the protocol lives under /v1/)",
+        );
+    }
+    let caller = match authenticate(rq, shared) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let own = caller.own_branch().map(str::to_string);
+    let reply = match (method, path) {
+        (Method::Post, "/v1/applications") => post_applications(rq, shared, &caller),
+        (Method::Get, "/v1/applications") => get_applications(shared, &caller, query),
+        (Method::Post, "/v1/voids") => post_voids(rq, shared, &caller),
+        (Method::Get, "/v1/tallies") => get_tallies(shared, &caller, query),
+        (Method::Post, "/v1/uploads") => tus_create(rq, shared, &caller),
+        (Method::Head, p) if p.starts_with("/v1/uploads/") => {
+            tus_head(rq, shared, &caller, &p[12..])
+        }
+        (Method::Patch, p) if p.starts_with("/v1/uploads/") => {
+            tus_patch(rq, shared, &caller, &p[12..])
+        }
+        (_, "/v1/applications" | "/v1/voids" | "/v1/tallies" | "/v1/uploads" | "/v1/health") => {
+            Reply::error(
+                405,
+                "method_not_allowed",
+                format!("{method} is not allowed here"),
+            )
+        }
+        (_, p) if p.starts_with("/v1/uploads/") => Reply::error(
+            405,
+            "method_not_allowed",
+            format!("{method} is not allowed here"),
+        ),
+        _ => Reply::error(404, "not_found", "unknown path"),
+    };
+    reply.branch(own.as_deref())
+}
+
+fn health() -> Reply {
+    Reply::json(
+        200,
+        &json!({
+            "status": "ok",
+            "protocol": "v1",
+            "version": env!("CARGO_PKG_VERSION"),
+            "time": chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        }),
+    )
+}
+
+fn store_failure(e: impl std::fmt::Display) -> Reply {
+    Reply::error(500, "internal", format!("the hub store failed: {e}"))
+}
+
+fn item(
+    id: &str,
+    status: &str,
+    receipt: Option<&str>,
+    reason: Option<&str>,
+    message: Option<String>,
+) -> Value {
+    let retryable = matches!(
+        reason,
+        Some("attachments_incomplete" | "unknown_application")
+    );
+    let mut v = json!({
+        "id": id,
+        "status": status,
+        "receipt": receipt,
+        "reason": reason,
+        "retryable": retryable,
+    });
+    if let (Some(m), Some(obj)) = (message, v.as_object_mut()) {
+        obj.insert("message".into(), Value::String(m));
+    }
+    v
+}
+
+/// Takes `{"branch": B, KEY: [...]}` apart.
+fn batch<'a>(body: &'a Value, key: &str) -> Result<(&'a str, &'a Vec<Value>), Reply> {
+    let branch = body
+        .get("branch")
+        .and_then(Value::as_str)
+        .filter(|b| valid_branch(b))
+        .ok_or_else(|| Reply::error(400, "bad_request", "`branch` must be a branch code"))?;
+    let items = body
+        .get(key)
+        .and_then(Value::as_array)
+        .ok_or_else(|| Reply::error(400, "bad_request", format!("`{key}` must be an array")))?;
+    if items.len() > MAX_BATCH {
+        return Err(Reply::error(
+            413,
+            "batch_too_large",
+            format!("at most {MAX_BATCH} items per batch"),
+        ));
+    }
+    Ok((branch, items))
+}
+
+/// Validates one application; on failure returns (id as far as known, message).
+fn validate_app(v: &Value, branch: &str) -> Result<NewApp, (String, String)> {
+    let id = v
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let bad = |m: &str| Err((id.clone(), m.to_string()));
+    if !v.is_object() {
+        return bad("an application must be a JSON object");
+    }
+    if !valid_id(&id) {
+        return bad("`id` must be 1-64 characters of A-Z a-z 0-9 - _");
+    }
+    let text = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .filter(|s| valid_text(s, 64))
+    };
+    let Some(number) = text("number") else {
+        return bad("`number` is missing or not a short text");
+    };
+    let Some(service) = text("service") else {
+        return bad("`service` is missing or not a short text");
+    };
+    let Some(date) = v
+        .get("date")
+        .and_then(Value::as_str)
+        .filter(|d| parse_date(d).is_some())
+    else {
+        return bad("`date` must be YYYY-MM-DD");
+    };
+    match v.get("branch").and_then(Value::as_str) {
+        Some(b) if b == branch => {}
+        _ => return Err((id.clone(), "branch_mismatch".into())),
+    }
+    let mut for_print = v.clone();
+    if let Some(obj) = for_print.as_object_mut() {
+        // volatile on the branch side; not part of the content
+        obj.remove("void");
+        obj.remove("hub_receipt");
+    }
+    let fingerprint = hex(&Sha256::digest(canonical_json(&for_print).as_bytes()));
+    Ok(NewApp {
+        id: id.clone(),
+        branch: branch.to_string(),
+        number: number.to_string(),
+        service: service.to_string(),
+        date: date.to_string(),
+        fingerprint,
+        body: v.clone(),
+    })
+}
+
+/// Checks the `attachments` of an application: `Ok(())`, or (reason, message).
+fn check_attachments(
+    v: &Value,
+    app: &NewApp,
+    shared: &Shared,
+) -> Result<(), (&'static str, String)> {
+    let Some(list) = v.get("attachments") else {
+        return Ok(());
+    };
+    if list.is_null() {
+        return Ok(());
+    }
+    let Some(list) = list.as_array() else {
+        return Err(("invalid", "`attachments` must be an array".into()));
+    };
+    for a in list {
+        let upload_id = a.get("upload_id").and_then(Value::as_str).unwrap_or("");
+        let sha = a.get("sha256").and_then(Value::as_str).unwrap_or("");
+        let size = a.get("size").and_then(Value::as_u64);
+        if !valid_id(upload_id) || sha.len() != 64 || size.is_none() {
+            return Err((
+                "invalid",
+                "each attachment needs upload_id, sha256 (64 hex) and size".into(),
+            ));
+        }
+        let up = match shared.store.get_upload(upload_id) {
+            Ok(u) => u,
+            Err(e) => return Err(("attachments_incomplete", format!("store: {e}"))),
+        };
+        let Some(up) = up else {
+            return Err((
+                "attachments_incomplete",
+                format!("upload {upload_id} is unknown: upload it (again) first"),
+            ));
+        };
+        if up.branch != app.branch || up.application != app.id {
+            return Err((
+                "attachment_mismatch",
+                format!("upload {upload_id} belongs to another application"),
+            ));
+        }
+        if !up.complete() {
+            return Err((
+                "attachments_incomplete",
+                format!(
+                    "upload {upload_id} has {} of {} bytes",
+                    up.offset, up.length
+                ),
+            ));
+        }
+        if Some(up.length) != size || up.sha256.as_deref() != Some(&sha.to_ascii_lowercase()) {
+            return Err((
+                "attachment_mismatch",
+                format!("upload {upload_id} differs in size or sha256"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn post_applications(rq: &mut Request, shared: &Shared, caller: &Caller) -> Reply {
+    let body = match read_json(rq) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let (branch, items) = match batch(&body, "applications") {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if let Err(r) = caller.may_act_for(branch) {
+        return r;
+    }
+    let mut prepared: Vec<Option<NewApp>> = Vec::with_capacity(items.len());
+    let mut early: Vec<Option<Value>> = Vec::with_capacity(items.len());
+    for v in items {
+        match validate_app(v, branch) {
+            Err((id, msg)) => {
+                let reason = if msg == "branch_mismatch" {
+                    "branch_mismatch"
+                } else {
+                    "invalid"
+                };
+                prepared.push(None);
+                early.push(Some(item(&id, "rejected", None, Some(reason), Some(msg))));
+            }
+            Ok(app) => {
+                let known = matches!(shared.store.get_app(&app.id), Ok(Some(_)));
+                match if known {
+                    Ok(())
+                } else {
+                    check_attachments(v, &app, shared)
+                } {
+                    Ok(()) => {
+                        prepared.push(Some(app));
+                        early.push(None);
+                    }
+                    Err((reason, msg)) => {
+                        early.push(Some(item(
+                            &app.id,
+                            "rejected",
+                            None,
+                            Some(reason),
+                            Some(msg),
+                        )));
+                        prepared.push(None);
+                    }
+                }
+            }
+        }
+    }
+    let outcomes = match shared.store.insert_apps(&prepared) {
+        Ok(o) => o,
+        Err(e) => return store_failure(e),
+    };
+    let mut results = Vec::with_capacity(items.len());
+    for ((pre, out), app) in early.into_iter().zip(outcomes).zip(&prepared) {
+        results.push(match (pre, out, app) {
+            (Some(v), _, _) => v,
+            (None, Some(o), Some(app)) => outcome_item(&app.id, o),
+            _ => item("", "rejected", None, Some("invalid"), None),
+        });
+    }
+    Reply::json(200, &json!({ "results": results })).branch(Some(branch))
+}
+
+fn outcome_item(id: &str, o: Outcome) -> Value {
+    match o {
+        Outcome::Accepted(r) => item(id, "accepted", Some(&r), None, None),
+        Outcome::Duplicate(r) => item(id, "duplicate", Some(&r), None, None),
+        Outcome::Conflict => item(
+            id,
+            "rejected",
+            None,
+            Some("conflict"),
+            Some("the hub holds this id with a different content; the first one is kept".into()),
+        ),
+        Outcome::Unknown => item(
+            id,
+            "rejected",
+            None,
+            Some("unknown_application"),
+            Some("the hub does not hold this application (yet)".into()),
+        ),
+        Outcome::OtherBranch => item(
+            id,
+            "rejected",
+            None,
+            Some("branch_mismatch"),
+            Some("the application belongs to another branch".into()),
+        ),
+    }
+}
+
+fn post_voids(rq: &mut Request, shared: &Shared, caller: &Caller) -> Reply {
+    let body = match read_json(rq) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let (branch, items) = match batch(&body, "voids") {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if let Err(r) = caller.may_act_for(branch) {
+        return r;
+    }
+    let mut prepared = Vec::with_capacity(items.len());
+    let mut early = Vec::with_capacity(items.len());
+    for v in items {
+        let id = v
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let reason = v
+            .get("reason")
+            .and_then(Value::as_str)
+            .filter(|r| valid_text(r, 500));
+        let at = v
+            .get("at")
+            .and_then(Value::as_str)
+            .filter(|a| DateTime::parse_from_rfc3339(a).is_ok());
+        match (valid_id(&id), reason, at) {
+            (true, Some(reason), Some(at)) => {
+                prepared.push(Some(NewVoid {
+                    id: id.clone(),
+                    reason: reason.to_string(),
+                    at: at.to_string(),
+                }));
+                early.push(None);
+            }
+            _ => {
+                prepared.push(None);
+                early.push(Some(item(
+                    &id,
+                    "rejected",
+                    None,
+                    Some("invalid"),
+                    Some("a void needs id, reason (text) and at (RFC 3339)".into()),
+                )));
+            }
+        }
+    }
+    let outcomes = match shared.store.void_apps(branch, &prepared) {
+        Ok(o) => o,
+        Err(e) => return store_failure(e),
+    };
+    let mut results = Vec::with_capacity(items.len());
+    for ((pre, out), v) in early.into_iter().zip(outcomes).zip(&prepared) {
+        results.push(match (pre, out, v) {
+            (Some(x), _, _) => x,
+            (None, Some(o), Some(v)) => outcome_item(&v.id, o),
+            _ => item("", "rejected", None, Some("invalid"), None),
+        });
+    }
+    Reply::json(200, &json!({ "results": results })).branch(Some(branch))
+}
+
+fn date_range(query: &str) -> Result<(String, String), Reply> {
+    let get = |k: &str| {
+        query_param(query, k)
+            .filter(|d| parse_date(d).is_some())
+            .ok_or_else(|| Reply::error(400, "bad_request", format!("`{k}` must be YYYY-MM-DD")))
+    };
+    let (from, to) = (get("from")?, get("to")?);
+    if from > to {
+        return Err(Reply::error(400, "bad_request", "`from` is after `to`"));
+    }
+    Ok((from, to))
+}
+
+fn get_tallies(shared: &Shared, caller: &Caller, query: &str) -> Reply {
+    let (from, to) = match date_range(query) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let branch = query_param(query, "branch").or_else(|| caller.own_branch().map(str::to_string));
+    if let Some(b) = &branch {
+        if !valid_branch(b) {
+            return Reply::error(400, "bad_request", "`branch` must be a branch code");
+        }
+    }
+    if let Err(r) = caller.may_read(branch.as_deref()) {
+        return r;
+    }
+    let tallies = match shared.store.tallies(&from, &to, branch.as_deref()) {
+        Ok(t) => t,
+        Err(e) => return store_failure(e),
+    };
+    let total: u64 = tallies.values().map(|d| d.total).sum();
+    let branches: Vec<Value> = tallies
+        .iter()
+        .map(|(b, d)| json!({"branch": b, "total": d.total, "by_service": d.by_service}))
+        .collect();
+    Reply::json(
+        200,
+        &json!({"from": from, "to": to, "total": total, "branches": branches}),
+    )
+}
+
+fn get_applications(shared: &Shared, caller: &Caller, query: &str) -> Reply {
+    let (from, to) = match date_range(query) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(branch) =
+        query_param(query, "branch").or_else(|| caller.own_branch().map(str::to_string))
+    else {
+        return Reply::error(400, "bad_request", "`branch` is required");
+    };
+    if !valid_branch(&branch) {
+        return Reply::error(400, "bad_request", "`branch` must be a branch code");
+    }
+    if let Err(r) = caller.may_read(Some(&branch)) {
+        return r;
+    }
+    let apps = match shared.store.list_apps(&branch, &from, &to) {
+        Ok(a) => a,
+        Err(e) => return store_failure(e),
+    };
+    let list: Vec<Value> = apps
+        .iter()
+        .map(|a| {
+            json!({
+                "id": a.id, "number": a.number, "receipt": a.receipt, "date": a.date,
+                "service": a.service, "voided": a.void.is_some(),
+            })
+        })
+        .collect();
+    Reply::json(
+        200,
+        &json!({"branch": branch, "from": from, "to": to, "applications": list}),
+    )
+}
+
+// ---------------------------------------------------------------- tus
+
+fn tus_options() -> Reply {
+    Reply::empty(204)
+        .header("Tus-Version", TUS_VERSION)
+        .header("Tus-Extension", "creation,checksum")
+        .header("Tus-Max-Size", MAX_UPLOAD_LENGTH.to_string())
+        .header("Tus-Checksum-Algorithm", "sha1")
+}
+
+fn tus_version_ok(rq: &Request) -> Result<(), Reply> {
+    match header(rq, "Tus-Resumable") {
+        Some(v) if v.trim() == TUS_VERSION => Ok(()),
+        _ => Err(
+            Reply::error(412, "tus_version", "Tus-Resumable: 1.0.0 is required")
+                .header("Tus-Version", TUS_VERSION),
+        ),
+    }
+}
+
+/// `key base64,key base64` (values may be absent).
+fn parse_metadata(s: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for pair in s.split(',') {
+        let pair = pair.trim();
+        if pair.is_empty() {
+            continue;
+        }
+        let (k, v) = pair.split_once(' ').unwrap_or((pair, ""));
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(v.trim())
+            .map_err(|_| format!("metadata {k}: value is not base64"))?;
+        let v =
+            String::from_utf8(bytes).map_err(|_| format!("metadata {k}: value is not UTF-8"))?;
+        out.push((k.to_string(), v));
+    }
+    Ok(out)
+}
+
+fn tus_create(rq: &mut Request, shared: &Shared, caller: &Caller) -> Reply {
+    if let Err(r) = tus_version_ok(rq) {
+        return r;
+    }
+    if header(rq, "Upload-Defer-Length").is_some() {
+        return Reply::error(400, "bad_request", "Upload-Defer-Length is not supported");
+    }
+    let Some(length) = header(rq, "Upload-Length").and_then(|v| v.trim().parse::<u64>().ok())
+    else {
+        return Reply::error(400, "bad_request", "Upload-Length is required");
+    };
+    if length > MAX_UPLOAD_LENGTH {
+        return Reply::error(
+            413,
+            "payload_too_large",
+            format!("attachments are limited to {MAX_UPLOAD_LENGTH} bytes"),
+        );
+    }
+    let meta = match parse_metadata(header(rq, "Upload-Metadata").unwrap_or("")) {
+        Ok(m) => m,
+        Err(e) => return Reply::error(400, "bad_request", e),
+    };
+    let get = |k: &str| meta.iter().find(|(mk, _)| mk == k).map(|(_, v)| v.clone());
+    let Some(branch) = get("branch").filter(|b| valid_branch(b)) else {
+        return Reply::error(400, "bad_request", "Upload-Metadata needs `branch`");
+    };
+    let Some(application) = get("application").filter(|a| valid_id(a)) else {
+        return Reply::error(
+            400,
+            "bad_request",
+            "Upload-Metadata needs `application` (the application id)",
+        );
+    };
+    let Some(filename) = get("filename").filter(|f| valid_text(f, 200)) else {
+        return Reply::error(400, "bad_request", "Upload-Metadata needs `filename`");
+    };
+    let declared = get("sha256").map(|s| s.to_ascii_lowercase());
+    if let Err(r) = caller.may_act_for(&branch) {
+        return r;
+    }
+    // a creation-with-upload body is not supported: drain and ignore it
+    let _ = read_body(rq, MAX_PATCH_BODY, false);
+    match shared
+        .store
+        .create_upload(&branch, &application, &filename, length, declared)
+    {
+        Ok(up) => Reply::empty(201)
+            .header("Location", format!("/v1/uploads/{}", up.id))
+            .header("Upload-Offset", "0")
+            .branch(Some(&branch)),
+        Err(e) => store_failure(e),
+    }
+}
+
+fn load_upload(shared: &Shared, caller: &Caller, id: &str) -> Result<super::store::Upload, Reply> {
+    let gone = || Reply::error(404, "not_found", "no such upload: create a new one");
+    if !valid_id(id) {
+        return Err(gone());
+    }
+    let up = shared
+        .store
+        .get_upload(id)
+        .map_err(store_failure)?
+        .ok_or_else(gone)?;
+    caller.may_act_for(&up.branch)?;
+    Ok(up)
+}
+
+fn tus_head(rq: &mut Request, shared: &Shared, caller: &Caller, id: &str) -> Reply {
+    if let Err(r) = tus_version_ok(rq) {
+        return r;
+    }
+    match load_upload(shared, caller, id) {
+        Ok(up) => Reply::empty(200)
+            .header("Upload-Offset", up.offset.to_string())
+            .header("Upload-Length", up.length.to_string())
+            .branch(Some(&up.branch)),
+        Err(r) => r,
+    }
+}
+
+fn tus_patch(rq: &mut Request, shared: &Shared, caller: &Caller, id: &str) -> Reply {
+    shared.stats.patches.fetch_add(1, Ordering::Relaxed);
+    if let Err(r) = tus_version_ok(rq) {
+        return r;
+    }
+    let ct = header(rq, "Content-Type")
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if ct != "application/offset+octet-stream" {
+        return Reply::error(
+            415,
+            "unsupported_media_type",
+            "Content-Type must be application/offset+octet-stream",
+        );
+    }
+    let Some(offset) = header(rq, "Upload-Offset").and_then(|v| v.trim().parse::<u64>().ok())
+    else {
+        return Reply::error(400, "bad_request", "Upload-Offset is required");
+    };
+    let checksum = header(rq, "Upload-Checksum").map(str::to_string);
+    let up = match load_upload(shared, caller, id) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let data = match read_body(rq, MAX_PATCH_BODY, false) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    if let Some(c) = checksum {
+        let (algo, value) = c.trim().split_once(' ').unwrap_or((c.trim(), ""));
+        if !algo.eq_ignore_ascii_case("sha1") {
+            return Reply::error(400, "bad_request", "only sha1 checksums are supported");
+        }
+        let ours = base64::engine::general_purpose::STANDARD.encode(Sha1::digest(&data));
+        if ours != value.trim() {
+            return Reply::error(
+                460,
+                "checksum_mismatch",
+                "the chunk's sha1 does not match; it was discarded",
+            )
+            .header("Upload-Offset", up.offset.to_string())
+            .branch(Some(&up.branch));
+        }
+    }
+    match shared.store.patch_upload(id, offset, &data) {
+        Ok(PatchOutcome::Written(n)) => {
+            shared
+                .stats
+                .patch_bytes
+                .fetch_add(data.len() as u64, Ordering::Relaxed);
+            Reply::empty(204)
+                .header("Upload-Offset", n.to_string())
+                .branch(Some(&up.branch))
+        }
+        Ok(PatchOutcome::OffsetMismatch(cur)) => Reply::error(
+            409,
+            "offset_mismatch",
+            format!("the upload is at offset {cur}"),
+        )
+        .header("Upload-Offset", cur.to_string())
+        .branch(Some(&up.branch)),
+        Ok(PatchOutcome::TooLong) => {
+            Reply::error(400, "bad_request", "the chunk goes past Upload-Length")
+        }
+        Ok(PatchOutcome::NotFound) => {
+            Reply::error(404, "not_found", "no such upload: create a new one")
+        }
+        Err(e) => store_failure(e),
+    }
+}
