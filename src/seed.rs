@@ -346,6 +346,7 @@ pub fn seed(
             generated: true,
             purged: false,
             hub_receipt: None,
+            attachments: vec![],
         };
         let tally = match tallies.get_mut(&day) {
             Some(t) => t,

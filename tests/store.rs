@@ -34,6 +34,7 @@ fn new_app(service: &str, clerk: &str, fen: u64, payment: Payment, day: &str) ->
         delivery: Delivery::Pickup,
         draft_number: None,
         generated: false,
+        attachments: vec![],
     }
 }
 

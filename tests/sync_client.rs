@@ -57,6 +57,7 @@ fn application(id: &str, branch: &str, day: u32, service: &str) -> Application {
         generated: false,
         purged: false,
         hub_receipt: None,
+        attachments: vec![],
     }
 }
 

@@ -96,6 +96,7 @@ pub struct NewApplication {
     pub delivery: Delivery,
     pub draft_number: Option<String>,
     pub generated: bool,
+    pub attachments: Vec<AttachedFile>,
 }
 
 /// The sled database and its trees.
@@ -362,6 +363,7 @@ impl Store {
                     generated: new.generated,
                     purged: false,
                     hub_receipt: None,
+                    attachments: new.attachments.clone(),
                 };
                 let entry = OutboxEntry {
                     id: app.id.clone(),

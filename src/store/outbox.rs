@@ -83,6 +83,38 @@ impl Store {
         Ok(out)
     }
 
+    /// Like [`Store::due`], but only entries after `after` (an outbox key),
+    /// so one pass walks the queue once even when it ignores the backoff.
+    pub fn due_after(
+        &self,
+        after: Option<&str>,
+        now: DateTime<FixedOffset>,
+        ignore_backoff: bool,
+        limit: usize,
+    ) -> Result<Vec<(String, OutboxEntry)>> {
+        use std::ops::Bound;
+        let start = match after {
+            Some(k) => Bound::Excluded(k.as_bytes().to_vec()),
+            None => Bound::Unbounded,
+        };
+        let mut out = Vec::new();
+        for r in self.outbox.range::<Vec<u8>, _>((start, Bound::Unbounded)) {
+            let (k, v) = r?;
+            let e: OutboxEntry = dec(&v)?;
+            if e.state != UploadState::Pending {
+                continue;
+            }
+            if !ignore_backoff && e.next_try.is_some_and(|t| t > now) {
+                continue;
+            }
+            out.push((String::from_utf8_lossy(&k).into_owned(), e));
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
     /// The earliest next try among pending entries.
     pub fn next_try(&self) -> Result<Option<DateTime<FixedOffset>>> {
         Ok(self

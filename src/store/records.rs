@@ -151,6 +151,22 @@ pub struct Application {
     /// The hub's receipt number, once acknowledged.
     #[serde(default)]
     pub hub_receipt: Option<String>,
+    /// Photos and scans, kept in the data dir until acknowledged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachedFile>,
+}
+
+/// A photo or scan attached to an application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachedFile {
+    /// The file name shown to people (e.g. `photo.jpg`).
+    pub name: String,
+    /// Where the kept copy is, relative to the data dir.
+    pub path: String,
+    pub sha256: String,
+    pub size: u64,
+    /// `image/jpeg`, `image/png` or `application/pdf`.
+    pub mime: String,
 }
 
 /// Upload state of one application.

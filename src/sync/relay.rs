@@ -1,5 +1,27 @@
-//! The outbox relay: a worker thread that sends what is pending when the
-//! link allows, and reports to the UI only through a channel.
+//! The outbox relay: sends what is pending when the link allows, and
+//! reports only through a callback (a channel in the TUI, a progress bar in
+//! `jingyou sync`).
+//!
+//! Rules (DESIGN.md §5): nothing leaves the store before the hub
+//! acknowledges it; no persistent "sending" state; exponential backoff with
+//! full jitter and a cap, honouring Retry-After; 401/403 stop the queue; a
+//! reply that is not the hub's JSON is never an acknowledgement; a rejected
+//! record is quarantined and the rest keep moving; attachments go first and
+//! resume from the hub's offset.
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset};
+use serde_json::{json, Value};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::store::{Application, Store};
+use crate::sync::client::{
+    ClientConfig, ClientError, HubClient, ItemStatus, UploadMeta, UploadSource, VoidItem, MAX_BATCH,
+    RETRYABLE_REASONS,
+};
 
 /// What the UI (or a `sync` command) asks of the relay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -8,4 +30,472 @@ pub enum Wake {
     Now,
     /// Finish the current request and stop.
     Shutdown,
+}
+
+/// How the link looks from here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkState {
+    /// No hub configured (or a training store): the queue simply waits.
+    NoHub,
+    /// Not tried yet.
+    Unknown,
+    Online,
+    /// Answers, but slowly (more than [`SLOW`] for a request).
+    Slow,
+    /// No answer, or errors.
+    Offline,
+    /// 401/403: the queue is stopped until support fixes the token.
+    Refused,
+}
+
+impl LinkState {
+    pub fn key(self) -> &'static str {
+        match self {
+            LinkState::NoHub => "link.no_hub",
+            LinkState::Unknown => "link.unknown",
+            LinkState::Online => "link.online",
+            LinkState::Slow => "link.slow",
+            LinkState::Offline => "link.offline",
+            LinkState::Refused => "link.refused",
+        }
+    }
+}
+
+/// A request slower than this makes the link "slow".
+pub const SLOW: Duration = Duration::from_secs(3);
+
+/// What the relay reports as it works.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RelayEvent {
+    Link(LinkState),
+    /// Applications handled so far in this pass, of how many were due.
+    Progress { done: usize, due: usize },
+    /// Bytes of one attachment acknowledged by the hub.
+    Attachment { name: String, sent: u64, total: u64 },
+    Done(PassReport),
+}
+
+/// The outcome of one pass over the queue.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PassReport {
+    pub acknowledged: usize,
+    pub quarantined: usize,
+    pub failed: usize,
+    pub voids_sent: usize,
+    /// Still pending after the pass (quarantined ones are not pending).
+    pub pending: u64,
+    pub next_try: Option<DateTime<FixedOffset>>,
+    /// Set when the hub refused our credentials.
+    pub refused: Option<String>,
+    pub last_error: Option<String>,
+    pub link: Option<LinkState>,
+}
+
+/// Where the hub is and how to reach it, from config and environment
+/// (`JINGYOU_HUB_URL`, `JINGYOU_HUB_TOKEN` win). `None`: no hub configured.
+pub fn client_config(config: &Config, branch: &str) -> Result<Option<ClientConfig>, String> {
+    let url = std::env::var("JINGYOU_HUB_URL")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| config.hub.url.clone());
+    let Some(url) = url else {
+        return Ok(None);
+    };
+    let token = match std::env::var("JINGYOU_HUB_TOKEN").ok().filter(|s| !s.trim().is_empty()) {
+        Some(t) => Some(t.trim().to_string()),
+        None => match &config.hub.token_file {
+            Some(f) => Some(
+                std::fs::read_to_string(f)
+                    .map_err(|e| format!("{}: {e}", f.display()))?
+                    .trim()
+                    .to_string(),
+            ),
+            None => None,
+        },
+    };
+    let mut c = ClientConfig::new(url, branch);
+    c.token = token;
+    c.connect_timeout = Duration::from_millis(config.sync.connect_timeout_ms.max(1));
+    c.stall_timeout = Duration::from_millis(config.sync.stall_timeout_ms.max(1));
+    c.ca_file = config.hub.ca_file.clone();
+    Ok(Some(c))
+}
+
+/// Backoff with full jitter: a random delay in `[0, min(cap, base·2^attempts)]`.
+pub fn backoff(attempts: u32, base: Duration, cap: Duration, random: u64) -> Duration {
+    let exp = base.saturating_mul(1u32 << attempts.min(20));
+    let ceiling = exp.min(cap).as_millis() as u64;
+    Duration::from_millis(if ceiling == 0 { 0 } else { random % (ceiling + 1) })
+}
+
+fn random() -> u64 {
+    let b = *uuid::Uuid::new_v4().as_bytes();
+    u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+}
+
+/// Tuning of one relay.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+    /// tus chunk size.
+    pub chunk: usize,
+}
+
+impl Settings {
+    pub fn from_config(c: &Config) -> Settings {
+        Settings {
+            backoff_base: Duration::from_millis(c.sync.backoff_base_ms),
+            backoff_cap: Duration::from_millis(c.sync.backoff_cap_ms.max(c.sync.backoff_base_ms)),
+            chunk: 32 * 1024,
+        }
+    }
+}
+
+/// The application as the hub wants it: our record, with attachments as
+/// `{upload_id, sha256, size}` and no local paths.
+fn wire(app: &Application, uploads: &[(String, String, u64)]) -> Value {
+    let mut v = serde_json::to_value(app).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        m.remove("attachments");
+        m.remove("hub_receipt");
+        m.remove("purged");
+        if !uploads.is_empty() {
+            let list: Vec<Value> = uploads
+                .iter()
+                .map(|(id, sha, size)| json!({"upload_id": id, "sha256": sha, "size": size}))
+                .collect();
+            m.insert("attachments".into(), Value::Array(list));
+        }
+    }
+    v
+}
+
+/// One relay: a store, a hub, a clock.
+pub struct Relay<'a> {
+    pub store: &'a Store,
+    pub client: &'a HubClient,
+    pub settings: Settings,
+    pub clock: Clock,
+    pub data_dir: std::path::PathBuf,
+    /// Applications per request; adapts to the link.
+    pub batch: usize,
+}
+
+impl Relay<'_> {
+    fn later(&self, attempts: u32, retry_after: Option<Duration>) -> DateTime<FixedOffset> {
+        let mut d = backoff(attempts, self.settings.backoff_base, self.settings.backoff_cap, random());
+        if let Some(r) = retry_after {
+            d = d.max(r);
+        }
+        self.clock.now() + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero())
+    }
+
+    fn fail_all(&self, keys: &[(String, u32)], why: &str, retry_after: Option<Duration>) {
+        for (k, attempts) in keys {
+            let _ = self.store.record_failure(k, why, Some(self.later(*attempts, retry_after)));
+        }
+        let _ = self.store.flush();
+    }
+
+    /// Uploads an application's attachments (resuming), giving
+    /// `(upload_id, sha256, size)` of each.
+    fn upload_attachments(
+        &self,
+        key: &str,
+        app: &Application,
+        known: &std::collections::BTreeMap<String, String>,
+        on: &mut dyn FnMut(RelayEvent),
+    ) -> Result<Vec<(String, String, u64)>, ClientError> {
+        let mut out = Vec::new();
+        for a in &app.attachments {
+            let path = self.data_dir.join(&a.path);
+            let meta = UploadMeta {
+                application_id: app.id.clone(),
+                filename: a.name.clone(),
+                sha256: Some(a.sha256.clone()),
+            };
+            let mut remembered = known.get(&a.sha256).cloned();
+            let store = self.store;
+            let url = self.client.upload_attachment(
+                UploadSource::File(&path),
+                &meta,
+                known.get(&a.sha256).map(String::as_str),
+                self.settings.chunk,
+                &mut |p| {
+                    if remembered.as_deref() != Some(p.url) {
+                        let _ = store.remember_upload(key, &a.sha256, p.url);
+                        remembered = Some(p.url.to_string());
+                    }
+                    on(RelayEvent::Attachment {
+                        name: a.name.clone(),
+                        sent: p.offset,
+                        total: p.length,
+                    });
+                },
+            )?;
+            out.push((crate::sync::client::upload_id(&url).to_string(), a.sha256.clone(), a.size));
+        }
+        Ok(out)
+    }
+
+    /// One pass over everything due (or everything pending with
+    /// `ignore_backoff`), then the voids.
+    pub fn pass(&mut self, ignore_backoff: bool, on: &mut dyn FnMut(RelayEvent)) -> PassReport {
+        let mut report = PassReport::default();
+        let now = self.clock.now();
+        let due_total = self
+            .store
+            .due(now, ignore_backoff, usize::MAX)
+            .map(|d| d.len())
+            .unwrap_or(0);
+        let mut done = 0;
+        let mut after: Option<String> = None;
+        'batches: loop {
+            let batch = match self.store.due_after(after.as_deref(), now, ignore_backoff, self.batch.clamp(1, MAX_BATCH)) {
+                Ok(b) => b,
+                Err(e) => {
+                    report.last_error = Some(e.to_string());
+                    break;
+                }
+            };
+            if batch.is_empty() {
+                break;
+            }
+            after = batch.last().map(|(k, _)| k.clone());
+            // Attachments first; an application goes only with all of them.
+            let mut wires = Vec::new();
+            let mut keys = Vec::new();
+            for (key, entry) in &batch {
+                let app = match self.store.application_at(key) {
+                    Ok(Some(a)) => a,
+                    Ok(None) => {
+                        let _ = self.store.quarantine(key, "application record missing");
+                        report.quarantined += 1;
+                        continue;
+                    }
+                    Err(e) => {
+                        let _ = self.store.quarantine(key, &format!("unreadable record: {e}"));
+                        report.quarantined += 1;
+                        continue;
+                    }
+                };
+                match self.upload_attachments(key, &app, &entry.uploads, on) {
+                    Ok(uploads) => {
+                        wires.push(wire(&app, &uploads));
+                        keys.push((key.clone(), entry.attempts));
+                    }
+                    Err(ClientError::Unauthorized { status, message }) => {
+                        report.refused = Some(format!("HTTP {status}: {message}"));
+                        report.link = Some(LinkState::Refused);
+                        break 'batches;
+                    }
+                    Err(ClientError::Local(e)) => {
+                        let _ = self.store.quarantine(key, &format!("attachment unreadable: {e}"));
+                        report.quarantined += 1;
+                    }
+                    Err(e) => {
+                        report.failed += 1;
+                        report.last_error = Some(e.to_string());
+                        report.link = Some(LinkState::Offline);
+                        self.fail_all(&[(key.clone(), entry.attempts)], &e.to_string(), e.retry_after());
+                        break 'batches;
+                    }
+                }
+            }
+            if wires.is_empty() {
+                continue;
+            }
+            let started = Instant::now();
+            match self.client.post_applications(&wires) {
+                Ok(results) => {
+                    let took = started.elapsed();
+                    report.link = Some(if took > SLOW { LinkState::Slow } else { LinkState::Online });
+                    on(RelayEvent::Link(report.link.unwrap_or(LinkState::Online)));
+                    for (r, (key, attempts)) in results.iter().zip(&keys) {
+                        match r.status {
+                            ItemStatus::Accepted | ItemStatus::Duplicate => {
+                                let receipt = r.receipt.clone().unwrap_or_default();
+                                if self.store.acknowledge(key, &receipt).is_ok() {
+                                    report.acknowledged += 1;
+                                }
+                            }
+                            ItemStatus::Rejected => {
+                                let reason = r.reason.clone().unwrap_or_else(|| "rejected".into());
+                                let text = match &r.message {
+                                    Some(m) => format!("{reason}: {m}"),
+                                    None => reason.clone(),
+                                };
+                                if r.retryable || RETRYABLE_REASONS.contains(&reason.as_str()) {
+                                    let _ = self.store.record_failure(key, &text, Some(self.later(*attempts, None)));
+                                    report.failed += 1;
+                                } else {
+                                    let _ = self.store.quarantine(key, &text);
+                                    report.quarantined += 1;
+                                }
+                            }
+                        }
+                    }
+                    // Batches sized to the link: about 10 s a request.
+                    if took < Duration::from_secs(2) {
+                        self.batch = (self.batch * 2).min(MAX_BATCH);
+                    } else if took > Duration::from_secs(10) {
+                        self.batch = (self.batch / 2).max(1);
+                    }
+                }
+                Err(ClientError::Unauthorized { status, message }) => {
+                    report.refused = Some(format!("HTTP {status}: {message}"));
+                    report.link = Some(LinkState::Refused);
+                    on(RelayEvent::Link(LinkState::Refused));
+                    break;
+                }
+                Err(ClientError::Rejected { status, code, message }) if keys.len() > 1 => {
+                    // The request as such was refused (e.g. too large):
+                    // smaller batches; nothing is marked.
+                    self.batch = (keys.len() / 2).max(1);
+                    after = None;
+                    report.last_error = Some(format!("HTTP {status} {code}: {message}"));
+                    continue;
+                }
+                Err(ClientError::Rejected { status, code, message }) => {
+                    let why = format!("HTTP {status} {code}: {message}");
+                    for (k, _) in &keys {
+                        let _ = self.store.quarantine(k, &why);
+                        report.quarantined += 1;
+                    }
+                    report.last_error = Some(why);
+                }
+                Err(e) => {
+                    let why = e.to_string();
+                    self.fail_all(&keys, &why, e.retry_after());
+                    report.failed += keys.len();
+                    report.last_error = Some(why);
+                    report.link = Some(LinkState::Offline);
+                    on(RelayEvent::Link(LinkState::Offline));
+                    self.batch = (self.batch / 2).max(1);
+                    break;
+                }
+            }
+            done += keys.len();
+            on(RelayEvent::Progress { done, due: due_total });
+        }
+        if report.refused.is_none() && report.link != Some(LinkState::Offline) {
+            report.voids_sent = self.send_voids(ignore_backoff, &mut report);
+        }
+        report.pending = self.store.pending_count().unwrap_or(0);
+        report.next_try = self.store.next_try().ok().flatten();
+        let _ = self.store.flush();
+        report
+    }
+
+    fn send_voids(&self, ignore_backoff: bool, report: &mut PassReport) -> usize {
+        let now = self.clock.now();
+        let Ok(all) = self.store.void_queue() else {
+            return 0;
+        };
+        let due: Vec<_> = all
+            .into_iter()
+            .filter(|(_, v)| ignore_backoff || v.next_try.is_none_or(|t| t <= now))
+            .collect();
+        let mut sent = 0;
+        for chunk in due.chunks(MAX_BATCH) {
+            let items: Vec<VoidItem> = chunk
+                .iter()
+                .map(|(_, v)| VoidItem {
+                    id: v.id.clone(),
+                    reason: v.reason.clone(),
+                    at: v.at.to_rfc3339(),
+                })
+                .collect();
+            match self.client.post_voids(&items) {
+                Ok(results) => {
+                    for (r, (key, v)) in results.iter().zip(chunk) {
+                        if r.is_acknowledged() {
+                            let _ = self.store.void_acknowledged(key);
+                            sent += 1;
+                        } else {
+                            let why = r.reason.clone().unwrap_or_else(|| "rejected".into());
+                            let _ = self.store.void_failed(key, &why, Some(self.later(v.attempts, None)));
+                        }
+                    }
+                }
+                Err(ClientError::Unauthorized { status, message }) => {
+                    report.refused = Some(format!("HTTP {status}: {message}"));
+                    report.link = Some(LinkState::Refused);
+                    break;
+                }
+                Err(e) => {
+                    for (key, v) in chunk {
+                        let _ = self.store.void_failed(key, &e.to_string(), Some(self.later(v.attempts, e.retry_after())));
+                    }
+                    report.last_error = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        sent
+    }
+}
+
+/// The relay thread of the TUI: a pass when something is due or the clerk
+/// asks, sleeping in between; events go to `on`. Stops on `Shutdown` or
+/// when the wake channel closes.
+pub fn run_thread(
+    store: Store,
+    client: HubClient,
+    settings: Settings,
+    clock: Clock,
+    data_dir: std::path::PathBuf,
+    wake: Receiver<Wake>,
+    mut on: impl FnMut(RelayEvent) + Send + 'static,
+) {
+    let mut relay = Relay {
+        store: &store,
+        client: &client,
+        settings,
+        clock,
+        data_dir,
+        batch: 20,
+    };
+    let mut force = false;
+    let mut stopped = false;
+    loop {
+        if !stopped || force {
+            let report = relay.pass(force, &mut on);
+            stopped = report.refused.is_some();
+            on(RelayEvent::Done(report));
+        }
+        force = false;
+        // Sleep until the next try, or a minute (a link probe), or a wake.
+        let wait = match relay.store.next_try().ok().flatten() {
+            Some(t) => (t - clock.now()).to_std().unwrap_or(Duration::ZERO).min(Duration::from_secs(600)),
+            None => Duration::from_secs(60),
+        }
+        .max(Duration::from_millis(200));
+        match wake.recv_timeout(wait) {
+            Ok(Wake::Now) => force = true,
+            Ok(Wake::Shutdown) | Err(RecvTimeoutError::Disconnected) => return,
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_has_full_jitter_under_a_cap() {
+        let base = Duration::from_secs(5);
+        let cap = Duration::from_secs(900);
+        assert_eq!(backoff(0, base, cap, 0), Duration::ZERO);
+        assert_eq!(backoff(0, base, cap, 5000), Duration::from_millis(5000));
+        assert_eq!(backoff(0, base, cap, 5001), Duration::ZERO, "wraps inside [0, base]");
+        // attempts 3: ceiling 40 s
+        assert!(backoff(3, base, cap, u64::MAX) <= Duration::from_secs(40));
+        // far attempts never exceed the cap and never overflow
+        for r in [0, 1, 12345, u64::MAX] {
+            assert!(backoff(60, base, cap, r) <= cap);
+        }
+    }
 }

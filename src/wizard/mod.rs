@@ -408,6 +408,7 @@ impl Wizard {
             delivery: self.draft.delivery.clone(),
             draft_number: parked.then(|| self.draft.number.clone()),
             generated: self.draft.generated,
+            attachments: vec![],
         })
     }
 }
