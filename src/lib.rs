@@ -4,19 +4,19 @@
 
 pub mod app;
 pub mod auth;
-pub mod catalog;
 pub mod cli;
+pub mod catalog;
 pub mod clock;
 pub mod config;
-pub mod hub;
 pub mod i18n;
+pub mod hub;
 pub mod ident;
 pub mod keymap;
 pub mod mask;
 pub mod paths;
-pub mod receipt;
 pub mod rules;
 pub mod seed;
+pub mod receipt;
 pub mod store;
 pub mod sync;
 pub mod tui;
