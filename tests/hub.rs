@@ -710,3 +710,110 @@ fn overload_gives_503_with_retry_after() {
     assert!(got.iter().any(|(s, _)| *s == 200), "{got:?}");
     hub.shutdown().unwrap();
 }
+
+#[test]
+fn garbage_never_breaks_the_hub() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = start(dir.path(), None);
+    let a = agent();
+    let url = format!("{}/v1/applications", hub.url());
+    let bodies: Vec<Value> = vec![
+        json!(null),
+        json!("x"),
+        json!({"branch": 5, "applications": []}),
+        json!({"branch": "bad branch!", "applications": []}),
+        json!({"branch": "3301A", "applications": "x"}),
+        json!({"branch": "3301A", "applications": [1, null, [], {"id": 7}, {"id": "a/b"}, {"id": "x".repeat(65)}]}),
+        json!({"branch": "3301A", "applications": [{"id": "g1", "number": "n", "service": "s", "date": "2026-02-30", "branch": "3301A"}]}),
+        json!({"branch": "3301A", "applications": [{"id": "g2", "number": "n", "service": "s", "date": "2026-02-03", "branch": "3301A", "attachments": "x"}]}),
+        json!({"branch": "3301A", "applications": [{"id": "g3", "number": "n", "service": "s", "date": "2026-02-03", "branch": "3301A", "attachments": [{"upload_id": "zz"}]}]}),
+    ];
+    for b in &bodies {
+        let r = post(&a, &url, None, b);
+        assert!(r.status == 200 || r.status == 400, "{b}: {}", r.status);
+        if r.status == 200 {
+            assert!(
+                r.json["results"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|x| x["status"] == "rejected"),
+                "{}",
+                r.json
+            );
+        } else {
+            assert!(r.json["error"]["code"].is_string());
+        }
+    }
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let r = send(
+        &a,
+        "POST",
+        &url,
+        None,
+        Some(deep.as_bytes()),
+        &[("Content-Type", "application/json")],
+    );
+    assert_eq!(r.status, 400);
+    for q in [
+        "",
+        "?from=%zz&to=%",
+        "?from=2026-01-01&to=2026-01-02&branch=%00",
+        "?from=%EF%BC%92026-01-01&to=2026-01-02",
+    ] {
+        let r = send(
+            &a,
+            "GET",
+            &format!("{}/v1/tallies{q}", hub.url()),
+            None,
+            None,
+            &[],
+        );
+        assert_eq!(r.status, 400, "{q}");
+    }
+    let r = send(
+        &a,
+        "POST",
+        &format!("{}/v1/uploads", hub.url()),
+        None,
+        None,
+        &[
+            ("Tus-Resumable", "1.0.0"),
+            ("Upload-Length", "-1"),
+            ("Upload-Metadata", "branch !!!,,"),
+        ],
+    );
+    assert_eq!(r.status, 400);
+    let r = send(
+        &a,
+        "PATCH",
+        &format!("{}/v1/uploads/../../etc", hub.url()),
+        None,
+        Some(b"x"),
+        &[
+            ("Tus-Resumable", "1.0.0"),
+            ("Upload-Offset", "0"),
+            ("Content-Type", "application/offset+octet-stream"),
+        ],
+    );
+    assert!(r.status == 404 || r.status == 400, "{}", r.status);
+    // raw junk on the socket
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(hub.local_addr()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    s.write_all(b"\x16\x03\x01 not http at all\r\n\r\n")
+        .unwrap();
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    // still alive
+    let r = send(
+        &a,
+        "GET",
+        &format!("{}/v1/health", hub.url()),
+        None,
+        None,
+        &[],
+    );
+    assert_eq!(r.status, 200);
+    hub.shutdown().unwrap();
+}

@@ -24,11 +24,21 @@ fn start(dir: &std::path::Path, tokens: Option<Tokens>) -> (HubHandle, Arc<Fault
     (serve(cfg).expect("hub starts"), faults)
 }
 
+/// A client with 300 ms timeouts, for fault tests.
 fn client(hub: &HubHandle, branch: &str, token: Option<&str>) -> HubClient {
+    client_with(hub, branch, token, Duration::from_millis(300))
+}
+
+/// A patient client (fsync per request can take a while on a busy CI box).
+fn patient(hub: &HubHandle, branch: &str) -> HubClient {
+    client_with(hub, branch, None, Duration::from_secs(5))
+}
+
+fn client_with(hub: &HubHandle, branch: &str, token: Option<&str>, stall: Duration) -> HubClient {
     let mut c = ClientConfig::new(hub.url(), branch);
     c.token = token.map(str::to_string);
     c.connect_timeout = Duration::from_millis(300);
-    c.stall_timeout = Duration::from_millis(300);
+    c.stall_timeout = stall;
     c.body_timeout = Duration::from_secs(5);
     HubClient::new(c).expect("client")
 }
@@ -65,7 +75,7 @@ fn application(id: &str, branch: &str, day: u32, service: &str) -> Application {
 fn batches_voids_listing_through_the_client() {
     let dir = tempfile::tempdir().unwrap();
     let (hub, _) = start(dir.path(), None);
-    let c = client(&hub, "3301A", None);
+    let c = patient(&hub, "3301A");
     let h = c.health().unwrap();
     assert_eq!(h.status, "ok");
     assert!(h.elapsed < Duration::from_secs(1));
@@ -133,7 +143,7 @@ fn tokens_map_to_unauthorized() {
         }
     }
     assert!(client(&hub, "3301A", None).health().is_ok());
-    let ok = client(&hub, "3301A", Some("secret-a-123"))
+    let ok = client_with(&hub, "3301A", Some("secret-a-123"), Duration::from_secs(5))
         .post_applications(&apps)
         .unwrap();
     assert_eq!(ok[0].status, ItemStatus::Accepted);
@@ -184,7 +194,8 @@ fn fault_knobs_are_classified() {
     let e = c.post_applications(&apps).unwrap_err();
     assert!(matches!(e, ClientError::Retryable { .. }), "{e:?}");
     assert_eq!(hub.app_count(), 1);
-    let r = c.post_applications(&apps).unwrap();
+    let p = patient(&hub, "3301A");
+    let r = p.post_applications(&apps).unwrap();
     assert_eq!(r[0].status, ItemStatus::Duplicate);
     assert_eq!(r[0].receipt.as_deref(), Some("HUB-3301A-000001"));
 
@@ -263,7 +274,7 @@ fn redirects_and_strict_results_are_not_acknowledged() {
 fn tus_upload_resumes_and_gates_the_application() {
     let dir = tempfile::tempdir().unwrap();
     let (hub, _faults) = start(dir.path(), None);
-    let c = client(&hub, "3301A", None);
+    let c = patient(&hub, "3301A");
     let data: Vec<u8> = (0..2_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let sha = sha256_hex(&data);
     let meta = UploadMeta {
@@ -302,7 +313,7 @@ fn tus_upload_resumes_and_gates_the_application() {
     // resume from the hub's offset, across a hub restart: nothing acknowledged is resent
     hub.shutdown().unwrap();
     let (hub, _faults) = start(dir.path(), None);
-    let c = client(&hub, "3301A", None);
+    let c = patient(&hub, "3301A");
     let url = url
         .rsplit_once("/v1/")
         .map(|(_, p)| format!("{}/v1/{p}", hub.url()))

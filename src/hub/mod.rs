@@ -363,7 +363,16 @@ fn worker(rx: &Mutex<Receiver<tiny_http::Request>>, shared: &Shared) {
             guard.recv()
         };
         match next {
-            Ok(rq) => handlers::handle(rq, shared),
+            Ok(rq) => {
+                // A bug must not shrink the pool: the request (dropped while
+                // unwinding) answers 500 and the worker goes on.
+                let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    handlers::handle(rq, shared)
+                }));
+                if caught.is_err() && shared.log {
+                    eprintln!("hub: a request handler panicked; answered 500");
+                }
+            }
             Err(_) => return,
         }
     }
