@@ -638,3 +638,112 @@ fn tui_without_a_terminal_exits_1_with_one_sentence() {
     let o = s.run(&["--training"]);
     assert_one_sentence(&o);
 }
+
+// ───────────── a running TUI owns the store (needs tmux) ─────────────
+
+/// A private tmux server running the TUI; killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-f", "/dev/null", "-L", &self.socket]);
+        c.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        c
+    }
+
+    fn out(&self, args: &[&str]) -> String {
+        let o = self.cmd().args(args).output().expect("tmux runs");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    /// Waits until the pane shows `text`.
+    fn wait_for(&self, text: &str) -> bool {
+        for _ in 0..100 {
+            if self.out(&["capture-pane", "-p", "-t", "t"]).contains(text) {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        false
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd().arg("kill-server").status();
+    }
+}
+
+#[test]
+fn a_running_tui_owns_the_store_and_a_killed_one_leaves_no_lock() {
+    let have_tmux = Command::new("tmux")
+        .arg("-V")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !have_tmux {
+        eprintln!("tmux not installed: skipped");
+        return;
+    }
+    let s = Sandbox::new();
+    let tmux = Tmux {
+        socket: format!("jingyou-cli-{}", std::process::id()),
+    };
+    // The pane's command gets the sandbox environment through `env`.
+    let line = format!(
+        "exec env HOME={home} XDG_CONFIG_HOME={cfg} XDG_DATA_HOME={xdg} JINGYOU_NOW={NOW} \
+         TERM=xterm-256color {JINGYOU} --data-dir {data}",
+        home = s.path("home").display(),
+        cfg = s.path("config").display(),
+        xdg = s.path("xdg-data").display(),
+        data = s.data().display(),
+    );
+    let started = tmux
+        .cmd()
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            &line,
+        ])
+        .status()
+        .is_ok_and(|st| st.success());
+    assert!(started, "tmux new-session");
+    assert!(tmux.wait_for("警邮"), "the TUI comes up");
+
+    let o = s.run(&["seed", "--count", "3", "--days", "1"]);
+    assert_one_sentence(&o);
+
+    let pid = tmux.out(&["list-panes", "-t", "t", "-F", "#{pane_pid}"]);
+    let pid = pid.trim();
+    assert!(!pid.is_empty(), "pane pid");
+    let killed = Command::new("kill")
+        .args(["-9", pid])
+        .status()
+        .is_ok_and(|st| st.success());
+    assert!(killed, "kill -9 {pid}");
+    let mut o = s.run(&["seed", "--count", "3", "--days", "1"]);
+    for _ in 0..50 {
+        if o.code == 0 {
+            break;
+        }
+        // The kernel may take a moment to release the dead process's lock.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        o = s.run(&["seed", "--count", "3", "--days", "1"]);
+    }
+    assert_eq!(
+        o.code, 0,
+        "a lock left by kill -9 is not 'already running': {o:?}"
+    );
+}
