@@ -19,8 +19,8 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::store::{Application, Store};
 use crate::sync::client::{
-    ClientConfig, ClientError, HubClient, ItemStatus, UploadMeta, UploadSource, VoidItem, MAX_BATCH,
-    RETRYABLE_REASONS,
+    ClientConfig, ClientError, HubClient, ItemStatus, UploadMeta, UploadSource, VoidItem,
+    MAX_BATCH, RETRYABLE_REASONS,
 };
 
 /// What the UI (or a `sync` command) asks of the relay.
@@ -69,9 +69,16 @@ pub const SLOW: Duration = Duration::from_secs(3);
 pub enum RelayEvent {
     Link(LinkState),
     /// Applications handled so far in this pass, of how many were due.
-    Progress { done: usize, due: usize },
+    Progress {
+        done: usize,
+        due: usize,
+    },
     /// Bytes of one attachment acknowledged by the hub.
-    Attachment { name: String, sent: u64, total: u64 },
+    Attachment {
+        name: String,
+        sent: u64,
+        total: u64,
+    },
     Done(PassReport),
 }
 
@@ -101,7 +108,10 @@ pub fn client_config(config: &Config, branch: &str) -> Result<Option<ClientConfi
     let Some(url) = url else {
         return Ok(None);
     };
-    let token = match std::env::var("JINGYOU_HUB_TOKEN").ok().filter(|s| !s.trim().is_empty()) {
+    let token = match std::env::var("JINGYOU_HUB_TOKEN")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+    {
         Some(t) => Some(t.trim().to_string()),
         None => match &config.hub.token_file {
             Some(f) => Some(
@@ -125,7 +135,11 @@ pub fn client_config(config: &Config, branch: &str) -> Result<Option<ClientConfi
 pub fn backoff(attempts: u32, base: Duration, cap: Duration, random: u64) -> Duration {
     let exp = base.saturating_mul(1u32 << attempts.min(20));
     let ceiling = exp.min(cap).as_millis() as u64;
-    Duration::from_millis(if ceiling == 0 { 0 } else { random % (ceiling + 1) })
+    Duration::from_millis(if ceiling == 0 {
+        0
+    } else {
+        random % (ceiling + 1)
+    })
 }
 
 fn random() -> u64 {
@@ -184,7 +198,12 @@ pub struct Relay<'a> {
 
 impl Relay<'_> {
     fn later(&self, attempts: u32, retry_after: Option<Duration>) -> DateTime<FixedOffset> {
-        let mut d = backoff(attempts, self.settings.backoff_base, self.settings.backoff_cap, random());
+        let mut d = backoff(
+            attempts,
+            self.settings.backoff_base,
+            self.settings.backoff_cap,
+            random(),
+        );
         if let Some(r) = retry_after {
             d = d.max(r);
         }
@@ -193,7 +212,9 @@ impl Relay<'_> {
 
     fn fail_all(&self, keys: &[(String, u32)], why: &str, retry_after: Option<Duration>) {
         for (k, attempts) in keys {
-            let _ = self.store.record_failure(k, why, Some(self.later(*attempts, retry_after)));
+            let _ = self
+                .store
+                .record_failure(k, why, Some(self.later(*attempts, retry_after)));
         }
         let _ = self.store.flush();
     }
@@ -234,7 +255,11 @@ impl Relay<'_> {
                     });
                 },
             )?;
-            out.push((crate::sync::client::upload_id(&url).to_string(), a.sha256.clone(), a.size));
+            out.push((
+                crate::sync::client::upload_id(&url).to_string(),
+                a.sha256.clone(),
+                a.size,
+            ));
         }
         Ok(out)
     }
@@ -252,7 +277,12 @@ impl Relay<'_> {
         let mut done = 0;
         let mut after: Option<String> = None;
         'batches: loop {
-            let batch = match self.store.due_after(after.as_deref(), now, ignore_backoff, self.batch.clamp(1, MAX_BATCH)) {
+            let batch = match self.store.due_after(
+                after.as_deref(),
+                now,
+                ignore_backoff,
+                self.batch.clamp(1, MAX_BATCH),
+            ) {
                 Ok(b) => b,
                 Err(e) => {
                     report.last_error = Some(e.to_string());
@@ -275,7 +305,9 @@ impl Relay<'_> {
                         continue;
                     }
                     Err(e) => {
-                        let _ = self.store.quarantine(key, &format!("unreadable record: {e}"));
+                        let _ = self
+                            .store
+                            .quarantine(key, &format!("unreadable record: {e}"));
                         report.quarantined += 1;
                         continue;
                     }
@@ -291,14 +323,20 @@ impl Relay<'_> {
                         break 'batches;
                     }
                     Err(ClientError::Local(e)) => {
-                        let _ = self.store.quarantine(key, &format!("attachment unreadable: {e}"));
+                        let _ = self
+                            .store
+                            .quarantine(key, &format!("attachment unreadable: {e}"));
                         report.quarantined += 1;
                     }
                     Err(e) => {
                         report.failed += 1;
                         report.last_error = Some(e.to_string());
                         report.link = Some(LinkState::Offline);
-                        self.fail_all(&[(key.clone(), entry.attempts)], &e.to_string(), e.retry_after());
+                        self.fail_all(
+                            &[(key.clone(), entry.attempts)],
+                            &e.to_string(),
+                            e.retry_after(),
+                        );
                         break 'batches;
                     }
                 }
@@ -310,7 +348,11 @@ impl Relay<'_> {
             match self.client.post_applications(&wires) {
                 Ok(results) => {
                     let took = started.elapsed();
-                    report.link = Some(if took > SLOW { LinkState::Slow } else { LinkState::Online });
+                    report.link = Some(if took > SLOW {
+                        LinkState::Slow
+                    } else {
+                        LinkState::Online
+                    });
                     on(RelayEvent::Link(report.link.unwrap_or(LinkState::Online)));
                     for (r, (key, attempts)) in results.iter().zip(&keys) {
                         match r.status {
@@ -327,7 +369,11 @@ impl Relay<'_> {
                                     None => reason.clone(),
                                 };
                                 if r.retryable || RETRYABLE_REASONS.contains(&reason.as_str()) {
-                                    let _ = self.store.record_failure(key, &text, Some(self.later(*attempts, None)));
+                                    let _ = self.store.record_failure(
+                                        key,
+                                        &text,
+                                        Some(self.later(*attempts, None)),
+                                    );
                                     report.failed += 1;
                                 } else {
                                     let _ = self.store.quarantine(key, &text);
@@ -349,7 +395,11 @@ impl Relay<'_> {
                     on(RelayEvent::Link(LinkState::Refused));
                     break;
                 }
-                Err(ClientError::Rejected { status, code, message }) if keys.len() > 1 => {
+                Err(ClientError::Rejected {
+                    status,
+                    code,
+                    message,
+                }) if keys.len() > 1 => {
                     // The request as such was refused (e.g. too large):
                     // smaller batches; nothing is marked.
                     self.batch = (keys.len() / 2).max(1);
@@ -357,7 +407,11 @@ impl Relay<'_> {
                     report.last_error = Some(format!("HTTP {status} {code}: {message}"));
                     continue;
                 }
-                Err(ClientError::Rejected { status, code, message }) => {
+                Err(ClientError::Rejected {
+                    status,
+                    code,
+                    message,
+                }) => {
                     let why = format!("HTTP {status} {code}: {message}");
                     for (k, _) in &keys {
                         let _ = self.store.quarantine(k, &why);
@@ -377,7 +431,10 @@ impl Relay<'_> {
                 }
             }
             done += keys.len();
-            on(RelayEvent::Progress { done, due: due_total });
+            on(RelayEvent::Progress {
+                done,
+                due: due_total,
+            });
         }
         if report.refused.is_none() && report.link != Some(LinkState::Offline) {
             report.voids_sent = self.send_voids(ignore_backoff, &mut report);
@@ -415,7 +472,11 @@ impl Relay<'_> {
                             sent += 1;
                         } else {
                             let why = r.reason.clone().unwrap_or_else(|| "rejected".into());
-                            let _ = self.store.void_failed(key, &why, Some(self.later(v.attempts, None)));
+                            let _ = self.store.void_failed(
+                                key,
+                                &why,
+                                Some(self.later(v.attempts, None)),
+                            );
                         }
                     }
                 }
@@ -426,7 +487,11 @@ impl Relay<'_> {
                 }
                 Err(e) => {
                     for (key, v) in chunk {
-                        let _ = self.store.void_failed(key, &e.to_string(), Some(self.later(v.attempts, e.retry_after())));
+                        let _ = self.store.void_failed(
+                            key,
+                            &e.to_string(),
+                            Some(self.later(v.attempts, e.retry_after())),
+                        );
                     }
                     report.last_error = Some(e.to_string());
                     break;
@@ -468,7 +533,10 @@ pub fn run_thread(
         force = false;
         // Sleep until the next try, or a minute (a link probe), or a wake.
         let wait = match relay.store.next_try().ok().flatten() {
-            Some(t) => (t - clock.now()).to_std().unwrap_or(Duration::ZERO).min(Duration::from_secs(600)),
+            Some(t) => (t - clock.now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .min(Duration::from_secs(600)),
             None => Duration::from_secs(60),
         }
         .max(Duration::from_millis(200));
@@ -490,7 +558,11 @@ mod tests {
         let cap = Duration::from_secs(900);
         assert_eq!(backoff(0, base, cap, 0), Duration::ZERO);
         assert_eq!(backoff(0, base, cap, 5000), Duration::from_millis(5000));
-        assert_eq!(backoff(0, base, cap, 5001), Duration::ZERO, "wraps inside [0, base]");
+        assert_eq!(
+            backoff(0, base, cap, 5001),
+            Duration::ZERO,
+            "wraps inside [0, base]"
+        );
         // attempts 3: ceiling 40 s
         assert!(backoff(3, base, cap, u64::MAX) <= Duration::from_secs(40));
         // far attempts never exceed the cap and never overflow
