@@ -58,6 +58,7 @@ pub fn decode(ev: &crossterm::event::KeyEvent) -> Option<Input> {
 enum Ev {
     Term(Event),
     Gone,
+    Relay(crate::sync::relay::RelayEvent),
 }
 
 /// Runs the app until it quits. The terminal is restored on every path.
@@ -79,6 +80,9 @@ pub fn run(
         return Err(e);
     }
     let result = main_loop(&mut app, &mut rt, first, idle_lock);
+    if let Some(h) = rt.relay.lock().ok().and_then(|r| r.clone()) {
+        h.shutdown();
+    }
     // Whatever happened, nothing typed is left unflushed.
     let _ = rt.store.flush();
     restore();
@@ -96,6 +100,16 @@ fn main_loop(
     let mut terminal = Terminal::new(backend)?;
     terminal.clear()?;
     let (tx, rx) = mpsc::channel::<Ev>();
+    // The upload relay reports through the same channel as the keyboard.
+    let relay_tx = std::sync::Mutex::new(tx.clone());
+    rt.on_relay = Some(std::sync::Arc::new(move |ev| {
+        if let Ok(t) = relay_tx.lock() {
+            let _ = t.send(Ev::Relay(ev));
+        }
+    }));
+    if let Some(branch) = app.branch.clone() {
+        app.sync.link = rt.start_relay(&branch);
+    }
     std::thread::spawn(move || loop {
         match event::read() {
             Ok(ev) => {
@@ -178,6 +192,7 @@ fn main_loop(
         };
         match ev {
             Ev::Gone => return Ok(()),
+            Ev::Relay(r) => queue.extend(app.on_msg(crate::app::update::Msg::Relay(r))),
             Ev::Term(Event::Resize(_, _)) => {
                 terminal.autoresize()?;
                 app.dirty = true;

@@ -20,9 +20,17 @@ pub const TRAINING_CLERK: &str = "T01";
 pub const TRAINING_PIN: &str = "0000";
 
 /// Owns the store while the TUI runs.
+/// The relay thread's handle, shared with the control socket's handler.
+pub type RelaySlot = std::sync::Arc<std::sync::Mutex<Option<crate::sync::relay::RelayHandle>>>;
+
+/// Where the relay's events go (the UI loop's channel).
+pub type RelaySink = std::sync::Arc<dyn Fn(crate::sync::relay::RelayEvent) + Send + Sync>;
+
 pub struct Runtime {
-    /// Wakes the upload relay ("send now"), when one runs.
-    pub relay: Option<std::sync::mpsc::Sender<crate::sync::relay::Wake>>,
+    /// The upload relay, once it runs.
+    pub relay: RelaySlot,
+    /// Set by the terminal loop; without it no relay is started.
+    pub on_relay: Option<RelaySink>,
     pub store: Store,
     pub data_dir: PathBuf,
     pub training: bool,
@@ -47,6 +55,56 @@ fn write_text(dir: &Path, name: &str, text: &str) -> std::io::Result<PathBuf> {
 }
 
 impl Runtime {
+    /// Starts the upload relay for `branch` if a hub is configured and this
+    /// is not a training store. Returns the link state to show.
+    pub fn start_relay(&mut self, branch: &Branch) -> crate::sync::relay::LinkState {
+        use crate::sync::relay::{self, LinkState};
+        if self.training || branch.training {
+            return LinkState::NoHub;
+        }
+        if self.relay.lock().map(|r| r.is_some()).unwrap_or(false) {
+            return LinkState::Unknown;
+        }
+        let Some(sink) = self.on_relay.clone() else {
+            return LinkState::NoHub;
+        };
+        let config = match relay::client_config(&self.config, &branch.code) {
+            Ok(Some(c)) => c,
+            Ok(None) => return LinkState::NoHub,
+            Err(e) => {
+                crate::log::warn(&format!("hub token: {e}"));
+                return LinkState::Refused;
+            }
+        };
+        let client = match crate::sync::client::HubClient::new(config) {
+            Ok(c) => c,
+            Err(e) => {
+                crate::log::warn(&format!("hub client: {e}"));
+                return LinkState::Offline;
+            }
+        };
+        let handle = relay::spawn(
+            self.store.clone(),
+            client,
+            relay::Settings::from_config(&self.config),
+            self.clock,
+            self.data_dir.clone(),
+            move |ev| sink(ev),
+        );
+        if let Ok(mut slot) = self.relay.lock() {
+            *slot = Some(handle);
+        }
+        LinkState::Unknown
+    }
+
+    /// Wakes the relay ("send now"); false when none runs.
+    pub fn wake_relay(&self) -> bool {
+        match self.relay.lock().ok().and_then(|r| r.clone()) {
+            Some(h) => h.wake.send(crate::sync::relay::Wake::Now).is_ok(),
+            None => false,
+        }
+    }
+
     fn lang(&self, app: &App) -> Lang {
         app.lang
     }
@@ -101,7 +159,10 @@ impl Runtime {
                     .and_then(|_| self.store.audit(now, &id, "setup", &branch.code))
                     .and_then(|_| self.store.set_branch(&branch));
                 Some(match r {
-                    Ok(()) => Msg::Ready { branch, user },
+                    Ok(()) => {
+                        app.sync.link = self.start_relay(&branch);
+                        Msg::Ready { branch, user }
+                    }
                     Err(e) => self.store_err(lang, e),
                 })
             }
@@ -142,7 +203,10 @@ impl Runtime {
                 }
                 Some(match outcome {
                     LoginOutcome::Ok => match self.store.branch() {
-                        Ok(Some(branch)) => Msg::Ready { branch, user },
+                        Ok(Some(branch)) => {
+                            app.sync.link = self.start_relay(&branch);
+                            Msg::Ready { branch, user }
+                        }
                         Ok(None) => Msg::Failed(tr(lang, "login.no_branch").to_string()),
                         Err(e) => self.store_err(lang, e),
                     },

@@ -155,9 +155,7 @@ impl Runtime {
                         let _ = self.store.audit(now, &who, "void", &a.number);
                         let _ = self.store.flush();
                         crate::log::info(&format!("void {} by {who}", a.number));
-                        if let Some(tx) = &self.relay {
-                            let _ = tx.send(crate::sync::relay::Wake::Now);
-                        }
+                        self.wake_relay();
                         Some(Msg::Voided(fmt(
                             lang,
                             "admin.voided",
@@ -181,9 +179,7 @@ impl Runtime {
             Effect::RetryQueue(key) => match self.store.retry(&key) {
                 Ok(_) => {
                     let _ = self.store.audit(now, &who, "queue_retry", &key);
-                    if let Some(tx) = &self.relay {
-                        let _ = tx.send(crate::sync::relay::Wake::Now);
-                    }
+                    self.wake_relay();
                     None
                 }
                 Err(e) => fail(e),
@@ -197,13 +193,13 @@ impl Runtime {
                     Err(e) => fail(e),
                 }
             }
-            Effect::SendNow => match &self.relay {
-                Some(tx) => {
-                    let _ = tx.send(crate::sync::relay::Wake::Now);
+            Effect::SendNow => {
+                if self.wake_relay() {
                     Some(Msg::Info(tr(lang, "status.sending").to_string()))
+                } else {
+                    Some(Msg::Warn(tr(lang, "status.no_hub_long").to_string()))
                 }
-                None => Some(Msg::Warn(tr(lang, "status.no_hub_long").to_string())),
-            },
+            }
             Effect::Reconcile(_) => Some(Msg::Warn(tr(lang, "status.no_hub_long").to_string())),
             _ => None,
         }

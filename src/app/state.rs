@@ -234,6 +234,27 @@ pub enum Level {
     Error,
 }
 
+/// The upload relay as the status bar shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncStatus {
+    pub link: crate::sync::relay::LinkState,
+    pub next_try: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// A large attachment on its way: name, bytes acknowledged, total.
+    pub attachment: Option<(String, u64, u64)>,
+    pub last_error: Option<String>,
+}
+
+impl Default for SyncStatus {
+    fn default() -> Self {
+        SyncStatus {
+            link: crate::sync::relay::LinkState::NoHub,
+            next_try: None,
+            attachment: None,
+            last_error: None,
+        }
+    }
+}
+
 /// Everything the view draws.
 #[derive(Debug, Clone)]
 pub struct App {
@@ -248,6 +269,7 @@ pub struct App {
     pub keymap: KeyMap,
     pub theme: Theme,
     pub home: HomeData,
+    pub sync: SyncStatus,
     pub today: NaiveDate,
     pub quit: bool,
     /// Something changed since the last draw.

@@ -122,6 +122,8 @@ pub enum Msg {
     Queue(Vec<(String, crate::store::OutboxEntry)>),
     Voided(String),
     Reconciled(Vec<String>),
+    /// From the upload relay.
+    Relay(crate::sync::relay::RelayEvent),
 }
 
 impl App {
@@ -230,8 +232,44 @@ impl App {
                 self.message = None;
                 vec![]
             }
+            Msg::Relay(ev) => self.on_relay(ev),
             other => self.on_admin_msg(other),
         }
+    }
+
+    fn on_relay(&mut self, ev: crate::sync::relay::RelayEvent) -> Vec<Effect> {
+        use crate::sync::relay::RelayEvent;
+        match ev {
+            RelayEvent::Link(l) => self.sync.link = l,
+            RelayEvent::Attachment { name, sent, total } => {
+                self.sync.attachment = (sent < total).then_some((name, sent, total));
+            }
+            RelayEvent::Progress { .. } => return vec![],
+            RelayEvent::Done(r) => {
+                if let Some(l) = r.link {
+                    self.sync.link = l;
+                }
+                self.sync.next_try = r.next_try.filter(|_| r.pending > 0);
+                self.sync.last_error = r.last_error.clone().or(r.refused.clone());
+                self.sync.attachment = None;
+                self.home.pending = r.pending;
+                if let Some(why) = &r.refused {
+                    self.say(
+                        Level::Error,
+                        fmt(self.lang, "sync.refused", &[("why", why)]),
+                    );
+                }
+                let mut fx = vec![];
+                if matches!(self.screen, Screen::Home { .. }) {
+                    fx.push(Effect::LoadHome);
+                }
+                if matches!(self.screen, Screen::Queue(_)) {
+                    fx.push(Effect::LoadQueue);
+                }
+                return fx;
+            }
+        }
+        vec![]
     }
 
     /// Applies one input.

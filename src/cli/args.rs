@@ -73,6 +73,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: TableOrJson,
     },
+    /// Upload what is pending (progress on stderr). Exit 0 nothing pending,
+    /// 3 some left, 4 refused by the hub, 5 no hub configured
+    Sync {
+        /// One pass over everything pending now, ignoring the backoff schedule
+        #[arg(long)]
+        once: bool,
+        /// Without --once: give up after this many seconds of retrying
+        #[arg(long, default_value_t = 300, value_name = "SECS")]
+        max_wait: u64,
+    },
     /// Daily tallies (日结): per service, clerk, payment method and upload state
     Tally {
         /// The day (YYYY-MM-DD or `today`); with --days, the last day

@@ -4,6 +4,7 @@
 pub mod args;
 mod export;
 mod queue;
+mod sync;
 mod tally;
 
 use std::path::{Path, PathBuf};
@@ -139,12 +140,15 @@ pub struct Ctx<'a> {
     pub clock: Clock,
     pub data_dir: &'a Path,
     pub training: bool,
+    /// The running app's relay, when the command reached the app.
+    pub relay: Option<&'a crate::sync::relay::RelayHandle>,
 }
 
 /// Runs a command that needs the store, here or in the running app.
 pub fn run_store_command(ctx: &Ctx, cmd: &Command, pin: Option<&str>) -> Output {
     match cmd {
         Command::Queue { action, format } => queue::run(ctx, action.as_ref(), *format),
+        Command::Sync { once, max_wait } => sync::run(ctx, *once, *max_wait),
         Command::Tally {
             date,
             days,
@@ -194,6 +198,7 @@ fn store_command(g: &Globals, cmd: &Command) -> ExitCode {
         clock: g.clock,
         data_dir: &g.data_dir,
         training: g.training,
+        relay: None,
     };
     run_store_command(&ctx, cmd, req.pin.as_deref()).emit()
 }
@@ -253,6 +258,7 @@ pub fn answer_remote(store: &Store, g: &RemoteCtx, req: Request) -> Output {
     let Some(cmd) = cli.command else {
         return Output::fail(EXIT_USAGE, String::new());
     };
+    let relay = g.relay.lock().ok().and_then(|r| r.clone());
     let ctx = Ctx {
         store,
         config: &g.config,
@@ -260,6 +266,7 @@ pub fn answer_remote(store: &Store, g: &RemoteCtx, req: Request) -> Output {
         clock: g.clock,
         data_dir: &g.data_dir,
         training: g.training,
+        relay: relay.as_ref(),
     };
     run_store_command(&ctx, &cmd, req.pin.as_deref())
 }
@@ -271,6 +278,8 @@ pub struct RemoteCtx {
     pub clock: Clock,
     pub data_dir: PathBuf,
     pub training: bool,
+    /// The app's relay, once it runs (shared with the runtime).
+    pub relay: crate::app::runtime::RelaySlot,
 }
 
 /// `jingyou catalog [--json] [--guide CODE]`.
@@ -401,6 +410,7 @@ fn start(
         keymap,
         theme,
         home: HomeData::default(),
+        sync: Default::default(),
         today: g.clock.today(),
         quit: false,
         dirty: true,
@@ -442,11 +452,13 @@ pub fn tui(g: &Globals) -> ExitCode {
         0 => None,
         m => Some(Duration::from_secs(m * 60)),
     };
+    let relay_slot = crate::app::runtime::RelaySlot::default();
     let remote = RemoteCtx {
         config: g.config.clone(),
         clock: g.clock,
         data_dir: g.data_dir.clone(),
         training: g.training,
+        relay: relay_slot.clone(),
     };
     let served = store.clone();
     // Support can query the running app; without the socket they can't, but
@@ -456,7 +468,8 @@ pub fn tui(g: &Globals) -> ExitCode {
     })
     .ok();
     let rt = Runtime {
-        relay: None,
+        relay: relay_slot,
+        on_relay: None,
         store,
         data_dir: g.data_dir.clone(),
         training: g.training,

@@ -571,3 +571,66 @@ mod tests {
         }
     }
 }
+
+/// The last pass's report, numbered, for whoever waits on it.
+type Reports = std::sync::Arc<(
+    std::sync::Mutex<(u64, Option<PassReport>)>,
+    std::sync::Condvar,
+)>;
+
+/// The TUI's relay thread, as others see it: wake it, wait for its next pass.
+#[derive(Clone)]
+pub struct RelayHandle {
+    pub wake: std::sync::mpsc::Sender<Wake>,
+    reports: Reports,
+}
+
+impl RelayHandle {
+    /// Asks for a pass now (ignoring the backoff) and waits for its report.
+    pub fn send_now_and_wait(&self, timeout: Duration) -> Option<PassReport> {
+        let (lock, cv) = &*self.reports;
+        let seen = lock.lock().ok()?.0;
+        self.wake.send(Wake::Now).ok()?;
+        let deadline = Instant::now() + timeout;
+        let mut guard = lock.lock().ok()?;
+        while guard.0 <= seen {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            guard = cv.wait_timeout(guard, left).ok()?.0;
+        }
+        // A pass that was already running when we asked may not have
+        // included our request: wait for one more if so.
+        guard.1.clone()
+    }
+
+    pub fn shutdown(&self) {
+        let _ = self.wake.send(Wake::Shutdown);
+    }
+}
+
+/// Starts the relay thread; `on` gets every event (from that thread).
+pub fn spawn(
+    store: Store,
+    client: HubClient,
+    settings: Settings,
+    clock: Clock,
+    data_dir: std::path::PathBuf,
+    mut on: impl FnMut(RelayEvent) + Send + 'static,
+) -> RelayHandle {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reports: Reports = Default::default();
+    let shared = reports.clone();
+    std::thread::spawn(move || {
+        run_thread(store, client, settings, clock, data_dir, rx, move |ev| {
+            if let RelayEvent::Done(r) = &ev {
+                let (lock, cv) = &*shared;
+                if let Ok(mut g) = lock.lock() {
+                    g.0 += 1;
+                    g.1 = Some(r.clone());
+                }
+                cv.notify_all();
+            }
+            on(ev);
+        })
+    });
+    RelayHandle { wake: tx, reports }
+}

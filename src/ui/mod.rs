@@ -147,16 +147,29 @@ fn footer_bar(app: &App, f: &mut Frame, area: Rect) {
     let status = if app.user.is_some() {
         let link = if app.training {
             tr(app.lang, "status.training_link").to_string()
-        } else if app.home.hub_configured {
-            tr(app.lang, "status.waiting").to_string()
         } else {
-            tr(app.lang, "status.no_hub").to_string()
+            tr(app.lang, app.sync.link.key()).to_string()
         };
-        fmt(
+        let mut s = fmt(
             app.lang,
             "status.queue",
             &[("n", &app.home.pending), ("link", &link)],
-        )
+        );
+        if let Some((name, sent, total)) = &app.sync.attachment {
+            let pct = if *total == 0 { 100 } else { sent * 100 / total };
+            s.push_str(&fmt(
+                app.lang,
+                "status.attachment",
+                &[("name", name), ("pct", &pct)],
+            ));
+        } else if let Some(t) = app.sync.next_try {
+            s.push_str(&fmt(
+                app.lang,
+                "status.next",
+                &[("time", &t.format("%H:%M"))],
+            ));
+        }
+        s
     } else {
         String::new()
     };

@@ -51,12 +51,14 @@ impl Harness {
             keymap: KeyMap::defaults(),
             theme: Theme::builtin("default").expect("theme"),
             home: HomeData::default(),
+            sync: Default::default(),
             today: clock.today(),
             quit: false,
             dirty: true,
         };
         let rt = Runtime {
-            relay: None,
+            relay: Default::default(),
+            on_relay: None,
             store,
             data_dir: dir.path().to_path_buf(),
             training: false,
