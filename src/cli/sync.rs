@@ -100,11 +100,7 @@ pub fn run(ctx: &Ctx, once: bool, max_wait: u64) -> Output {
         let line = match ev {
             RelayEvent::Progress { done, due } => {
                 let width = 30;
-                let filled = if due == 0 {
-                    width
-                } else {
-                    (done * width / due).min(width)
-                };
+                let filled = (done * width).checked_div(due).unwrap_or(width).min(width);
                 fmt(
                     lang,
                     "sync.progress",
@@ -123,7 +119,7 @@ pub fn run(ctx: &Ctx, once: bool, max_wait: u64) -> Output {
                 "sync.attachment",
                 &[
                     ("name", &name),
-                    ("pct", &(if total == 0 { 100 } else { sent * 100 / total })),
+                    ("pct", &(sent * 100).checked_div(total).unwrap_or(100)),
                 ],
             ),
             _ => return,

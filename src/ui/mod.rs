@@ -156,7 +156,7 @@ fn footer_bar(app: &App, f: &mut Frame, area: Rect) {
             &[("n", &app.home.pending), ("link", &link)],
         );
         if let Some((name, sent, total)) = &app.sync.attachment {
-            let pct = if *total == 0 { 100 } else { sent * 100 / total };
+            let pct = (sent * 100).checked_div(*total).unwrap_or(100);
             s.push_str(&fmt(
                 app.lang,
                 "status.attachment",
