@@ -58,7 +58,7 @@ pub fn decode(ev: &crossterm::event::KeyEvent) -> Option<Input> {
 enum Ev {
     Term(Event),
     Gone,
-    Relay(crate::sync::relay::RelayEvent),
+    Msg(crate::app::update::Msg),
 }
 
 /// Runs the app until it quits. The terminal is restored on every path.
@@ -100,11 +100,12 @@ fn main_loop(
     let mut terminal = Terminal::new(backend)?;
     terminal.clear()?;
     let (tx, rx) = mpsc::channel::<Ev>();
-    // The upload relay reports through the same channel as the keyboard.
+    // Background work (the upload relay, reconciliation) reports through
+    // the same channel as the keyboard.
     let relay_tx = std::sync::Mutex::new(tx.clone());
-    rt.on_relay = Some(std::sync::Arc::new(move |ev| {
+    rt.ui = Some(std::sync::Arc::new(move |msg| {
         if let Ok(t) = relay_tx.lock() {
-            let _ = t.send(Ev::Relay(ev));
+            let _ = t.send(Ev::Msg(msg));
         }
     }));
     if let Some(branch) = app.branch.clone() {
@@ -192,7 +193,7 @@ fn main_loop(
         };
         match ev {
             Ev::Gone => return Ok(()),
-            Ev::Relay(r) => queue.extend(app.on_msg(crate::app::update::Msg::Relay(r))),
+            Ev::Msg(m) => queue.extend(app.on_msg(m)),
             Ev::Term(Event::Resize(_, _)) => {
                 terminal.autoresize()?;
                 app.dirty = true;

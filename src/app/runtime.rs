@@ -23,14 +23,16 @@ pub const TRAINING_PIN: &str = "0000";
 /// The relay thread's handle, shared with the control socket's handler.
 pub type RelaySlot = std::sync::Arc<std::sync::Mutex<Option<crate::sync::relay::RelayHandle>>>;
 
-/// Where the relay's events go (the UI loop's channel).
-pub type RelaySink = std::sync::Arc<dyn Fn(crate::sync::relay::RelayEvent) + Send + Sync>;
+/// Where background work reports (the UI loop's channel): relay events,
+/// reconciliation results.
+pub type UiSink = std::sync::Arc<dyn Fn(Msg) + Send + Sync>;
 
 pub struct Runtime {
     /// The upload relay, once it runs.
     pub relay: RelaySlot,
-    /// Set by the terminal loop; without it no relay is started.
-    pub on_relay: Option<RelaySink>,
+    /// Set by the terminal loop; without it no relay is started and
+    /// background work runs inline.
+    pub ui: Option<UiSink>,
     pub store: Store,
     pub data_dir: PathBuf,
     pub training: bool,
@@ -65,7 +67,7 @@ impl Runtime {
         if self.relay.lock().map(|r| r.is_some()).unwrap_or(false) {
             return LinkState::Unknown;
         }
-        let Some(sink) = self.on_relay.clone() else {
+        let Some(sink) = self.ui.clone() else {
             return LinkState::NoHub;
         };
         let config = match relay::client_config(&self.config, &branch.code) {
@@ -89,7 +91,7 @@ impl Runtime {
             relay::Settings::from_config(&self.config),
             self.clock,
             self.data_dir.clone(),
-            move |ev| sink(ev),
+            move |ev| sink(Msg::Relay(ev)),
         );
         if let Ok(mut slot) = self.relay.lock() {
             *slot = Some(handle);

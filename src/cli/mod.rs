@@ -469,7 +469,7 @@ pub fn tui(g: &Globals) -> ExitCode {
     .ok();
     let rt = Runtime {
         relay: relay_slot,
-        on_relay: None,
+        ui: None,
         store,
         data_dir: g.data_dir.clone(),
         training: g.training,

@@ -58,7 +58,7 @@ impl Harness {
         };
         let rt = Runtime {
             relay: Default::default(),
-            on_relay: None,
+            ui: None,
             store,
             data_dir: dir.path().to_path_buf(),
             training: false,
