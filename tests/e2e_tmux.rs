@@ -648,3 +648,34 @@ fn english_first_run() {
     assert!(!s.chars().any(is_cjk), "CJK on the English first-run screen:\n{s}");
     t.quit();
 }
+
+/// The "already running" sentence sends the clerk to `jingyou queue / tally /
+/// doctor`; every command it names must exist.
+#[test]
+#[ignore = "bug: store.already_running names `jingyou queue / tally / doctor`, which are not subcommands"]
+fn already_running_names_real_commands() {
+    need_tmux!();
+    let mut t = Term::new();
+    t.start(&[]);
+    t.wait_for("首次使用：设置网点");
+    t.start(&[]);
+    assert_eq!(t.wait_exit(), 1);
+    let stderr = t.stderr();
+    for cmd in ["queue", "tally", "doctor"] {
+        if stderr.contains(cmd) {
+            let out = Command::new(BIN).args([cmd, "--help"]).output().unwrap();
+            assert!(out.status.success(), "`jingyou {cmd}` is named in {stderr:?} but does not exist");
+        }
+    }
+}
+
+/// The English setup intro must be shown whole (it is cut at the box edge).
+#[test]
+#[ignore = "bug: --lang en setup intro is cut at the box edge: \"…(for log-in and\" without \"management).\""]
+fn english_setup_intro_whole() {
+    need_tmux!();
+    let mut t = Term::new();
+    t.start(&["--lang", "en"]);
+    let s = t.wait_for("First run");
+    assert!(s.contains("management)."), "intro cut:\n{s}");
+}
