@@ -13,6 +13,9 @@ use crate::wizard::Wizard;
 /// Slip width in display columns.
 pub const WIDTH: usize = 40;
 
+/// CJK punctuation that must not start a line (禁则).
+const CLOSING: &str = "）》」』】〕，。、；：！？”’";
+
 /// Wraps text to `width` display columns (CJK counts two): breaks after
 /// spaces and around CJK characters, and inside a word only when the word
 /// alone is wider than a line.
@@ -27,7 +30,13 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         for c in para.chars() {
             let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
             if w + cw > width {
-                match brk.filter(|b| *b > 0 && c != ' ') {
+                // Closing punctuation takes the character before it along.
+                let at = if CLOSING.contains(c) {
+                    line.char_indices().last().map(|(i, _)| i)
+                } else {
+                    brk
+                };
+                match at.filter(|b| *b > 0 && c != ' ') {
                     Some(b) => {
                         let rest = line.split_off(b);
                         lines.push(line.trim_end().to_string());
@@ -41,7 +50,9 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
                     continue;
                 }
             }
-            if cw == 2 {
+            // A line may break before a CJK character, but not before
+            // closing punctuation (it never starts a line).
+            if cw == 2 && !CLOSING.contains(c) {
                 brk = Some(line.len());
             }
             line.push(c);
@@ -292,6 +303,14 @@ mod tests {
         ) {
             assert!(l.width() <= 40, "{l}");
         }
+    }
+
+    #[test]
+    fn closing_punctuation_never_starts_a_line() {
+        let text = "  [x] 《授权委托书》（网点提供，当场签署）";
+        let lines = wrap(text, 40);
+        assert!(lines.iter().all(|l| !l.starts_with('）')), "{lines:?}");
+        assert!(lines.iter().all(|l| l.width() <= 40), "{lines:?}");
     }
 
     #[test]

@@ -32,9 +32,13 @@ pub fn setup(app: &App, form: &SetupForm, f: &mut Frame, area: Rect) {
     let inner = b.inner(rect);
     f.render_widget(b, rect);
     let rows = Layout::vertical([Constraint::Length(1); 12]).split(inner);
+    // The intro may take two lines (English is longer).
+    let intro = Rect::new(rows[0].x, rows[0].y, rows[0].width, 2);
     f.render_widget(
-        Paragraph::new(tr(app.lang, "setup.intro")).style(app.theme.roles.hint),
-        rows[0],
+        Paragraph::new(tr(app.lang, "setup.intro"))
+            .style(app.theme.roles.hint)
+            .wrap(Wrap { trim: true }),
+        intro,
     );
     for (i, key) in SetupForm::LABELS.iter().enumerate() {
         let [label, field] =
