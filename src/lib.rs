@@ -17,6 +17,7 @@ pub mod log;
 pub mod mask;
 pub mod paths;
 pub mod receipt;
+pub mod reconcile;
 pub mod rules;
 pub mod seed;
 pub mod store;

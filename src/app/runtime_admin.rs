@@ -200,7 +200,36 @@ impl Runtime {
                     Some(Msg::Warn(tr(lang, "status.no_hub_long").to_string()))
                 }
             }
-            Effect::Reconcile(_) => Some(Msg::Warn(tr(lang, "status.no_hub_long").to_string())),
+            Effect::Reconcile(day) => {
+                let branch = app
+                    .branch
+                    .as_ref()
+                    .map(|b| b.code.clone())
+                    .unwrap_or_default();
+                let cfg = match crate::sync::relay::client_config(&self.config, &branch) {
+                    Ok(Some(c)) if !self.training => c,
+                    Ok(_) => return Some(Msg::Warn(tr(lang, "status.no_hub_long").to_string())),
+                    Err(e) => return Some(Msg::Failed(fmt(lang, "sync.token", &[("error", &e)]))),
+                };
+                let store = self.store.clone();
+                let job = move || -> Msg {
+                    let result = crate::sync::client::HubClient::new(cfg)
+                        .map_err(crate::reconcile::ReconcileError::from)
+                        .and_then(|c| crate::reconcile::reconcile(&store, &c, day, day));
+                    match result {
+                        Ok(r) => Msg::Reconciled(crate::reconcile::lines(&r, lang)),
+                        Err(e) => Msg::Failed(fmt(lang, "reconcile.need_hub", &[("error", &e)])),
+                    }
+                };
+                // Over a slow link this takes a while: never on the UI thread.
+                match self.ui.clone() {
+                    Some(sink) => {
+                        std::thread::spawn(move || sink(job()));
+                        Some(Msg::Info(tr(lang, "status.sending").to_string()))
+                    }
+                    None => Some(job()),
+                }
+            }
             _ => None,
         }
     }

@@ -96,6 +96,9 @@ pub enum Command {
         /// Recount every day from the applications and report disagreements
         #[arg(long)]
         rebuild: bool,
+        /// Compare with what the hub acknowledged, listing every difference by application
+        #[arg(long, conflicts_with = "rebuild")]
+        reconcile: bool,
     },
     /// Applications of a date range (personal data masked unless --unmasked)
     Export {

@@ -154,7 +154,8 @@ pub fn run_store_command(ctx: &Ctx, cmd: &Command, pin: Option<&str>) -> Output 
             days,
             format,
             rebuild,
-        } => tally::run(ctx, date.as_deref(), *days, *format, *rebuild),
+            reconcile,
+        } => tally::run(ctx, date.as_deref(), *days, *format, *rebuild, *reconcile),
         Command::Export {
             from,
             to,

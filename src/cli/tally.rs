@@ -22,6 +22,7 @@ pub fn run(
     days: Option<u32>,
     format: TallyFormat,
     rebuild: bool,
+    reconcile: bool,
 ) -> Output {
     let lang = ctx.lang;
     let today = ctx.clock.today();
@@ -62,6 +63,9 @@ pub fn run(
     }
     let n = days.unwrap_or(1).clamp(1, 3660);
     let first = last - Duration::days(i64::from(n) - 1);
+    if reconcile {
+        return reconcile_range(ctx, first, last, format);
+    }
     let mut rows = Vec::new();
     for d in tally::days(first, last) {
         match ctx.store.day_tally(d) {
@@ -90,6 +94,62 @@ pub fn run(
             .join("\n")
             .trim_end()
             .to_string(),
+    };
+    Output::ok(text + "\n")
+}
+
+fn reconcile_range(ctx: &Ctx, from: NaiveDate, to: NaiveDate, format: TallyFormat) -> Output {
+    use crate::reconcile;
+    use crate::sync::client::HubClient;
+    let lang = ctx.lang;
+    let branch = match ctx.store.branch() {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            return Output::fail(
+                EXIT_FAILURE,
+                crate::i18n::tr(lang, "login.no_branch").to_string(),
+            )
+        }
+        Err(e) => return Output::fail(EXIT_FAILURE, e.message(lang)),
+    };
+    let cfg = match crate::sync::relay::client_config(ctx.config, &branch.code) {
+        Ok(Some(c)) if !ctx.training => c,
+        Ok(_) => {
+            return Output::fail(
+                super::sync::EXIT_NO_HUB,
+                crate::i18n::tr(lang, "sync.no_hub").to_string(),
+            )
+        }
+        Err(e) => return Output::fail(EXIT_FAILURE, fmt(lang, "sync.token", &[("error", &e)])),
+    };
+    let result = HubClient::new(cfg)
+        .map_err(reconcile::ReconcileError::from)
+        .and_then(|c| reconcile::reconcile(ctx.store, &c, from, to));
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            return Output::fail(
+                EXIT_FAILURE,
+                fmt(lang, "reconcile.need_hub", &[("error", &e)]),
+            )
+        }
+    };
+    let text = match format {
+        TallyFormat::Json => {
+            let days: Vec<_> = report
+                .days
+                .iter()
+                .map(|(d, (o, h))| serde_json::json!({"date": d.to_string(), "acknowledged": o, "hub": h}))
+                .collect();
+            let diffs: Vec<_> = report
+                .differences
+                .iter()
+                .map(|d| d.message(lang).trim().to_string())
+                .collect();
+            serde_json::json!({"hub_total": report.hub_total, "days": days, "differences": diffs})
+                .to_string()
+        }
+        _ => reconcile::lines(&report, lang).join("\n"),
     };
     Output::ok(text + "\n")
 }

@@ -1,0 +1,210 @@
+//! Reconciliation (对账): what this branch counts as acknowledged, day by
+//! day, against what the hub holds (`GET /v1/tallies` and
+//! `GET /v1/applications`), with every difference named by application.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+
+use crate::i18n::{fmt, Lang};
+use crate::store::{Result as StoreResult, Store};
+use crate::sync::client::{ClientError, HubApplication, HubClient};
+
+/// One difference between the branch and the hub.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Difference {
+    /// Acknowledged here (we hold its receipt) but the hub does not list it.
+    MissingAtHub { number: String, date: NaiveDate },
+    /// Not yet uploaded: expected to be missing at the hub.
+    NotYetUploaded { number: String, date: NaiveDate },
+    /// The hub lists an application this branch does not have.
+    ExtraAtHub {
+        number: String,
+        id: String,
+        date: String,
+    },
+    /// Voided here but not at the hub (the void may still be on its way).
+    VoidNotAtHub { number: String },
+    /// Voided at the hub but not here.
+    VoidOnlyAtHub { number: String },
+    /// Different receipt numbers for the same application.
+    ReceiptDiffers {
+        number: String,
+        ours: String,
+        hub: String,
+    },
+}
+
+impl Difference {
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            Difference::MissingAtHub { number, date } => fmt(
+                lang,
+                "reconcile.missing_at_hub",
+                &[("number", number), ("date", date)],
+            ),
+            Difference::NotYetUploaded { number, date } => fmt(
+                lang,
+                "reconcile.not_uploaded",
+                &[("number", number), ("date", date)],
+            ),
+            Difference::ExtraAtHub { number, id, date } => fmt(
+                lang,
+                "reconcile.extra_at_hub",
+                &[("number", number), ("id", id), ("date", date)],
+            ),
+            Difference::VoidNotAtHub { number } => {
+                fmt(lang, "reconcile.void_not_at_hub", &[("number", number)])
+            }
+            Difference::VoidOnlyAtHub { number } => {
+                fmt(lang, "reconcile.void_only_at_hub", &[("number", number)])
+            }
+            Difference::ReceiptDiffers { number, ours, hub } => fmt(
+                lang,
+                "reconcile.receipt_differs",
+                &[("number", number), ("ours", ours), ("hub", hub)],
+            ),
+        }
+    }
+
+    /// Differences a person must look at (a pending upload is not one).
+    pub fn is_problem(&self) -> bool {
+        !matches!(
+            self,
+            Difference::NotYetUploaded { .. } | Difference::VoidNotAtHub { .. }
+        )
+    }
+}
+
+/// Per day: (acknowledged here and not voided, counted by the hub).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    pub days: BTreeMap<NaiveDate, (u64, u64)>,
+    /// The hub's total for the range (`GET /v1/tallies`).
+    pub hub_total: u64,
+    pub differences: Vec<Difference>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Hub(#[from] ClientError),
+}
+
+/// Compares the days `from..=to`.
+pub fn reconcile(
+    store: &Store,
+    client: &HubClient,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Report, ReconcileError> {
+    let tallies = client.tallies(from, to)?;
+    let hub_apps = client.applications(from, to)?;
+    Ok(compare(store, from, to, tallies.total, &hub_apps)?)
+}
+
+/// The comparison itself, given what the hub said.
+pub fn compare(
+    store: &Store,
+    from: NaiveDate,
+    to: NaiveDate,
+    hub_total: u64,
+    hub_apps: &[HubApplication],
+) -> StoreResult<Report> {
+    let local = store.applications_between(from, to)?;
+    let hub_by_id: BTreeMap<&str, &HubApplication> =
+        hub_apps.iter().map(|a| (a.id.as_str(), a)).collect();
+    let local_ids: BTreeSet<&str> = local.iter().map(|a| a.id.as_str()).collect();
+    let mut report = Report {
+        hub_total,
+        ..Report::default()
+    };
+    for d in crate::tally::days(from, to) {
+        report.days.insert(d, (0, 0));
+    }
+    for h in hub_apps {
+        if let Ok(d) = h.date.parse::<NaiveDate>() {
+            if !h.voided {
+                if let Some(e) = report.days.get_mut(&d) {
+                    e.1 += 1;
+                }
+            }
+        }
+        if !local_ids.contains(h.id.as_str()) {
+            report.differences.push(Difference::ExtraAtHub {
+                number: h.number.clone(),
+                id: h.id.clone(),
+                date: h.date.clone(),
+            });
+        }
+    }
+    for a in &local {
+        let at_hub = hub_by_id.get(a.id.as_str());
+        if a.hub_receipt.is_some() && a.void.is_none() {
+            if let Some(e) = report.days.get_mut(&a.date) {
+                e.0 += 1;
+            }
+        }
+        match (at_hub, &a.hub_receipt) {
+            (None, Some(_)) => report.differences.push(Difference::MissingAtHub {
+                number: a.number.clone(),
+                date: a.date,
+            }),
+            (None, None) => report.differences.push(Difference::NotYetUploaded {
+                number: a.number.clone(),
+                date: a.date,
+            }),
+            (Some(h), ours) => {
+                if let Some(ours) = ours {
+                    if *ours != h.receipt {
+                        report.differences.push(Difference::ReceiptDiffers {
+                            number: a.number.clone(),
+                            ours: ours.clone(),
+                            hub: h.receipt.clone(),
+                        });
+                    }
+                }
+                match (a.void.is_some(), h.voided) {
+                    (true, false) => report.differences.push(Difference::VoidNotAtHub {
+                        number: a.number.clone(),
+                    }),
+                    (false, true) => report.differences.push(Difference::VoidOnlyAtHub {
+                        number: a.number.clone(),
+                    }),
+                    _ => {}
+                }
+            }
+        }
+    }
+    report.differences.sort();
+    Ok(report)
+}
+
+/// The report as lines for a person.
+pub fn lines(r: &Report, lang: Lang) -> Vec<String> {
+    let mut out = Vec::new();
+    let ours: u64 = r.days.values().map(|d| d.0).sum();
+    out.push(fmt(
+        lang,
+        "reconcile.total",
+        &[("ours", &ours), ("hub", &r.hub_total)],
+    ));
+    for (d, (o, h)) in &r.days {
+        if o != h {
+            out.push(fmt(
+                lang,
+                "reconcile.day",
+                &[("date", d), ("ours", o), ("hub", h)],
+            ));
+        }
+    }
+    if r.differences.is_empty() {
+        out.push(fmt(lang, "reconcile.agree", &[]));
+    }
+    for d in &r.differences {
+        out.push(d.message(lang));
+    }
+    out
+}
