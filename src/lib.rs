@@ -18,6 +18,7 @@ pub mod mask;
 pub mod paths;
 pub mod receipt;
 pub mod reconcile;
+pub mod retention;
 pub mod rules;
 pub mod seed;
 pub mod store;

@@ -7,6 +7,7 @@
 //! application, its outbox entry, the day's counters and the sequence.
 
 mod outbox;
+mod purge;
 mod records;
 
 use std::collections::BTreeMap;

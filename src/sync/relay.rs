@@ -154,6 +154,8 @@ pub struct Settings {
     pub backoff_cap: Duration,
     /// tus chunk size.
     pub chunk: usize,
+    /// Days after which acknowledged personal data is purged (0 = never).
+    pub retention_days: u32,
 }
 
 impl Settings {
@@ -162,6 +164,7 @@ impl Settings {
             backoff_base: Duration::from_millis(c.sync.backoff_base_ms),
             backoff_cap: Duration::from_millis(c.sync.backoff_cap_ms.max(c.sync.backoff_base_ms)),
             chunk: 32 * 1024,
+            retention_days: c.retention.days,
         }
     }
 }
@@ -441,6 +444,20 @@ impl Relay<'_> {
         }
         report.pending = self.store.pending_count().unwrap_or(0);
         report.next_try = self.store.next_try().ok().flatten();
+        if self.settings.retention_days > 0 {
+            match crate::retention::purge(
+                self.store,
+                self.settings.retention_days,
+                self.clock.today(),
+                &self.data_dir,
+            ) {
+                Ok(n) if n > 0 => crate::log::info(&format!(
+                    "retention: purged personal data of {n} applications"
+                )),
+                Ok(_) => {}
+                Err(e) => crate::log::warn(&format!("retention: {e}")),
+            }
+        }
         let _ = self.store.flush();
         report
     }
