@@ -28,6 +28,7 @@ pub struct Config {
     pub security: SecurityConfig,
     pub retention: RetentionConfig,
     pub store: StoreConfig,
+    pub attachments: AttachmentsConfig,
     /// Key bindings: action name → list of keys (`"f10"`, `"ctrl-s"`, `"esc 0"`).
     pub keys: std::collections::BTreeMap<String, Vec<String>>,
 }
@@ -149,6 +150,25 @@ impl Default for StoreConfig {
     }
 }
 
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AttachmentsConfig {
+    /// A folder where the scanner or camera drops files; the wizard offers
+    /// them newest first.
+    pub inbox: Option<PathBuf>,
+    /// Largest file accepted, in KiB.
+    pub max_kib: u64,
+}
+
+impl Default for AttachmentsConfig {
+    fn default() -> Self {
+        AttachmentsConfig {
+            inbox: None,
+            max_kib: 5 * 1024,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -162,6 +182,7 @@ impl Default for Config {
             security: SecurityConfig::default(),
             retention: RetentionConfig::default(),
             store: StoreConfig::default(),
+            attachments: AttachmentsConfig::default(),
             keys: Default::default(),
         }
     }

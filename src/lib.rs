@@ -3,6 +3,7 @@
 //! these modules together; tests use the library directly.
 
 pub mod app;
+pub mod attach;
 pub mod auth;
 pub mod catalog;
 pub mod cli;

@@ -388,6 +388,7 @@ pub fn seed(
             step: 0,
             focus: 0,
             generated: true,
+            attachments: vec![],
         })?;
     }
     store.flush()?;

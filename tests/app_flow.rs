@@ -282,3 +282,65 @@ fn ems_delivery_adds_postage_and_needs_an_address() {
     };
     assert_eq!(ws.wizard.fee_total(h.app.today), 1000 + 1500);
 }
+
+#[test]
+fn a_photo_is_checked_kept_and_finished_with_the_application() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.open_d1();
+    h.fill_d1();
+    h.key("f10");
+    h.key("space");
+    h.key("down");
+    h.key("space");
+    // The attachment input is the last line of the materials step.
+    h.key("up");
+    h.key("up");
+    {
+        let Screen::Wizard(ws) = &h.app.screen else {
+            panic!()
+        };
+        assert_eq!(
+            ws.wizard.attachment_focus(),
+            Some(ws.wizard.focus()),
+            "on the attachment input"
+        );
+    }
+    let bad = h.dir.path().join("virus.jpg");
+    std::fs::write(&bad, b"MZ not an image").expect("write");
+    h.input(Input::Paste(bad.display().to_string()));
+    h.key("enter");
+    assert!(h.message().contains("JPEG"), "{}", h.message());
+    let photo = h.dir.path().join("张三.jpg");
+    std::fs::write(&photo, [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4]).expect("write");
+    // clear the input, then type the good path
+    for _ in 0..bad.display().to_string().chars().count() {
+        h.input(Input::Backspace);
+    }
+    h.input(Input::Paste(photo.display().to_string()));
+    h.key("enter");
+    assert!(h.message().contains("张三.jpg"), "{}", h.message());
+    std::fs::remove_file(&photo).expect("the clerk may delete the original");
+    h.key("f10");
+    h.text("1");
+    h.key("f10");
+    h.key("f10");
+    assert!(
+        matches!(h.app.screen, Screen::Receipt(_)),
+        "{}",
+        h.message()
+    );
+    let app =
+        h.rt.store
+            .applications_on(h.app.today)
+            .expect("apps")
+            .pop()
+            .expect("one");
+    assert_eq!(app.attachments.len(), 1);
+    let kept = h.dir.path().join(&app.attachments[0].path);
+    assert_eq!(
+        std::fs::read(kept).expect("kept copy"),
+        vec![0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4]
+    );
+    assert_eq!(app.attachments[0].mime, "image/jpeg");
+}

@@ -107,6 +107,7 @@ fn finish_removes_the_draft_and_survives_reopen() {
             step: 0,
             focus: 1,
             generated: false,
+            attachments: vec![],
         };
         store.save_draft(&draft).expect("save");
         store.flush().expect("flush");

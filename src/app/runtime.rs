@@ -276,6 +276,7 @@ impl Runtime {
                     step: 0,
                     focus: 0,
                     generated: false,
+                    attachments: vec![],
                 };
                 let r = self
                     .store
@@ -352,6 +353,9 @@ impl Runtime {
             }
             Effect::Discard(number) => {
                 let who = app.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
+                if let Ok(Some(d)) = self.store.draft(&number) {
+                    crate::attach::remove_draft_files(&self.data_dir, &d.id);
+                }
                 let r = self
                     .store
                     .audit(now, &who, "discard_draft", &number)
@@ -526,6 +530,7 @@ pub fn prepare_training(
                     step: 0,
                     focus: 0,
                     generated: true,
+                    attachments: vec![],
                 })?;
             }
             store.flush()?;

@@ -23,7 +23,12 @@ impl Runtime {
         // Everything but the queue and "send now" is for supervisors only.
         let needs_supervisor = !matches!(
             fx,
-            Effect::LoadQueue | Effect::RetryQueue(_) | Effect::SendNow
+            Effect::LoadQueue
+                | Effect::RetryQueue(_)
+                | Effect::SendNow
+                | Effect::Attach { .. }
+                | Effect::ListInbox
+                | Effect::Detach(_)
         );
         if needs_supervisor && !supervisor {
             return Some(Msg::Failed(tr(lang, "admin.supervisor_only").to_string()));
@@ -229,6 +234,29 @@ impl Runtime {
                     }
                     None => Some(job()),
                 }
+            }
+            Effect::Attach { path, draft_id } => {
+                let max = self.config.attachments.max_kib.saturating_mul(1024);
+                match crate::attach::keep(
+                    std::path::Path::new(&path),
+                    &self.data_dir,
+                    &draft_id,
+                    max,
+                ) {
+                    Ok(file) => Some(Msg::Attached(file)),
+                    Err(e) => Some(Msg::Failed(e.message(lang))),
+                }
+            }
+            Effect::ListInbox => match &self.config.attachments.inbox {
+                Some(dir) => Some(Msg::Inbox(crate::attach::inbox_files(dir))),
+                None => Some(Msg::Warn(tr(lang, "wizard.no_inbox").to_string())),
+            },
+            Effect::Detach(rel) => {
+                // Only files inside the data dir's attachments are ever removed.
+                if rel.starts_with("attachments/") && !rel.contains("..") {
+                    let _ = std::fs::remove_file(self.data_dir.join(rel));
+                }
+                None
             }
             _ => None,
         }

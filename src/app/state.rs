@@ -101,6 +101,11 @@ pub struct WizardScreen {
     pub input: LineInput,
     /// The EMS address on the payment step.
     pub address: LineInput,
+    /// The path of a file to attach (materials step).
+    pub attach: LineInput,
+    /// Files in the configured inbox folder, newest first, once listed.
+    pub inbox: Vec<std::path::PathBuf>,
+    pub inbox_pos: Option<usize>,
 }
 
 /// A receipt or slip on screen.

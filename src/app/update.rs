@@ -90,6 +90,14 @@ pub enum Effect {
     QuarantineQueue(String),
     SendNow,
     Reconcile(chrono::NaiveDate),
+    /// Check and keep a file for the open draft.
+    Attach {
+        path: String,
+        draft_id: String,
+    },
+    ListInbox,
+    /// Delete a kept file that the clerk removed from the draft.
+    Detach(String),
 }
 
 /// What the runtime reports back.
@@ -124,6 +132,8 @@ pub enum Msg {
     Reconciled(Vec<String>),
     /// From the upload relay.
     Relay(crate::sync::relay::RelayEvent),
+    Attached(crate::store::AttachedFile),
+    Inbox(Vec<std::path::PathBuf>),
 }
 
 impl App {
@@ -187,7 +197,41 @@ impl App {
                     wizard: *w,
                     input,
                     address,
+                    attach: LineInput::new(300),
+                    inbox: vec![],
+                    inbox_pos: None,
                 }));
+                vec![]
+            }
+            Msg::Attached(file) => {
+                if let Screen::Wizard(ws) = &mut self.screen {
+                    let text = fmt(self.lang, "wizard.attached", &[("name", &file.name)]);
+                    ws.wizard.draft.attachments.push(file);
+                    ws.attach.clear();
+                    ws.inbox_pos = None;
+                    let fx = vec![
+                        Effect::SaveDraft(Box::new(ws.wizard.draft.clone())),
+                        Effect::Flush,
+                    ];
+                    self.say(Level::Info, text);
+                    return fx;
+                }
+                // The wizard was left meanwhile: the file stays with nothing
+                // pointing at it until the draft dir is cleaned.
+                vec![]
+            }
+            Msg::Inbox(files) => {
+                if let Screen::Wizard(ws) = &mut self.screen {
+                    if files.is_empty() {
+                        let text = tr(self.lang, "wizard.inbox_empty").to_string();
+                        self.say(Level::Warn, text);
+                        return vec![];
+                    }
+                    ws.inbox = files;
+                    ws.inbox_pos = Some(0);
+                    let p = ws.inbox[0].display().to_string();
+                    ws.attach.set(&p);
+                }
                 vec![]
             }
             Msg::Finished { app, receipt, file } => {
@@ -705,6 +749,12 @@ impl App {
             Step::Payment => ws.wizard.focus() == 2,
             _ => false,
         };
+        // The attachment input on the materials step takes its own keys.
+        if step == Step::Materials && ws.wizard.attachment_focus() == Some(ws.wizard.focus()) {
+            if let Some(fx) = attach_input(ws, &input, action, lang) {
+                return fx;
+            }
+        }
         // Keys bound to wizard-wide actions first.
         if let Input::Key(_) = &input {
             match action {
@@ -960,6 +1010,59 @@ impl App {
             wizard: Box::new(w),
             slip,
         }]
+    }
+}
+
+/// Keys on the attachment input: a path typed or picked from the inbox
+/// (Left/Right), Enter adds it, Backspace on an empty line removes the last
+/// file. `None`: the key is not the input's (Tab, F10, Esc...).
+fn attach_input(
+    ws: &mut WizardScreen,
+    input: &Input,
+    action: Option<Action>,
+    lang: Lang,
+) -> Option<Vec<Effect>> {
+    match (input, action) {
+        (Input::Key(k), _) if k.code == KeyCode2::Enter => {
+            let path = ws.attach.text.trim().to_string();
+            if path.is_empty() {
+                return None;
+            }
+            Some(vec![Effect::Attach {
+                path,
+                draft_id: ws.wizard.draft.id.clone(),
+            }])
+        }
+        (_, Some(Action::OptionNext | Action::OptionPrev)) => {
+            if ws.inbox.is_empty() {
+                return Some(vec![Effect::ListInbox]);
+            }
+            let n = ws.inbox.len();
+            let d = if action == Some(Action::OptionNext) {
+                1
+            } else {
+                -1
+            };
+            let pos = ws.inbox_pos.map(|p| cycle(p, n, d)).unwrap_or(0);
+            ws.inbox_pos = Some(pos);
+            let p = ws.inbox[pos].display().to_string();
+            ws.attach.set(&p);
+            Some(vec![])
+        }
+        (Input::Backspace, _) if ws.attach.is_empty() => {
+            let removed = ws.wizard.draft.attachments.pop()?;
+            Some(vec![
+                Effect::Detach(removed.path),
+                Effect::SaveDraft(Box::new(ws.wizard.draft.clone())),
+                Effect::Flush,
+            ])
+        }
+        (Input::Key(_), _) => None,
+        (other, _) => {
+            edit(&mut ws.attach, other.clone(), lang);
+            ws.inbox_pos = None;
+            Some(vec![])
+        }
     }
 }
 

@@ -100,6 +100,9 @@ pub struct Draft {
     pub focus: u16,
     #[serde(default)]
     pub generated: bool,
+    /// Photos and scans added so far (copied into the data dir).
+    #[serde(default)]
+    pub attachments: Vec<AttachedFile>,
 }
 
 /// A void: the application stays, marked, with the reason.

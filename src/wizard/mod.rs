@@ -109,11 +109,22 @@ impl Wizard {
     pub fn focusable(&self, step: Step) -> usize {
         match step {
             Step::Fields => self.service.fields.len(),
-            Step::Materials => self.service.materials.len(),
+            Step::Materials => self.service.materials.len() + usize::from(self.takes_attachments()),
             // payment method, delivery, address
             Step::Payment => 3,
             Step::Review => 0,
         }
+    }
+
+    /// Whether the service takes photos or scans.
+    pub fn takes_attachments(&self) -> bool {
+        !self.service.attachments.is_empty()
+    }
+
+    /// The focus index of the attachment input on the materials step.
+    pub fn attachment_focus(&self) -> Option<usize> {
+        self.takes_attachments()
+            .then_some(self.service.materials.len())
     }
 
     pub fn set_focus(&mut self, i: usize) {
@@ -408,7 +419,7 @@ impl Wizard {
             delivery: self.draft.delivery.clone(),
             draft_number: parked.then(|| self.draft.number.clone()),
             generated: self.draft.generated,
-            attachments: vec![],
+            attachments: self.draft.attachments.clone(),
         })
     }
 }

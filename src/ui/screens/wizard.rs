@@ -207,7 +207,20 @@ fn materials(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     let w = &ws.wizard;
     let r = &app.theme.roles;
     let missing = w.missing_materials(app.today);
-    let [list, info] = Layout::vertical([Constraint::Min(3), Constraint::Length(4)]).areas(area);
+    let attach_h = if w.takes_attachments() {
+        3 + w.draft.attachments.len().min(3) as u16
+    } else {
+        0
+    };
+    let [list, attach, info] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(attach_h),
+        Constraint::Length(4),
+    ])
+    .areas(area);
+    if let Some(af) = w.attachment_focus() {
+        attachments(app, ws, af == w.focus(), f, attach);
+    }
     let lines: Vec<Line> = w
         .service
         .materials
@@ -255,6 +268,68 @@ fn materials(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
         .block(block(app, tr(app.lang, "wizard.checks").to_string())),
         info,
     );
+}
+
+fn attachments(app: &App, ws: &WizardScreen, focused: bool, f: &mut Frame, area: Rect) {
+    let r = &app.theme.roles;
+    let w = &ws.wizard;
+    let rows = Layout::vertical([Constraint::Length(1); 6]).split(area);
+    let kinds: Vec<&str> = w
+        .service
+        .attachments
+        .iter()
+        .map(|a| match a {
+            crate::catalog::Attachment::Photo => tr(app.lang, "catalog.table.photo"),
+            crate::catalog::Attachment::Scan => tr(app.lang, "catalog.table.scan"),
+        })
+        .collect();
+    let [l, v] = Layout::horizontal([Constraint::Length(LABEL_W), Constraint::Min(10)])
+        .spacing(1)
+        .areas(rows[0]);
+    f.render_widget(
+        Paragraph::new(fit(
+            &format!(
+                "{}（{}）",
+                tr(app.lang, "wizard.attachment"),
+                kinds.join("/")
+            ),
+            LABEL_W as usize,
+        ))
+        .style(r.label),
+        l,
+    );
+    let style = if focused { r.focus } else { r.field };
+    input(f, v, &ws.attach, style, focused);
+    let mut line = 1;
+    if w.draft.attachments.is_empty() {
+        f.render_widget(
+            Paragraph::new(tr(app.lang, "wizard.no_attachment")).style(r.hint),
+            rows[1],
+        );
+        line = 2;
+    }
+    for a in w.draft.attachments.iter().rev().take(3) {
+        if line >= rows.len() - 1 {
+            break;
+        }
+        f.render_widget(
+            Paragraph::new(format!(
+                "  [x] {}  {} KB  {}",
+                a.name,
+                a.size.div_ceil(1024),
+                a.mime
+            ))
+            .style(r.valid),
+            rows[line],
+        );
+        line += 1;
+    }
+    if focused {
+        f.render_widget(
+            Paragraph::new(tr(app.lang, "wizard.attach_keys")).style(r.hint),
+            rows[line.min(rows.len() - 1)],
+        );
+    }
 }
 
 fn payment(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
