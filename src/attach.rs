@@ -144,7 +144,7 @@ pub fn inbox_files(dir: &Path) -> Vec<PathBuf> {
                 .then(|| (m.modified().unwrap_or(std::time::UNIX_EPOCH), e.path()))
         })
         .collect();
-    files.sort_by(|a, b| b.0.cmp(&a.0));
+    files.sort_by_key(|f| std::cmp::Reverse(f.0));
     files.into_iter().take(50).map(|(_, p)| p).collect()
 }
 

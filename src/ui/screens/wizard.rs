@@ -273,7 +273,12 @@ fn materials(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
 fn attachments(app: &App, ws: &WizardScreen, focused: bool, f: &mut Frame, area: Rect) {
     let r = &app.theme.roles;
     let w = &ws.wizard;
-    let rows = Layout::vertical([Constraint::Length(1); 6]).split(area);
+    let rows: Vec<Rect> = (0..area.height)
+        .map(|i| Rect::new(area.x, area.y + i, area.width, 1))
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
     let kinds: Vec<&str> = w
         .service
         .attachments
