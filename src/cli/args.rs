@@ -114,6 +114,17 @@ pub enum Command {
         #[arg(long)]
         unmasked: bool,
     },
+    /// The audit log (log-ins, finishes, voids, exports, prints, configuration changes); supervisor only
+    Audit {
+        /// First day (YYYY-MM-DD or today), inclusive; default: 30 days ago
+        #[arg(long, value_name = "D")]
+        from: Option<String>,
+        /// Last day, inclusive; default: today
+        #[arg(long, value_name = "D")]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: TallyFormat,
+    },
     /// Make N finished demo applications over the last D days (training, demos, benchmarks)
     Seed {
         #[arg(long)]

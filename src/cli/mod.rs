@@ -2,6 +2,7 @@
 //! errors are one sentence on stderr in the chosen language.
 
 pub mod args;
+mod audit;
 mod export;
 mod queue;
 mod sync;
@@ -123,6 +124,19 @@ pub fn main(cli: Cli) -> ExitCode {
         Ok(g) => g,
         Err(code) => return code,
     };
+    // Logs go to the data dir (training has its own), only if it exists:
+    // a command never creates a data dir just to log.
+    let log_root = if globals.training {
+        globals.data_dir.join("training")
+    } else {
+        globals.data_dir.clone()
+    };
+    if log_root.is_dir() || cli.command.is_none() {
+        crate::log::init(&log_root);
+    }
+    for w in &globals.warnings {
+        crate::log::warn(w);
+    }
     match cli.command {
         None => tui(&globals),
         Some(Command::Catalog { json, guide }) => catalog(&globals, json, guide.as_deref()),
@@ -162,6 +176,9 @@ pub fn run_store_command(ctx: &Ctx, cmd: &Command, pin: Option<&str>) -> Output 
             format,
             unmasked,
         } => export::run(ctx, from, to, *format, *unmasked, pin),
+        Command::Audit { from, to, format } => {
+            audit::run(ctx, from.as_deref(), to.as_deref(), *format, pin)
+        }
         _ => Output::fail(EXIT_USAGE, String::new()),
     }
 }
@@ -171,13 +188,15 @@ pub fn run_store_command(ctx: &Ctx, cmd: &Command, pin: Option<&str>) -> Output 
 fn store_command(g: &Globals, cmd: &Command) -> ExitCode {
     g.print_warnings();
     let pin = match cmd {
-        Command::Export { unmasked: true, .. } => match supervisor_pin(g.lang) {
-            Some(p) => Some(p),
-            None => {
-                eprintln!("{}", tr(g.lang, "export.no_pin"));
-                return ExitCode::from(EXIT_FAILURE);
+        Command::Export { unmasked: true, .. } | Command::Audit { .. } => {
+            match supervisor_pin(g.lang) {
+                Some(p) => Some(p),
+                None => {
+                    eprintln!("{}", tr(g.lang, "export.no_pin"));
+                    return ExitCode::from(EXIT_FAILURE);
+                }
             }
-        },
+        }
         _ => None,
     };
     let req = Request {
@@ -436,11 +455,22 @@ pub fn tui(g: &Globals) -> ExitCode {
         eprintln!("{}", tr(g.lang, "cli.not_a_terminal"));
         return ExitCode::from(EXIT_FAILURE);
     }
+    crate::log::info(&format!(
+        "jingyou {} starting (training: {})",
+        env!("CARGO_PKG_VERSION"),
+        g.training
+    ));
     let store = match g.open_store() {
         Ok(s) => s,
-        Err(code) => return code,
+        Err(code) => {
+            crate::log::warn("the store could not be opened");
+            return code;
+        }
     };
     let (catalog, mut warnings) = g.catalog();
+    for w in &warnings {
+        crate::log::warn(w);
+    }
     warnings.splice(0..0, g.warnings.iter().cloned());
     let (app, first) = match start(g, &store, catalog, warnings) {
         Ok(x) => x,

@@ -442,6 +442,15 @@ impl Relay<'_> {
         if report.refused.is_none() && report.link != Some(LinkState::Offline) {
             report.voids_sent = self.send_voids(ignore_backoff, &mut report);
         }
+        if let Some(e) = report.refused.as_ref().or(report.last_error.as_ref()) {
+            crate::log::warn(&format!("upload: {e}"));
+        }
+        if report.acknowledged + report.quarantined > 0 {
+            crate::log::info(&format!(
+                "upload: {} acknowledged, {} quarantined",
+                report.acknowledged, report.quarantined
+            ));
+        }
         report.pending = self.store.pending_count().unwrap_or(0);
         report.next_try = self.store.next_try().ok().flatten();
         if self.settings.retention_days > 0 {

@@ -1,0 +1,115 @@
+//! Personal data never leaves masked places: exports are masked unless a
+//! supervisor's PIN is given (and that is audited); the audit log itself is
+//! for supervisors only.
+
+use std::process::Command;
+
+use jingyou::store::Store;
+
+const BIN: &str = env!("CARGO_BIN_EXE_jingyou");
+
+fn run(data: &std::path::Path, args: &[&str], pin: Option<&str>) -> (i32, String, String) {
+    let mut c = Command::new(BIN);
+    c.arg("--data-dir").arg(data).args(args);
+    c.env_remove("JINGYOU_SUPERVISOR_PIN");
+    c.env("HOME", data).env("XDG_CONFIG_HOME", data.join("cfg"));
+    c.env("JINGYOU_NOW", "2026-11-28T10:00:00+08:00");
+    if let Some(p) = pin {
+        c.env("JINGYOU_SUPERVISOR_PIN", p);
+    }
+    let out = c.output().expect("run");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Every ID number, phone and name in the store.
+fn secrets(data: &std::path::Path) -> Vec<String> {
+    let store = Store::open(&data.join("store"), 8).expect("store");
+    let mut out = Vec::new();
+    store
+        .for_each_application(|_, a| {
+            for (k, v) in &a.values {
+                if k == "id_number" || k == "phone" || k == "owner_name" {
+                    out.push(v.clone());
+                }
+            }
+        })
+        .expect("scan");
+    out
+}
+
+#[test]
+fn exports_are_masked_unless_a_supervisor_asks_and_that_is_audited() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path();
+    let (code, _, err) = run(data, &["seed", "--count", "60", "--days", "3"], None);
+    assert_eq!(code, 0, "{err}");
+    let secret = secrets(data);
+    assert!(secret.len() > 60);
+    for format in ["csv", "json"] {
+        let (code, out, err) = run(
+            data,
+            &[
+                "export",
+                "--from",
+                "2026-11-26",
+                "--to",
+                "today",
+                "--format",
+                format,
+            ],
+            None,
+        );
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("3301S-261128-"), "{out}");
+        for s in &secret {
+            // names are masked to the first character, so only check longer ones
+            if s.chars().count() > 2 {
+                assert!(!out.contains(s.as_str()), "{format} export shows {s}");
+            }
+        }
+    }
+    let (code, _, err) = run(
+        data,
+        &["export", "--from", "today", "--to", "today", "--unmasked"],
+        Some("9999"),
+    );
+    assert_eq!(code, 1);
+    assert!(!err.contains("panicked"));
+    let (code, out, _) = run(
+        data,
+        &[
+            "export",
+            "--from",
+            "2026-11-26",
+            "--to",
+            "today",
+            "--unmasked",
+            "--format",
+            "json",
+        ],
+        Some("1234"),
+    );
+    assert_eq!(code, 0);
+    let rows: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(rows.as_array().map(|a| a.len()), Some(60));
+    assert!(
+        secret.iter().any(|s| out.contains(s.as_str())),
+        "unmasked export shows the data"
+    );
+    // The audit log names both attempts, and is for supervisors only.
+    let (code, _, _) = run(data, &["audit"], None);
+    assert_eq!(code, 1, "no PIN, no audit log");
+    let (code, audit, err) = run(data, &["audit", "--format", "csv"], Some("1234"));
+    assert_eq!(code, 0, "{err}");
+    assert!(audit.contains("export_refused"), "{audit}");
+    assert!(audit.contains("export_unmasked"), "{audit}");
+    for s in &secret {
+        if s.chars().count() > 2 {
+            assert!(!audit.contains(s.as_str()), "audit shows {s}");
+        }
+    }
+}
