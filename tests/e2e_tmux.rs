@@ -802,3 +802,60 @@ fn english_setup_intro_whole() {
     let s = t.wait_for("First run");
     assert!(s.contains("management)."), "intro cut:\n{s}");
 }
+
+/// While the clerk's screen holds the store, support's commands are
+/// answered by the running app (DESIGN.md §2): tally, queue, export, sync,
+/// and a retry shows up on the clerk's queue screen.
+#[test]
+fn support_commands_reach_the_running_app() {
+    need_tmux!();
+    let mut t = Term::new();
+    t.start(&[]);
+    t.setup_branch();
+    t.open_d1();
+    t.fill_d1();
+    t.keys(&["F10"]);
+    let receipt = tick_pay_finish(&t);
+    assert!(receipt.contains("BJ01-261128-0001"), "{receipt}");
+    t.keys(&["Enter"]);
+    let cli = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(args)
+            .env("JINGYOU_DATA", t.data())
+            .env("HOME", t.home())
+            .env("XDG_CONFIG_HOME", t.home().join(".config"))
+            .env("JINGYOU_NOW", NOW)
+            .env_remove("JINGYOU_HUB_URL")
+            .output()
+            .expect("run");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = cli(&["tally", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["total"], 1);
+    assert_eq!(v["upload"]["pending"], 1);
+    let (code, out, err) = cli(&["queue", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("BJ01-261128-0001"), "{out}");
+    let (code, out, _) = cli(&["export", "--from", "today", "--to", "today"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("110105********002X") && !out.contains("11010519491231002X"), "{out}");
+    let (code, _, err) = cli(&["sync", "--once"]);
+    assert_eq!(code, 5, "no hub configured: {err}");
+    let (code, _, err) = cli(&["queue", "quarantine", "BJ01-261128-0001", "--reason", "support test"]);
+    assert_eq!(code, 0, "{err}");
+    // The clerk's queue screen shows it, with the reason.
+    t.keys(&["F7"]);
+    t.text("5");
+    t.wait_for("support test");
+    // The app is still fine and quits cleanly.
+    t.keys(&["Escape"]);
+    t.wait_for("管理");
+    t.keys(&["Escape"]);
+    t.quit();
+}
