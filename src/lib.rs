@@ -25,6 +25,7 @@ pub mod seed;
 pub mod store;
 pub mod sync;
 pub mod tally;
+pub mod term_out;
 pub mod tui;
 pub mod ui;
 pub mod wizard;

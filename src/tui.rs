@@ -96,7 +96,9 @@ fn main_loop(
     first: Vec<Effect>,
     idle_lock: Option<Duration>,
 ) -> io::Result<()> {
-    let backend = CrosstermBackend::new(io::stdout());
+    // Each frame's colour sequences are compacted before they leave
+    // (fewer bytes per keystroke over SSH; 16-colour SGR for the console).
+    let backend = CrosstermBackend::new(crate::term_out::CompactWriter::new(io::stdout()));
     let mut terminal = Terminal::new(backend)?;
     terminal.clear()?;
     let (tx, rx) = mpsc::channel::<Ev>();

@@ -844,10 +844,19 @@ fn support_commands_reach_the_running_app() {
     assert!(out.contains("BJ01-261128-0001"), "{out}");
     let (code, out, _) = cli(&["export", "--from", "today", "--to", "today"]);
     assert_eq!(code, 0);
-    assert!(out.contains("110105********002X") && !out.contains("11010519491231002X"), "{out}");
+    assert!(
+        out.contains("110105********002X") && !out.contains("11010519491231002X"),
+        "{out}"
+    );
     let (code, _, err) = cli(&["sync", "--once"]);
     assert_eq!(code, 5, "no hub configured: {err}");
-    let (code, _, err) = cli(&["queue", "quarantine", "BJ01-261128-0001", "--reason", "support test"]);
+    let (code, _, err) = cli(&[
+        "queue",
+        "quarantine",
+        "BJ01-261128-0001",
+        "--reason",
+        "support test",
+    ]);
     assert_eq!(code, 0, "{err}");
     // The clerk's queue screen shows it, with the reason.
     t.keys(&["F7"]);

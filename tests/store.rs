@@ -158,3 +158,26 @@ fn garbage_in_the_store_dir_is_refused_and_left_alone() {
     );
     assert_eq!(std::fs::read(dir.path().join("db")).expect("read"), before);
 }
+
+#[test]
+fn a_store_whose_conf_is_missing_or_tiny_is_refused_not_recreated() {
+    for conf in [None, Some(&b"12345678"[..])] {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(dir.path().join("db"), vec![0x5A; 8192]).expect("write");
+        if let Some(c) = conf {
+            std::fs::write(dir.path().join("conf"), c).expect("write");
+        }
+        let before = std::fs::read(dir.path().join("db")).expect("read");
+        let result = Store::open(dir.path(), 8);
+        assert!(
+            matches!(result, Err(StoreError::Damaged { .. })),
+            "conf {conf:?}: {:?}",
+            result.err()
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join("db")).expect("read"),
+            before,
+            "db untouched"
+        );
+    }
+}

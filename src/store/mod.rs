@@ -161,6 +161,20 @@ impl Store {
                 detail: e.to_string(),
             });
         }
+        // sled treats a missing or tiny `conf` as a new database and would
+        // overwrite the data beside it: refuse instead.
+        let db_len = std::fs::metadata(dir.join("db"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        let conf_len = std::fs::metadata(dir.join("conf"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        if db_len > 0 && conf_len <= 8 {
+            return Err(StoreError::Damaged {
+                path: dir.to_path_buf(),
+                detail: "the store's configuration file (conf) is missing or empty".into(),
+            });
+        }
         let db = sled::Config::new()
             .path(dir)
             .cache_capacity(cache_mib.clamp(1, 256) * 1024 * 1024)
