@@ -746,6 +746,14 @@ fn yuan(fen: u64) -> String {
 }
 
 fn item_line(out: &mut String, lang: Lang, i: &QueueItem) {
+    let next = i
+        .next_try
+        .as_deref()
+        .map(|t| match DateTime::parse_from_rfc3339(t) {
+            Ok(d) => d.format("%Y-%m-%d %H:%M:%S").to_string(),
+            Err(_) => t.to_string(),
+        })
+        .unwrap_or_else(|| "-".into());
     out.push_str(&format!(
         "    {}\n",
         fmt(
@@ -756,7 +764,7 @@ fn item_line(out: &mut String, lang: Lang, i: &QueueItem) {
                 ("service", &i.service),
                 ("attempts", &i.attempts),
                 ("error", &i.last_error.as_deref().unwrap_or("-")),
-                ("next", &i.next_try.as_deref().unwrap_or("-")),
+                ("next", &next),
             ],
         )
     ));

@@ -219,6 +219,45 @@ fn a_seeded_store_shows_its_counts() {
         "{}",
         o.stdout
     );
+
+    // One quarantined (its reason carries a phone number), the rest failing
+    // against a closed port: each quarantined record and the 5 oldest
+    // failing ones are listed with their errors, the phone masked.
+    let q = json(&s.run(&["queue", "--format", "json"]).stdout);
+    let first = q[0]["number"].as_str().expect("number").to_string();
+    let o = s.run(&[
+        "queue",
+        "quarantine",
+        &first,
+        "--reason",
+        "customer phone 13812345678 is wrong",
+    ]);
+    assert_eq!(o.code, 0, "{o:?}");
+    let o = s.run_env(
+        &[("JINGYOU_HUB_URL", "http://127.0.0.1:9")],
+        &["sync", "--once"],
+    );
+    assert_eq!(o.code, 3, "{o:?}");
+    let (v, o) = doctor_json(&s, &[]);
+    let st = &v["store"];
+    assert_eq!(st["pending"], 29, "{st}");
+    assert_eq!(st["quarantined"], 1, "{st}");
+    assert_eq!(st["quarantined_items"][0]["number"], first.as_str(), "{st}");
+    let failing = st["failing_pending"].as_array().expect("array");
+    assert_eq!(failing.len(), 5, "{st}");
+    assert!(failing
+        .iter()
+        .all(|f| f["attempts"] == 1 && f["last_error"].is_string()));
+    assert!(!o.stdout.contains("13812345678"), "{}", o.stdout);
+    let o = s.run(&["--lang", "en", "doctor"]);
+    assert!(o.stdout.contains("quarantined records:"), "{}", o.stdout);
+    assert!(o.stdout.contains("138****5678"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("oldest pending records that failed"),
+        "{}",
+        o.stdout
+    );
+    assert!(!o.stdout.contains("13812345678"), "{}", o.stdout);
 }
 
 // ───────────── the hub probe ─────────────
