@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod control;
+pub mod doctor;
 pub mod hub;
 pub mod i18n;
 pub mod ident;

@@ -125,6 +125,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: TallyFormat,
     },
+    /// Diagnostics for support: paths, store counts, queue, a timed hub probe,
+    /// clock and terminal facts (personal data and tokens masked)
+    Doctor {
+        /// Write a .tar.gz of diagnostics and scrubbed logs to FILE (never overwrites)
+        #[arg(long, value_name = "FILE")]
+        bundle: Option<PathBuf>,
+        /// Machine-readable JSON (stable keys)
+        #[arg(long)]
+        json: bool,
+    },
     /// Make N finished demo applications over the last D days (training, demos, benchmarks)
     Seed {
         #[arg(long)]

@@ -3,6 +3,7 @@
 
 pub mod args;
 mod audit;
+mod doctor;
 mod export;
 mod queue;
 mod sync;
@@ -142,6 +143,9 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Catalog { json, guide }) => catalog(&globals, json, guide.as_deref()),
         Some(Command::Check { kind, value, json }) => check(&globals, &kind, &value, json),
         Some(Command::Seed { count, days }) => seed(&globals, count, days),
+        // Not a plain store command: it must report even when the store
+        // cannot be opened, and the terminal facts are the caller's.
+        Some(Command::Doctor { bundle, json }) => doctor::main(&globals, bundle.as_deref(), json),
         Some(cmd) => store_command(&globals, &cmd),
     }
 }
@@ -179,6 +183,8 @@ pub fn run_store_command(ctx: &Ctx, cmd: &Command, pin: Option<&str>) -> Output 
         Command::Audit { from, to, format } => {
             audit::run(ctx, from.as_deref(), to.as_deref(), *format, pin)
         }
+        // Reached over the control socket: the store part only, as JSON.
+        Command::Doctor { bundle, .. } => doctor::remote(ctx, bundle.is_some()),
         _ => Output::fail(EXIT_USAGE, String::new()),
     }
 }

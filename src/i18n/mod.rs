@@ -60,6 +60,8 @@ pub const SOURCES: &[(Lang, &str, &str)] = &[
     locale!(En, "en", "ui.toml"),
     locale!(Zh, "zh", "wizard.toml"),
     locale!(En, "en", "wizard.toml"),
+    locale!(Zh, "zh", "doctor.toml"),
+    locale!(En, "en", "doctor.toml"),
 ];
 
 type Table = HashMap<String, String>;
