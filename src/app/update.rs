@@ -612,7 +612,14 @@ impl App {
                 self.overlay = Some(Overlay::Confirm(Confirm::Quit));
             }
             Some(Action::Admin) => return self.open_admin(),
-            Some(Action::SendNow) => return vec![Effect::SendNow],
+            Some(Action::SendNow) => {
+                // Send now and show the queue: each record's error is one key away.
+                self.screen = Screen::Queue(QueueView {
+                    entries: vec![],
+                    selected: 0,
+                });
+                return vec![Effect::SendNow, Effect::LoadQueue];
+            }
             _ => {
                 if let Input::Key(k) = &input {
                     if k.code == KeyCode2::Enter {

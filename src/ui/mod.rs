@@ -122,6 +122,7 @@ fn footer_actions(app: &App) -> &'static [Action] {
             Action::Help,
             Action::Search,
             Action::FindDraft,
+            Action::SendNow,
             Action::Admin,
         ],
         Screen::Receipt(_) => &[Action::Help, Action::Print, Action::Back],
