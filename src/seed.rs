@@ -10,10 +10,9 @@ use crate::catalog::{Catalog, FieldKind, Need, Service};
 use crate::clock::Clock;
 use crate::i18n::{fmt, Lang};
 use crate::store::{
-    add_to_tally, app_key, Application, Branch, ChargedFee, DayTally, Delivery, Draft, Payment,
-    Role, Store, StoreError, User,
+    add_to_tally, app_key, Application, Branch, DayTally, Delivery, Draft, Payment, Role, Store,
+    StoreError, User,
 };
-use crate::wizard::POSTAGE_ITEM;
 
 /// Demo accounts made on a new store (PIN for all).
 pub const SEED_PIN: &str = "1234";
@@ -309,18 +308,8 @@ pub fn seed(
         } else {
             Delivery::Pickup
         };
-        let ems = matches!(delivery, Delivery::Ems { .. });
-        let fees: Vec<ChargedFee> = service
-            .fees_on(day)
-            .into_iter()
-            .filter(|f| !f.optional || (ems && f.item == POSTAGE_ITEM))
-            .map(|f| ChargedFee {
-                item: f.item.clone(),
-                zh: f.zh.clone(),
-                en: f.en.clone(),
-                fen: f.fen,
-            })
-            .collect();
+        let fees =
+            crate::wizard::charged_fees(service, day, matches!(delivery, Delivery::Ems { .. }));
         let secs = 8 * 3600 + 30 * 60 + r.below(8 * 3600) as i64;
         let finished_at = offset
             .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())

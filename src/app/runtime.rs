@@ -42,6 +42,18 @@ pub struct Runtime {
     pub flush_due: Option<Instant>,
 }
 
+/// Why a log-in (or unlock) was refused, for the person at the counter.
+fn refusal(outcome: &LoginOutcome, lang: Lang) -> String {
+    match outcome {
+        LoginOutcome::WrongPin { left } => fmt(lang, "login.wrong_left", &[("left", left)]),
+        LoginOutcome::Locked { until } => {
+            fmt(lang, "login.locked", &[("until", &until.format("%H:%M"))])
+        }
+        LoginOutcome::Disabled => tr(lang, "login.disabled").to_string(),
+        LoginOutcome::Ok => String::new(),
+    }
+}
+
 /// Writes `text` to `dir/name` (creating the dir); the path on success.
 fn write_text(dir: &Path, name: &str, text: &str) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
@@ -212,15 +224,7 @@ impl Runtime {
                         Ok(None) => Msg::Failed(tr(lang, "login.no_branch").to_string()),
                         Err(e) => self.store_err(lang, e),
                     },
-                    LoginOutcome::WrongPin { left } => {
-                        Msg::Failed(fmt(lang, "login.wrong_left", &[("left", &left)]))
-                    }
-                    LoginOutcome::Locked { until } => Msg::Failed(fmt(
-                        lang,
-                        "login.locked",
-                        &[("until", &until.format("%H:%M"))],
-                    )),
-                    LoginOutcome::Disabled => Msg::Failed(tr(lang, "login.disabled").to_string()),
+                    refused => Msg::Failed(refusal(&refused, lang)),
                 })
             }
             Effect::Unlock { pin } => {
@@ -238,15 +242,7 @@ impl Runtime {
                 }
                 Some(match outcome {
                     LoginOutcome::Ok => Msg::Unlocked,
-                    LoginOutcome::WrongPin { left } => {
-                        Msg::Failed(fmt(lang, "login.wrong_left", &[("left", &left)]))
-                    }
-                    LoginOutcome::Locked { until } => Msg::Failed(fmt(
-                        lang,
-                        "login.locked",
-                        &[("until", &until.format("%H:%M"))],
-                    )),
-                    LoginOutcome::Disabled => Msg::Failed(tr(lang, "login.disabled").to_string()),
+                    refused => Msg::Failed(refusal(&refused, lang)),
                 })
             }
             Effect::LoadHome => Some(match self.home_data(app) {

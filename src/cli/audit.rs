@@ -6,17 +6,9 @@ use chrono::Duration;
 use super::args::TallyFormat;
 use super::export::supervisor_with_pin;
 use super::tally::parse_day;
-use super::{Ctx, EXIT_FAILURE, EXIT_USAGE};
+use super::{csv_field, Ctx, EXIT_FAILURE, EXIT_USAGE};
 use crate::control::Output;
 use crate::i18n::{fmt, tr};
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
 
 pub fn run(
     ctx: &Ctx,

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use super::args::ExportFormat;
 use super::tally::parse_day;
-use super::{Ctx, EXIT_FAILURE, EXIT_USAGE};
+use super::{csv_field, Ctx, EXIT_FAILURE, EXIT_USAGE};
 use crate::catalog::Catalog;
 use crate::control::Output;
 use crate::i18n::{fmt, tr};
@@ -72,14 +72,6 @@ pub fn application_json(a: &Application, catalog: &Catalog, unmasked: bool) -> V
         "generated": a.generated,
         "masked": !unmasked,
     })
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 pub fn run(

@@ -150,6 +150,15 @@ pub fn main(cli: Cli) -> ExitCode {
     }
 }
 
+/// One CSV field, quoted when it holds a comma, quote or line break.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
 /// What a store command needs: the store (ours, or the running app's).
 pub struct Ctx<'a> {
     pub store: &'a Store,

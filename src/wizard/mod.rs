@@ -77,6 +77,23 @@ impl Missing {
     }
 }
 
+/// The fees charged for a service on `day`: every required item, plus
+/// postage when the result is posted by EMS. (Other optional items are
+/// shown in the guide but never charged here.)
+pub fn charged_fees(service: &Service, day: NaiveDate, ems: bool) -> Vec<ChargedFee> {
+    service
+        .fees_on(day)
+        .into_iter()
+        .filter(|f| !f.optional || (ems && f.item == POSTAGE_ITEM))
+        .map(|f| ChargedFee {
+            item: f.item.clone(),
+            zh: f.zh.clone(),
+            en: f.en.clone(),
+            fen: f.fen,
+        })
+        .collect()
+}
+
 /// One service's wizard, around its draft.
 #[derive(Debug, Clone)]
 pub struct Wizard {
@@ -271,22 +288,13 @@ impl Wizard {
         out
     }
 
-    /// The fee lines in force on `day` for the chosen delivery: every
-    /// required item, plus postage when the result is posted by EMS.
-    /// (Other optional items are shown in the guide but never charged here.)
+    /// The fee lines in force on `day` for the chosen delivery.
     pub fn fee_lines(&self, day: NaiveDate) -> Vec<ChargedFee> {
-        let ems = matches!(self.draft.delivery, Delivery::Ems { .. });
-        self.service
-            .fees_on(day)
-            .into_iter()
-            .filter(|f| !f.optional || (ems && f.item == POSTAGE_ITEM))
-            .map(|f| ChargedFee {
-                item: f.item.clone(),
-                zh: f.zh.clone(),
-                en: f.en.clone(),
-                fen: f.fen,
-            })
-            .collect()
+        charged_fees(
+            &self.service,
+            day,
+            matches!(self.draft.delivery, Delivery::Ems { .. }),
+        )
     }
 
     pub fn fee_total(&self, day: NaiveDate) -> u64 {
