@@ -827,7 +827,7 @@ fn bare_200_html_and_redirects_are_never_acknowledgements() {
         |s: &Store| -> Vec<String> { s.queue().unwrap().into_iter().map(|(k, _)| k).collect() };
     let all = keys(&store);
 
-    let check = |what: &str, rep: &PassReport, requests_before: u64| {
+    let check = |what: &str, rep: &PassReport, requests_before: Option<u64>| {
         assert_eq!(rep.acknowledged, 0, "{what}: {rep:?}");
         assert_eq!(keys(&store), all, "{what}: queue changed");
         let q = store.queue().unwrap();
@@ -840,11 +840,13 @@ fn bare_200_html_and_redirects_are_never_acknowledgements() {
             "{what}: no last_error recorded"
         );
         assert_eq!(hub.app_count(), 0, "{what}: the hub got something");
-        assert_eq!(
-            hub.stats().requests.load(Ordering::SeqCst),
-            requests_before,
-            "{what}: the real hub was asked (a redirect followed?)"
-        );
+        if let Some(before) = requests_before {
+            assert_eq!(
+                hub.stats().requests.load(Ordering::SeqCst),
+                before,
+                "{what}: the real hub was asked (a redirect followed?)"
+            );
+        }
     };
 
     // captive portal on the real hub (html_200 on every request)
@@ -859,8 +861,10 @@ fn bare_200_html_and_redirects_are_never_acknowledgements() {
             .contains("not an acknowledgement"),
         "{rep:?}"
     );
-    check("html", &rep, hub.stats().requests.load(Ordering::SeqCst));
+    check("html", &rep, None);
     faults.html_200.store(0, Ordering::SeqCst);
+    // The hub counts a request after answering it: let the count settle.
+    std::thread::sleep(Duration::from_millis(300));
 
     let hub_url = hub.url();
     for (what, reply) in [
@@ -899,7 +903,7 @@ fn bare_200_html_and_redirects_are_never_acknowledgements() {
         let requests = hub.stats().requests.load(Ordering::SeqCst);
         let c = client(&url, "3301A", None);
         let rep = relay(&store, &c, &data, 20).pass(true, &mut |_| {});
-        check(what, &rep, requests);
+        check(what, &rep, Some(requests));
         assert!(rep.last_error.is_some(), "{what}: {rep:?}");
         stop.store(true, Ordering::SeqCst);
     }
