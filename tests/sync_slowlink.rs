@@ -23,10 +23,17 @@ const JINGYOU: &str = env!("CARGO_BIN_EXE_jingyou");
 const HUB: &str = env!("CARGO_BIN_EXE_jingyou-hub");
 const COUNT: u64 = 20;
 
+/// `$SLOWLINK_SH`, else the project's `shared/tools/slowlink.sh` beside the
+/// repository (where CI puts it), else the developers' `/work/shared`.
 fn slowlink_sh() -> PathBuf {
-    std::env::var_os("SLOWLINK_SH")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/tools/slowlink.sh"))
+    if let Some(p) = std::env::var_os("SLOWLINK_SH") {
+        return PathBuf::from(p);
+    }
+    let beside = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/slowlink.sh");
+    if beside.exists() {
+        return beside;
+    }
+    PathBuf::from("/work/shared/tools/slowlink.sh")
 }
 
 fn quiet(cmd: &str, args: &[&str]) -> Option<Output> {
