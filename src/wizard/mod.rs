@@ -266,8 +266,8 @@ impl Wizard {
                         out.push((
                             i,
                             Missing {
-                                zh: zh.join(" 或 "),
-                                en: en.join(" or "),
+                                zh: zh.join(tr(Lang::Zh, "ident.or")),
+                                en: en.join(tr(Lang::En, "ident.or")),
                             },
                         ));
                     }
