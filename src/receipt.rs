@@ -78,6 +78,16 @@ fn center(s: &str) -> String {
     format!("{}{}", " ".repeat((WIDTH - w) / 2), s)
 }
 
+/// The centred title of a slip, the training mark, and a rule.
+fn heading(key: &str, branch: &Branch, lang: Lang) -> Vec<String> {
+    let mut out = vec![center(tr(lang, key))];
+    if branch.training {
+        out.push(center(tr(lang, "common.training_banner")));
+    }
+    out.push(rule());
+    out
+}
+
 fn push(out: &mut Vec<String>, text: String) {
     out.extend(wrap(&text, WIDTH));
 }
@@ -119,12 +129,7 @@ pub fn receipt(
     clerk_name: &str,
     lang: Lang,
 ) -> String {
-    let mut out = Vec::new();
-    out.push(center(tr(lang, "receipt.heading")));
-    if branch.training {
-        out.push(center(tr(lang, "common.training_banner")));
-    }
-    out.push(rule());
+    let mut out = heading("receipt.heading", branch, lang);
     push(
         &mut out,
         fmt(lang, "receipt.number", &[("number", &app.number)]),
@@ -236,12 +241,7 @@ pub fn slip(
     today: chrono::NaiveDate,
     lang: Lang,
 ) -> String {
-    let mut out = Vec::new();
-    out.push(center(tr(lang, "slip.heading")));
-    if branch.training {
-        out.push(center(tr(lang, "common.training_banner")));
-    }
-    out.push(rule());
+    let mut out = heading("slip.heading", branch, lang);
     push(
         &mut out,
         fmt(lang, "slip.number", &[("number", &w.draft.number)]),

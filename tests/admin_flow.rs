@@ -12,13 +12,8 @@ fn finish_one(h: &mut Harness) -> String {
     h.open_d1();
     h.fill_d1();
     h.key("f10");
-    h.key("space");
-    h.key("down");
-    h.key("space");
-    h.key("f10");
-    h.text("1");
-    h.key("f10");
-    h.key("f10");
+    h.tick_d1_materials();
+    h.pay_cash_and_finish();
     let Screen::Receipt(_) = &h.app.screen else {
         panic!("{}", h.message())
     };

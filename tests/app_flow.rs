@@ -133,14 +133,7 @@ fn parking_with_missing_materials_prints_a_slip_and_the_draft_finishes_later() {
     h.key("down");
     h.key("space");
     h.key("f10");
-    h.text("1");
-    h.key("f10");
-    h.key("f10");
-    assert!(
-        matches!(h.app.screen, Screen::Receipt(_)),
-        "{}",
-        h.message()
-    );
+    h.pay_cash_and_finish();
     assert!(h.rt.store.drafts().expect("drafts").is_empty());
 }
 
@@ -322,14 +315,7 @@ fn a_photo_is_checked_kept_and_finished_with_the_application() {
     assert!(h.message().contains("张三.jpg"), "{}", h.message());
     std::fs::remove_file(&photo).expect("the clerk may delete the original");
     h.key("f10");
-    h.text("1");
-    h.key("f10");
-    h.key("f10");
-    assert!(
-        matches!(h.app.screen, Screen::Receipt(_)),
-        "{}",
-        h.message()
-    );
+    h.pay_cash_and_finish();
     let app =
         h.rt.store
             .applications_on(h.app.today)

@@ -145,6 +145,26 @@ impl Harness {
         self.text("n");
     }
 
+    /// From the payment step: cash, review, finish.
+    pub fn pay_cash_and_finish(&mut self) {
+        self.text("1");
+        self.key("f10");
+        self.key("f10");
+        assert!(
+            matches!(self.app.screen, Screen::Receipt(_)),
+            "no receipt: {}",
+            self.message()
+        );
+    }
+
+    /// On the materials step: ticks the two required D1 materials and goes on.
+    pub fn tick_d1_materials(&mut self) {
+        self.key("space");
+        self.key("down");
+        self.key("space");
+        self.key("f10");
+    }
+
     pub fn message(&self) -> String {
         self.app
             .message
