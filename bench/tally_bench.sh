@@ -70,6 +70,7 @@ Seeding took ${seed_s} s; store on disk: $size.
 | \`tally --format json\` (one day) | ${day_ms} ms | $((day_rss / 1024)) MiB |
 | \`tally --days 30 --format json\` | ${d30_ms} ms | $((d30_rss / 1024)) MiB |
 | \`tally --rebuild\` (full recount, baseline) | ${rb_ms} ms | $((rb_rss / 1024)) MiB |
+| \`tally --format json\` while the app runs (asked over its socket) | ${app_ms} ms | $((app_rss / 1024)) MiB (the command itself) |
 
 A day's tally is $(( rb_ms / (day_ms > 0 ? day_ms : 1) ))x faster than recounting: it reads one counter
 record per day. What remains of its time and memory on its own is sled

@@ -58,33 +58,21 @@ impl Store {
             .collect()
     }
 
-    /// The pending entries due at `now` (all pending ones with `ignore_backoff`),
-    /// at most `limit`.
-    pub fn due(
-        &self,
-        now: DateTime<FixedOffset>,
-        ignore_backoff: bool,
-        limit: usize,
-    ) -> Result<Vec<(String, OutboxEntry)>> {
-        let mut out = Vec::new();
-        for item in self.queue()? {
-            let (_, e) = &item;
-            if e.state != UploadState::Pending {
-                continue;
-            }
-            if !ignore_backoff && e.next_try.is_some_and(|t| t > now) {
-                continue;
-            }
-            out.push(item);
-            if out.len() >= limit {
-                break;
+    /// How many pending entries are due at `now` (counted, not collected).
+    pub fn count_due(&self, now: DateTime<FixedOffset>, ignore_backoff: bool) -> Result<usize> {
+        let mut n = 0;
+        for v in self.outbox.iter().values() {
+            let e: OutboxEntry = dec(&v?)?;
+            if e.state == UploadState::Pending && (ignore_backoff || e.next_try.is_none_or(|t| t <= now)) {
+                n += 1;
             }
         }
-        Ok(out)
+        Ok(n)
     }
 
-    /// Like [`Store::due`], but only entries after `after` (an outbox key),
-    /// so one pass walks the queue once even when it ignores the backoff.
+    /// The pending entries due at `now` (all pending ones with
+    /// `ignore_backoff`) after `after` (an outbox key), at most `limit`: one
+    /// pass walks the queue once even when it ignores the backoff.
     pub fn due_after(
         &self,
         after: Option<&str>,

@@ -272,11 +272,7 @@ impl Relay<'_> {
     pub fn pass(&mut self, ignore_backoff: bool, on: &mut dyn FnMut(RelayEvent)) -> PassReport {
         let mut report = PassReport::default();
         let now = self.clock.now();
-        let due_total = self
-            .store
-            .due(now, ignore_backoff, usize::MAX)
-            .map(|d| d.len())
-            .unwrap_or(0);
+        let due_total = self.store.count_due(now, ignore_backoff).unwrap_or(0);
         let mut done = 0;
         let mut after: Option<String> = None;
         'batches: loop {
