@@ -63,7 +63,9 @@ impl Store {
         let mut n = 0;
         for v in self.outbox.iter().values() {
             let e: OutboxEntry = dec(&v?)?;
-            if e.state == UploadState::Pending && (ignore_backoff || e.next_try.is_none_or(|t| t <= now)) {
+            if e.state == UploadState::Pending
+                && (ignore_backoff || e.next_try.is_none_or(|t| t <= now))
+            {
                 n += 1;
             }
         }
