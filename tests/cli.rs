@@ -6,8 +6,11 @@
 //! with `JINGYOU_NOW` so dates in the output are stable. Every run also
 //! checks that nothing on stderr looks like a Rust panic.
 
+#[path = "support/tmux.rs"]
+mod tmux;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use tmux::{have_tmux, Tmux};
 
 use serde_json::Value;
 use tempfile::TempDir;
@@ -641,60 +644,14 @@ fn tui_without_a_terminal_exits_1_with_one_sentence() {
 
 // ───────────── a running TUI owns the store (needs tmux) ─────────────
 
-/// A private tmux server running the TUI; killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn cmd(&self) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-f", "/dev/null", "-L", &self.socket]);
-        c.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        c
-    }
-
-    fn out(&self, args: &[&str]) -> String {
-        let o = self.cmd().args(args).output().expect("tmux runs");
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-
-    /// Waits until the pane shows `text`.
-    fn wait_for(&self, text: &str) -> bool {
-        for _ in 0..100 {
-            if self.out(&["capture-pane", "-p", "-t", "t"]).contains(text) {
-                return true;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        false
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd().arg("kill-server").status();
-    }
-}
-
 #[test]
 fn a_running_tui_owns_the_store_and_a_killed_one_leaves_no_lock() {
-    let have_tmux = Command::new("tmux")
-        .arg("-V")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !have_tmux {
+    if !have_tmux() {
         eprintln!("tmux not installed: skipped");
         return;
     }
     let s = Sandbox::new();
-    let tmux = Tmux {
-        socket: format!("jingyou-cli-{}", std::process::id()),
-    };
+    let tmux = Tmux::new("cli");
     // The pane's command gets the sandbox environment through `env`.
     let line = format!(
         "exec env HOME={home} XDG_CONFIG_HOME={cfg} XDG_DATA_HOME={xdg} JINGYOU_NOW={NOW} \

@@ -5,8 +5,11 @@
 //! Every run gets its own HOME, XDG dirs and `--data-dir`; the clock is
 //! pinned with `JINGYOU_NOW`. Every run checks that stderr holds no panic.
 
+#[path = "support/tmux.rs"]
+mod tmux;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use tmux::{have_tmux, Tmux};
 
 use serde_json::Value;
 use tempfile::TempDir;
@@ -535,59 +538,15 @@ fn the_bundle_has_its_files_and_nothing_personal() {
 
 // ───────────── while the TUI runs (needs tmux) ─────────────
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn cmd(&self) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-f", "/dev/null", "-L", &self.socket]);
-        c.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        c
-    }
-
-    fn out(&self, args: &[&str]) -> String {
-        let o = self.cmd().args(args).output().expect("tmux runs");
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-
-    fn wait_for(&self, text: &str) -> bool {
-        for _ in 0..100 {
-            if self.out(&["capture-pane", "-p", "-t", "t"]).contains(text) {
-                return true;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        false
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd().arg("kill-server").status();
-    }
-}
-
 #[test]
 fn doctor_while_the_tui_runs_asks_the_app_and_reports_the_callers_terminal() {
-    let have_tmux = Command::new("tmux")
-        .arg("-V")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !have_tmux {
+    if !have_tmux() {
         eprintln!("tmux not installed: skipped");
         return;
     }
     let s = Sandbox::new();
     s.seed(20);
-    let tmux = Tmux {
-        socket: format!("jingyou-doctor-{}", std::process::id()),
-    };
+    let tmux = Tmux::new("doctor");
     let line = format!(
         "exec env HOME={home} XDG_CONFIG_HOME={cfg} XDG_DATA_HOME={xdg} JINGYOU_NOW={NOW} \
          LANG=C.UTF-8 TERM=xterm-256color {JINGYOU} --data-dir {data}",
