@@ -63,6 +63,31 @@ pub fn input(f: &mut Frame, area: Rect, line: &LineInput, style: Style, focused:
     }
 }
 
+/// A label and its input on one row: `label_w` columns of label, then
+/// `field_w` columns of input (focused: the focus style and the cursor).
+pub fn labeled_input(
+    app: &App,
+    f: &mut Frame,
+    row: Rect,
+    (label_w, field_w): (u16, u16),
+    label_key: &str,
+    line: &LineInput,
+    focused: bool,
+) {
+    let [label, field] =
+        Layout::horizontal([Constraint::Length(label_w), Constraint::Length(field_w)]).areas(row);
+    f.render_widget(
+        Paragraph::new(tr(app.lang, label_key)).style(app.theme.roles.label),
+        label,
+    );
+    let style = if focused {
+        app.theme.roles.focus
+    } else {
+        app.theme.roles.field
+    };
+    input(f, field, line, style, focused);
+}
+
 /// The help overlay, generated from the key map in force.
 pub fn help(app: &App, f: &mut Frame, area: Rect) {
     let all = app.keymap.all();

@@ -10,7 +10,7 @@ use crate::app::state::*;
 use crate::i18n::{fmt, tr};
 use crate::receipt::payment_label;
 use crate::store::{Payment, Role};
-use crate::ui::widgets::{block, centered, input};
+use crate::ui::widgets::{block, centered, input, labeled_input};
 use crate::wizard::field::yuan;
 
 pub fn menu(app: &App, selected: usize, f: &mut Frame, area: Rect) {
@@ -189,11 +189,15 @@ pub fn accounts(app: &App, a: &AccountsView, f: &mut Frame, area: Rect) {
         let labels = ["admin.f_id", "admin.f_name", "setup.pin", "setup.pin2"];
         let first = if form.reset.is_some() { 2 } else { 0 };
         for (row, i) in (first..4).enumerate() {
-            let [l, v] = Layout::horizontal([Constraint::Length(22), Constraint::Length(20)])
-                .areas(rows[row]);
-            f.render_widget(Paragraph::new(tr(app.lang, labels[i])).style(r.label), l);
-            let style = if form.focus == i { r.focus } else { r.field };
-            input(f, v, &form.inputs[i], style, form.focus == i);
+            labeled_input(
+                app,
+                f,
+                rows[row],
+                (22, 20),
+                labels[i],
+                &form.inputs[i],
+                form.focus == i,
+            );
         }
         if form.reset.is_none() {
             let role = if form.supervisor {

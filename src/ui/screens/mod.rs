@@ -13,7 +13,7 @@ use ratatui::Frame;
 use crate::app::state::{App, FindDraft, LoginForm, Picker, ReceiptView, SetupForm};
 use crate::i18n::{fmt, tr, Lang};
 use crate::mask;
-use crate::ui::widgets::{block, centered, input};
+use crate::ui::widgets::{block, centered, input, labeled_input};
 use crate::wizard::field::yuan;
 
 fn service_name(app: &App, code: &str) -> String {
@@ -41,18 +41,15 @@ pub fn setup(app: &App, form: &SetupForm, f: &mut Frame, area: Rect) {
         intro,
     );
     for (i, key) in SetupForm::LABELS.iter().enumerate() {
-        let [label, field] =
-            Layout::horizontal([Constraint::Length(22), Constraint::Length(30)]).areas(rows[i + 2]);
-        f.render_widget(
-            Paragraph::new(tr(app.lang, key)).style(app.theme.roles.label),
-            label,
+        labeled_input(
+            app,
+            f,
+            rows[i + 2],
+            (22, 30),
+            key,
+            &form.inputs[i],
+            form.focus == i,
         );
-        let style = if form.focus == i {
-            app.theme.roles.focus
-        } else {
-            app.theme.roles.field
-        };
-        input(f, field, &form.inputs[i], style, form.focus == i);
     }
     f.render_widget(
         Paragraph::new(tr(app.lang, "setup.keys")).style(app.theme.roles.hint),
@@ -74,18 +71,15 @@ pub fn login(app: &App, form: &LoginForm, f: &mut Frame, area: Rect) {
         .into_iter()
         .enumerate()
     {
-        let [label, field] = Layout::horizontal([Constraint::Length(14), Constraint::Length(16)])
-            .areas(rows[i * 2 + 1]);
-        f.render_widget(
-            Paragraph::new(tr(app.lang, key)).style(app.theme.roles.label),
-            label,
+        labeled_input(
+            app,
+            f,
+            rows[i * 2 + 1],
+            (14, 16),
+            key,
+            line,
+            form.focus == i,
         );
-        let style = if form.focus == i {
-            app.theme.roles.focus
-        } else {
-            app.theme.roles.field
-        };
-        input(f, field, line, style, form.focus == i);
     }
     f.render_widget(
         Paragraph::new(tr(app.lang, "login.keys")).style(app.theme.roles.hint),
