@@ -363,22 +363,15 @@ pub fn seed(
                 gen_value(f.kind, &f.key, service, &mut r, today),
             );
         }
-        store.save_draft(&Draft {
-            number: store.next_draft_number(today)?,
-            id: uuid::Uuid::new_v4().to_string(),
-            service: service.code.clone(),
-            clerk: clerks[1].into(),
-            created: now,
-            updated: now,
-            values,
-            materials: vec![],
-            payment: None,
-            delivery: Delivery::Pickup,
-            step: 0,
-            focus: 0,
-            generated: true,
-            attachments: vec![],
-        })?;
+        let mut draft = Draft::new(
+            store.next_draft_number(today)?,
+            &service.code,
+            clerks[1],
+            now,
+        );
+        draft.values = values;
+        draft.generated = true;
+        store.save_draft(&draft)?;
     }
     store.flush()?;
     Ok(SeedReport {

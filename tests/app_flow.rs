@@ -330,3 +330,37 @@ fn a_photo_is_checked_kept_and_finished_with_the_application() {
     );
     assert_eq!(app.attachments[0].mime, "image/jpeg");
 }
+
+#[test]
+fn the_receipt_goes_to_the_print_command_and_the_print_is_audited() {
+    let mut h = Harness::new(Lang::Zh);
+    let printed = h.dir.path().join("printed.txt");
+    h.rt.config.print.command = Some(format!("cat > '{}'", printed.display()));
+    h.setup();
+    h.open_d1();
+    h.fill_d1();
+    h.key("f10");
+    h.tick_d1_materials();
+    h.pay_cash_and_finish();
+    // The printer runs on its own thread: wait for it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(&printed).unwrap_or_default();
+        if text.contains("3301A-261128-0001") {
+            assert!(text.contains("110105********002X") && !text.contains("11010519491231002X"));
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing printed: {text:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let audit = h.rt.store.audit_tail(20).expect("audit");
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.what == "print" && e.detail == "3301A-261128-0001"),
+        "{audit:?}"
+    );
+}

@@ -10,7 +10,7 @@ use crate::auth::{self, LoginOutcome};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::i18n::{fmt, tr, Lang};
-use crate::store::{Branch, Delivery, Draft, Role, Store, User};
+use crate::store::{Branch, Draft, Role, Store, User};
 use crate::wizard::Wizard;
 use crate::{paths, receipt};
 
@@ -258,22 +258,7 @@ impl Runtime {
                     Ok(n) => n,
                     Err(e) => return Some(self.store_err(lang, e)),
                 };
-                let draft = Draft {
-                    number,
-                    id: uuid::Uuid::new_v4().to_string(),
-                    service: svc.code.clone(),
-                    clerk,
-                    created: now,
-                    updated: now,
-                    values: Default::default(),
-                    materials: vec![],
-                    payment: None,
-                    delivery: Delivery::Pickup,
-                    step: 0,
-                    focus: 0,
-                    generated: false,
-                    attachments: vec![],
-                };
+                let draft = Draft::new(number, &svc.code, &clerk, now);
                 let r = self
                     .store
                     .save_draft(&draft)
@@ -337,7 +322,7 @@ impl Runtime {
                         &text,
                     )
                     .ok();
-                    self.print(&text);
+                    self.print(&text, &d.clerk, &d.number);
                     Some((text, file))
                 } else {
                     None
@@ -367,8 +352,7 @@ impl Runtime {
             }),
             Effect::Print { text, what } => {
                 let who = app.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
-                let _ = self.store.audit(now, &who, "print", &what);
-                Some(match self.print(&text) {
+                Some(match self.print(&text, &who, &what) {
                     Some(cmd) => Msg::Info(fmt(lang, "receipt.printed", &[("command", &cmd)])),
                     None => Msg::Warn(tr(lang, "receipt.no_printer").to_string()),
                 })
@@ -429,7 +413,7 @@ impl Runtime {
         let _ = self
             .store
             .audit(now, &stored.clerk, "finish", &stored.number);
-        self.print(&text);
+        self.print(&text, &stored.clerk, &stored.number);
         let _ = self.store.flush();
         Msg::Finished {
             app: Box::new(stored),
@@ -438,9 +422,11 @@ impl Runtime {
         }
     }
 
-    /// Sends text to the configured print command; the command on success.
-    fn print(&self, text: &str) -> Option<String> {
+    /// Sends text to the configured print command (audited as a print of
+    /// `what` by `who`); the command when one is configured and started.
+    fn print(&self, text: &str, who: &str, what: &str) -> Option<String> {
         let cmd = self.config.print.command.clone()?;
+        let _ = self.store.audit(self.clock.now(), who, "print", what);
         let mut child = std::process::Command::new("sh")
             .arg("-c")
             .arg(&cmd)
@@ -509,25 +495,13 @@ pub fn prepare_training(
                 ("V1", vec![("owner_name", "李四"), ("plate", "京A12345")]),
             ] {
                 let number = store.next_draft_number(clock.today())?;
-                store.save_draft(&Draft {
-                    number,
-                    id: uuid::Uuid::new_v4().to_string(),
-                    service: service.into(),
-                    clerk: TRAINING_CLERK.into(),
-                    created: now,
-                    updated: now,
-                    values: values
-                        .into_iter()
-                        .map(|(k, v)| (k.to_string(), v.to_string()))
-                        .collect(),
-                    materials: vec![],
-                    payment: None,
-                    delivery: Delivery::Pickup,
-                    step: 0,
-                    focus: 0,
-                    generated: true,
-                    attachments: vec![],
-                })?;
+                let mut draft = Draft::new(number, service, TRAINING_CLERK, now);
+                draft.values = values
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
+                draft.generated = true;
+                store.save_draft(&draft)?;
             }
             store.flush()?;
             u

@@ -105,6 +105,28 @@ pub struct Draft {
     pub attachments: Vec<AttachedFile>,
 }
 
+impl Draft {
+    /// A fresh, empty draft of `service` for `clerk`, on the first step.
+    pub fn new(number: String, service: &str, clerk: &str, now: DateTime<FixedOffset>) -> Draft {
+        Draft {
+            number,
+            id: uuid::Uuid::new_v4().to_string(),
+            service: service.to_string(),
+            clerk: clerk.to_string(),
+            created: now,
+            updated: now,
+            values: BTreeMap::new(),
+            materials: Vec::new(),
+            payment: None,
+            delivery: Delivery::Pickup,
+            step: 0,
+            focus: 0,
+            generated: false,
+            attachments: Vec::new(),
+        }
+    }
+}
+
 /// A void: the application stays, marked, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Void {
