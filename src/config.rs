@@ -142,11 +142,17 @@ impl Default for RetentionConfig {
 pub struct StoreConfig {
     /// sled page cache in MiB (sled's own default is 1 GiB: far too much).
     pub cache_mib: u64,
+    /// Free disk space (MiB) a finish or a park must leave; below it they
+    /// are refused with what to clear, and nothing typed is lost.
+    pub reserve_mib: u64,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        StoreConfig { cache_mib: 8 }
+        StoreConfig {
+            cache_mib: 8,
+            reserve_mib: 50,
+        }
     }
 }
 

@@ -14,6 +14,7 @@ pub mod doctor;
 pub mod hub;
 pub mod i18n;
 pub mod ident;
+pub mod journal;
 pub mod keymap;
 pub mod log;
 pub mod mask;

@@ -5,5 +5,6 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    jingyou::paths::private_umask();
     jingyou::cli::main(jingyou::cli::args::Cli::parse())
 }

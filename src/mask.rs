@@ -63,6 +63,20 @@ pub fn by_key(key: &str, value: &str) -> String {
     }
 }
 
+/// Text safe to echo on a terminal: control characters (escape, bell,
+/// carriage return…) are shown as `\u{1b}`-style escapes, not sent raw.
+pub fn escape_controls(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() && c != '\n' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -57,3 +57,12 @@ pub fn receipts_dir(data: &Path, training: bool) -> PathBuf {
         data.join("receipts")
     }
 }
+
+/// Files this process creates are 0600 and directories 0700, whatever
+/// umask it was started with: the data holds ID numbers in clear.
+pub fn private_umask() {
+    // SAFETY: umask only sets the process's file mode creation mask.
+    unsafe {
+        libc::umask(0o077);
+    }
+}

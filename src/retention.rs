@@ -30,3 +30,19 @@ pub fn purge(
     let cutoff = today - Duration::days(i64::from(days));
     store.purge_before(cutoff, data_dir, &personal)
 }
+
+/// The daily job: [`purge`] at most once per branch day (the day is kept
+/// in the store). `None` when it already ran today.
+pub fn purge_daily(
+    store: &Store,
+    days: u32,
+    today: NaiveDate,
+    data_dir: &std::path::Path,
+) -> Result<Option<usize>> {
+    if store.retention_day()? == Some(today) {
+        return Ok(None);
+    }
+    let n = purge(store, days, today, data_dir)?;
+    store.set_retention_day(today)?;
+    Ok(Some(n))
+}

@@ -10,8 +10,7 @@ use crate::catalog::{Catalog, FieldKind, Need, Service};
 use crate::clock::Clock;
 use crate::i18n::{fmt, Lang};
 use crate::store::{
-    add_to_tally, app_key, Application, Branch, DayTally, Delivery, Draft, Payment, Role, Store,
-    StoreError, User,
+    app_key, Application, Branch, Delivery, Draft, Payment, Role, Store, StoreError, User,
 };
 
 /// Demo accounts made on a new store (PIN for all).
@@ -278,7 +277,6 @@ pub fn seed(
     let mut r = Rng::new(0x5EED ^ count ^ (u64::from(days) << 32));
     let clerks: Vec<&str> = SEED_CLERKS.iter().map(|c| c.0).collect();
     let mut seqs: BTreeMap<NaiveDate, u32> = BTreeMap::new();
-    let mut tallies: BTreeMap<NaiveDate, DayTally> = BTreeMap::new();
     let mut batch: Vec<(String, Application)> = Vec::new();
     const CHUNK: usize = 5_000;
     for i in 0..count {
@@ -337,21 +335,13 @@ pub fn seed(
             hub_receipt: None,
             attachments: vec![],
         };
-        let tally = match tallies.get_mut(&day) {
-            Some(t) => t,
-            None => {
-                let t = store.day_tally(day)?;
-                tallies.entry(day).or_insert(t)
-            }
-        };
-        add_to_tally(tally, &app);
         batch.push((app_key(day, seq), app));
         if batch.len() >= CHUNK {
-            store.seed_batch(&batch, &tallies, &seqs)?;
+            store.seed_batch(&batch)?;
             batch.clear();
         }
     }
-    store.seed_batch(&batch, &tallies, &seqs)?;
+    store.seed_batch(&batch)?;
     // A few drafts, as a real day leaves behind.
     let drafts = 3.min(services.len()) as u64;
     let now = clock.now();
@@ -371,9 +361,8 @@ pub fn seed(
         );
         draft.values = values;
         draft.generated = true;
-        store.save_draft(&draft)?;
+        store.park_draft(&draft)?;
     }
-    store.flush()?;
     Ok(SeedReport {
         applications: count,
         drafts,

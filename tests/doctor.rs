@@ -356,7 +356,7 @@ fn a_damaged_store_is_one_line_and_the_rest_still_prints() {
         .and_then(|t| t.split("[hub link]").next())
         .unwrap_or_default()
         .to_string();
-    assert!(store_part.contains("Cannot open the store"), "{}", o.stdout);
+    assert!(store_part.contains("is damaged"), "{}", o.stdout);
     for section in ["[hub link]", "[clock]", "[terminal (this session)]"] {
         assert!(o.stdout.contains(section), "{section} in:\n{}", o.stdout);
     }

@@ -41,7 +41,7 @@ fn new_app(service: &str, clerk: &str, fen: u64, payment: Payment, day: &str) ->
 #[test]
 fn finishing_numbers_applications_per_day_and_keeps_counters() {
     let dir = tempfile::tempdir().expect("tmp");
-    let store = Store::open(dir.path(), 8).expect("open");
+    let store = Store::open(&dir.path().join("store"), 8).expect("open");
     let b = branch();
     let a1 = store
         .finish(&b, new_app("D1", "001", 1000, Payment::Cash, "2026-11-28"))
@@ -88,7 +88,7 @@ fn finish_removes_the_draft_and_survives_reopen() {
     let dir = tempfile::tempdir().expect("tmp");
     let day: NaiveDate = "2026-11-28".parse().expect("d");
     {
-        let store = Store::open(dir.path(), 8).expect("open");
+        let store = Store::open(&dir.path().join("store"), 8).expect("open");
         let number = store.next_draft_number(day).expect("n");
         assert_eq!(number, "Z261128-001");
         assert_eq!(store.next_draft_number(day).expect("n"), "Z261128-002");
@@ -127,7 +127,7 @@ fn finish_removes_the_draft_and_survives_reopen() {
         store.finish(&branch(), app).expect("finish");
         assert!(store.draft(&number).expect("draft").is_none());
     }
-    let store = Store::open(dir.path(), 8).expect("reopen");
+    let store = Store::open(&dir.path().join("store"), 8).expect("reopen");
     assert_eq!(store.day_tally(day).expect("t").total, 1);
     assert!(store.drafts().expect("drafts").is_empty());
 }
@@ -135,8 +135,8 @@ fn finish_removes_the_draft_and_survives_reopen() {
 #[test]
 fn a_second_open_of_the_same_store_says_already_running() {
     let dir = tempfile::tempdir().expect("tmp");
-    let _first = Store::open(dir.path(), 8).expect("open");
-    match Store::open(dir.path(), 8) {
+    let _first = Store::open(&dir.path().join("store"), 8).expect("open");
+    match Store::open(&dir.path().join("store"), 8) {
         Err(StoreError::AlreadyRunning(_)) => {}
         Err(other) => panic!("expected AlreadyRunning, got {other}"),
         Ok(_) => panic!("a second open must be refused"),
@@ -145,37 +145,41 @@ fn a_second_open_of_the_same_store_says_already_running() {
 
 #[test]
 fn garbage_in_the_store_dir_is_refused_and_left_alone() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let conf = dir.path().join("conf");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("store");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let conf = dir.join("conf");
     std::fs::write(&conf, b"\x00\x01garbage that is not a sled config").expect("write");
-    std::fs::write(dir.path().join("db"), vec![0xAB; 4096]).expect("write");
-    let before = std::fs::read(dir.path().join("db")).expect("read");
-    let result = Store::open(dir.path(), 8);
+    std::fs::write(dir.join("db"), vec![0xAB; 4096]).expect("write");
+    let before = std::fs::read(dir.join("db")).expect("read");
+    let result = Store::open(&dir.clone(), 8);
     assert!(
         matches!(result, Err(StoreError::Damaged { .. })),
         "got {:?}",
         result.err()
     );
-    assert_eq!(std::fs::read(dir.path().join("db")).expect("read"), before);
+    assert_eq!(std::fs::read(dir.join("db")).expect("read"), before);
 }
 
 #[test]
 fn a_store_whose_conf_is_missing_or_tiny_is_refused_not_recreated() {
     for conf in [None, Some(&b"12345678"[..])] {
-        let dir = tempfile::tempdir().expect("tmp");
-        std::fs::write(dir.path().join("db"), vec![0x5A; 8192]).expect("write");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path().join("store");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("db"), vec![0x5A; 8192]).expect("write");
         if let Some(c) = conf {
-            std::fs::write(dir.path().join("conf"), c).expect("write");
+            std::fs::write(dir.join("conf"), c).expect("write");
         }
-        let before = std::fs::read(dir.path().join("db")).expect("read");
-        let result = Store::open(dir.path(), 8);
+        let before = std::fs::read(dir.join("db")).expect("read");
+        let result = Store::open(&dir.clone(), 8);
         assert!(
             matches!(result, Err(StoreError::Damaged { .. })),
             "conf {conf:?}: {:?}",
             result.err()
         );
         assert_eq!(
-            std::fs::read(dir.path().join("db")).expect("read"),
+            std::fs::read(dir.join("db")).expect("read"),
             before,
             "db untouched"
         );

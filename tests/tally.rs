@@ -51,7 +51,7 @@ fn all_apps(store: &Store) -> Vec<Application> {
 #[test]
 fn counters_match_a_brute_force_count_before_and_after_voids() {
     let dir = tempfile::tempdir().expect("tmp");
-    let store = Store::open(dir.path(), 8).expect("open");
+    let store = Store::open(&dir.path().join("store"), 8).expect("open");
     let catalog = Catalog::builtin().expect("catalog");
     jingyou::seed::seed(&store, &catalog, &clock(), 1_500, 10).expect("seed");
     let check = |store: &Store| {
@@ -100,7 +100,7 @@ fn counters_match_a_brute_force_count_before_and_after_voids() {
 #[test]
 fn rebuild_reports_and_repairs_a_wrong_counter() {
     let dir = tempfile::tempdir().expect("tmp");
-    let store = Store::open(dir.path(), 8).expect("open");
+    let store = Store::open(&dir.path().join("store"), 8).expect("open");
     let catalog = Catalog::builtin().expect("catalog");
     jingyou::seed::seed(&store, &catalog, &clock(), 100, 3).expect("seed");
     let day: NaiveDate = "2026-11-27".parse().expect("d");
@@ -118,7 +118,7 @@ fn rebuild_reports_and_repairs_a_wrong_counter() {
 #[test]
 fn the_queue_moves_counters_between_upload_states() {
     let dir = tempfile::tempdir().expect("tmp");
-    let store = Store::open(dir.path(), 8).expect("open");
+    let store = Store::open(&dir.path().join("store"), 8).expect("open");
     let catalog = Catalog::builtin().expect("catalog");
     jingyou::seed::seed(&store, &catalog, &clock(), 10, 1).expect("seed");
     let day: NaiveDate = "2026-11-28".parse().expect("d");

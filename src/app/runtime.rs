@@ -183,7 +183,9 @@ impl Runtime {
             Effect::StartTraining => {
                 let dir = paths::store_dir(&self.data_dir, true);
                 // Open the training store first, so a failure leaves the real one in use.
-                match Store::open(&dir, self.config.store.cache_mib) {
+                match Store::open(&dir, self.config.store.cache_mib)
+                    .map(|s| s.with_reserve_mib(self.config.store.reserve_mib))
+                {
                     Ok(store) => {
                         self.store = store;
                         self.training = true;
@@ -302,7 +304,7 @@ impl Runtime {
             Effect::Park { wizard, slip } => {
                 let mut d = wizard.draft.clone();
                 d.updated = now;
-                let r = self.store.save_draft(&d).and_then(|_| self.store.flush());
+                let r = self.store.park_draft(&d);
                 self.flush_due = None;
                 if let Err(e) = r {
                     return Some(self.store_err(lang, e));
@@ -337,10 +339,7 @@ impl Runtime {
                 if let Ok(Some(d)) = self.store.draft(&number) {
                     crate::attach::remove_draft_files(&self.data_dir, &d.id);
                 }
-                let r = self
-                    .store
-                    .audit(now, &who, "discard_draft", &number)
-                    .and_then(|_| self.store.discard_draft(&number));
+                let r = self.store.discard_draft(&number, &who, now);
                 Some(match r {
                     Ok(()) => Msg::Info(fmt(lang, "home.discarded", &[("number", &number)])),
                     Err(e) => self.store_err(lang, e),
@@ -410,11 +409,7 @@ impl Runtime {
             &text,
         )
         .ok();
-        let _ = self
-            .store
-            .audit(now, &stored.clerk, "finish", &stored.number);
         self.print(&text, &stored.clerk, &stored.number);
-        let _ = self.store.flush();
         Msg::Finished {
             app: Box::new(stored),
             receipt: text,

@@ -157,8 +157,6 @@ impl Runtime {
             Effect::VoidApp { number, reason } => {
                 match self.store.void(&number, &reason, &who, now) {
                     Ok(a) => {
-                        let _ = self.store.audit(now, &who, "void", &a.number);
-                        let _ = self.store.flush();
                         crate::log::info(&format!("void {} by {who}", a.number));
                         self.wake_relay();
                         Some(Msg::Voided(fmt(

@@ -32,6 +32,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    jingyou::paths::private_umask();
     let args = Args::parse();
     let mut config = HubConfig::new(args.listen, args.data);
     config.workers = args.workers.clamp(1, 64);

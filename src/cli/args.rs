@@ -135,6 +135,23 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The working store against the journal (the record): verify, or repair from it
+    Store {
+        #[command(subcommand)]
+        action: StoreAction,
+    },
+    /// Copy the journal, drafts and attachments to DIR (a USB stick); incremental
+    Backup {
+        /// Where to write (a folder `jingyou-backup` is made in it)
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+    },
+    /// Build this data dir (on a new PC) from a backup made by `backup --to`
+    Restore {
+        /// The folder given to `backup --to` (or its `jingyou-backup` folder)
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+    },
     /// Make N finished demo applications over the last D days (training, demos, benchmarks)
     Seed {
         #[arg(long)]
@@ -142,6 +159,14 @@ pub enum Command {
         #[arg(long, default_value_t = 30)]
         days: u32,
     },
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum StoreAction {
+    /// Compare the working store with the journal; exit 0 whole, 1 damaged
+    Verify,
+    /// Move a damaged store aside (never deleted), rebuild it from the journal, verify
+    Repair,
 }
 
 #[derive(Subcommand, Debug, Clone)]

@@ -3,9 +3,11 @@
 
 pub mod args;
 mod audit;
+mod backup;
 mod doctor;
 mod export;
 mod queue;
+mod store_cmd;
 mod sync;
 mod tally;
 
@@ -112,10 +114,12 @@ impl Globals {
     }
 
     pub fn open_store(&self) -> Result<Store, ExitCode> {
-        Store::open(&self.store_dir(), self.config.store.cache_mib).map_err(|e| {
-            eprintln!("{}", e.message(self.lang));
-            ExitCode::from(EXIT_FAILURE)
-        })
+        Store::open(&self.store_dir(), self.config.store.cache_mib)
+            .map(|s| s.with_reserve_mib(self.config.store.reserve_mib))
+            .map_err(|e| {
+                eprintln!("{}", crate::mask::escape_controls(&e.message(self.lang)));
+                ExitCode::from(EXIT_FAILURE)
+            })
     }
 }
 
@@ -146,6 +150,9 @@ pub fn main(cli: Cli) -> ExitCode {
         // Not a plain store command: it must report even when the store
         // cannot be opened, and the terminal facts are the caller's.
         Some(Command::Doctor { bundle, json }) => doctor::main(&globals, bundle.as_deref(), json),
+        // Never through the running app: they need the store to themselves.
+        Some(Command::Store { action }) => store_cmd::main(&globals, &action),
+        Some(Command::Restore { from }) => backup::restore(&globals, &from),
         Some(cmd) => store_command(&globals, &cmd),
     }
 }
@@ -194,6 +201,7 @@ pub fn run_store_command(ctx: &Ctx, cmd: &Command, pin: Option<&str>) -> Output 
         }
         // Reached over the control socket: the store part only, as JSON.
         Command::Doctor { bundle, .. } => doctor::remote(ctx, bundle.is_some()),
+        Command::Backup { to } => backup::run(ctx, to),
         _ => Output::fail(EXIT_USAGE, String::new()),
     }
 }

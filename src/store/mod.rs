@@ -1,35 +1,119 @@
-//! The only module that touches sled (DESIGN.md §4).
+//! The working store (DESIGN.md §4, §8): sled, one owner process.
 //!
-//! One owner process per store (sled holds an exclusive file lock, which the
-//! kernel drops when a process dies, so a killed app never reads as "already
-//! running"). Small page cache. Every change a person is told about is
-//! flushed first. Finishing an application is one transaction over the
-//! application, its outbox entry, the day's counters and the sequence.
+//! The journal (`crate::journal`) is the record; sled is the working copy
+//! that answers queries fast and can be rebuilt from the journal at any
+//! time. Every change a person is told is saved goes through
+//! [`Store::record`]: appended to the journal and fdatasync'd first, then
+//! applied to sled in one transaction that also stores the journal
+//! position. Opening checks the two agree (see `open.rs`).
 
+mod apply;
+mod open;
 mod outbox;
 mod purge;
 mod records;
+mod repair;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+use sled::transaction::{TransactionError, Transactional};
 
+use crate::journal::{Entry, Journal, Record};
+
+pub use open::Seal;
+pub use outbox::Decision;
 pub use records::*;
+pub use repair::{RepairReport, VerifyReport};
 
-/// The store layout this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The store layout this build reads and writes (2: with a journal).
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// Why a store is judged damaged (each has a sentence in the locales).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Damage {
+    /// sled's configuration file is missing or empty beside a database.
+    ConfMissing,
+    /// The database file is missing while the journal holds records.
+    DbMissing { records: u64 },
+    /// The store's files changed after it was last closed cleanly.
+    ChangedWhileClosed { file: String },
+    /// sled could not read it.
+    Unreadable { error: String },
+    /// sled opened it as a new, empty store beside a journal with records.
+    OpenedEmpty { records: u64 },
+    /// The store has applied more than the journal holds.
+    AheadOfJournal { store: u64, journal: u64 },
+    /// The store is further behind the journal than a crash can explain.
+    BehindJournal { store: u64, journal: u64 },
+    /// The journal records needed to catch up cannot be read.
+    JournalGap { from: u64, to: u64 },
+    /// The counts disagree.
+    CountMismatch { store: u64, journal: u64 },
+    /// An old store and a journal side by side.
+    SchemaWithoutJournal,
+    /// Something could not be read or created.
+    Io { error: String },
+}
+
+impl Damage {
+    pub fn message(&self, lang: crate::i18n::Lang) -> String {
+        use crate::i18n::fmt;
+        match self {
+            Damage::ConfMissing => fmt(lang, "store.why.conf_missing", &[]),
+            Damage::DbMissing { records } => {
+                fmt(lang, "store.why.db_missing", &[("records", records)])
+            }
+            Damage::ChangedWhileClosed { file } => {
+                fmt(lang, "store.why.changed", &[("file", file)])
+            }
+            Damage::Unreadable { error } => fmt(
+                lang,
+                "store.why.unreadable",
+                &[("error", &crate::mask::escape_controls(error))],
+            ),
+            Damage::OpenedEmpty { records } => {
+                fmt(lang, "store.why.opened_empty", &[("records", records)])
+            }
+            Damage::AheadOfJournal { store, journal } => fmt(
+                lang,
+                "store.why.ahead",
+                &[("store", store), ("journal", journal)],
+            ),
+            Damage::BehindJournal { store, journal } => fmt(
+                lang,
+                "store.why.behind",
+                &[("store", store), ("journal", journal)],
+            ),
+            Damage::JournalGap { from, to } => {
+                fmt(lang, "store.why.gap", &[("from", from), ("to", to)])
+            }
+            Damage::CountMismatch { store, journal } => fmt(
+                lang,
+                "store.why.counts",
+                &[("store", store), ("journal", journal)],
+            ),
+            Damage::SchemaWithoutJournal => fmt(lang, "store.why.no_journal", &[]),
+            Damage::Io { error } => fmt(
+                lang,
+                "store.why.io",
+                &[("error", &crate::mask::escape_controls(error))],
+            ),
+        }
+    }
+}
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("another jingyou holds the store at {0}")]
     AlreadyRunning(PathBuf),
-    #[error("the store at {path} cannot be opened: {detail}")]
-    Damaged { path: PathBuf, detail: String },
+    #[error("the store at {path} is damaged: {why:?}")]
+    Damaged { path: PathBuf, why: Damage },
     #[error("the store at {path} has schema {found}; this build knows {supported}")]
     NewerSchema {
         path: PathBuf,
@@ -40,10 +124,20 @@ pub enum StoreError {
     Sled(#[from] sled::Error),
     #[error("a record in the store is unreadable: {0}")]
     Codec(#[from] serde_json::Error),
+    #[error("journal: {0}")]
+    Journal(#[from] crate::journal::JournalError),
     #[error("{0}")]
     Conflict(String),
     #[error("no application {0}")]
     NotFound(String),
+    #[error("application {0} is already voided")]
+    AlreadyVoided(String),
+    #[error("disk nearly full: {free_mib} MiB free, {reserve_mib} MiB kept in reserve")]
+    DiskFull {
+        path: PathBuf,
+        free_mib: u64,
+        reserve_mib: u64,
+    },
 }
 
 impl StoreError {
@@ -54,10 +148,10 @@ impl StoreError {
             StoreError::AlreadyRunning(p) => {
                 fmt(lang, "store.already_running", &[("path", &p.display())])
             }
-            StoreError::Damaged { path, detail } => fmt(
+            StoreError::Damaged { path, why } => fmt(
                 lang,
                 "store.damaged",
-                &[("path", &path.display()), ("error", detail)],
+                &[("path", &path.display()), ("error", &why.message(lang))],
             ),
             StoreError::NewerSchema {
                 path,
@@ -74,8 +168,23 @@ impl StoreError {
             ),
             StoreError::Sled(e) => fmt(lang, "store.io", &[("error", e)]),
             StoreError::Codec(e) => fmt(lang, "store.codec", &[("error", e)]),
+            StoreError::Journal(e) => fmt(lang, "store.journal", &[("error", e)]),
             StoreError::Conflict(e) => fmt(lang, "store.io", &[("error", e)]),
             StoreError::NotFound(n) => fmt(lang, "store.not_found", &[("number", n)]),
+            StoreError::AlreadyVoided(n) => fmt(lang, "store.already_voided", &[("number", n)]),
+            StoreError::DiskFull {
+                path,
+                free_mib,
+                reserve_mib,
+            } => fmt(
+                lang,
+                "store.disk_full",
+                &[
+                    ("path", &path.display()),
+                    ("free", free_mib),
+                    ("reserve", reserve_mib),
+                ],
+            ),
         }
     }
 }
@@ -100,10 +209,11 @@ pub struct NewApplication {
     pub attachments: Vec<AttachedFile>,
 }
 
-/// The sled database and its trees.
+/// The sled database and its trees, and the journal beside it.
 #[derive(Clone)]
 pub struct Store {
     path: PathBuf,
+    journal_dir: PathBuf,
     db: sled::Db,
     meta: sled::Tree,
     users: sled::Tree,
@@ -113,6 +223,11 @@ pub struct Store {
     tally: sled::Tree,
     audit: sled::Tree,
     voids: sled::Tree,
+    journal: Arc<Mutex<Journal>>,
+    /// Free bytes a finish or a park leaves on the disk at least.
+    reserve_bytes: u64,
+    /// Last: dropped after every tree, so the seal sees sled's final files.
+    _seal: Arc<Seal>,
 }
 
 fn enc<T: Serialize>(v: &T) -> Result<Vec<u8>> {
@@ -123,23 +238,12 @@ fn dec<T: DeserializeOwned>(b: &[u8]) -> Result<T> {
     Ok(serde_json::from_slice(b)?)
 }
 
-fn is_lock_error(e: &sled::Error) -> bool {
-    match e {
-        sled::Error::Io(io) => {
-            io.kind() == std::io::ErrorKind::WouldBlock
-                || io.raw_os_error() == Some(11)
-                || io.to_string().contains("lock")
-        }
-        _ => false,
-    }
-}
-
 /// The key of an application (and its outbox entry): sorts by day, then sequence.
 pub fn app_key(date: NaiveDate, seq: u32) -> String {
     format!("{date}/{seq:06}")
 }
 
-fn seq_key(kind: &str, date: NaiveDate) -> String {
+pub(crate) fn seq_key(kind: &str, date: NaiveDate) -> String {
     format!("seq/{kind}/{date}")
 }
 
@@ -151,89 +255,66 @@ fn bump(bytes: Option<&[u8]>) -> u32 {
         + 1
 }
 
-impl Store {
-    /// Opens (or creates) the store in `dir`. Never rewrites a store it
-    /// cannot read: the error says what is wrong and nothing is changed.
-    pub fn open(dir: &Path, cache_mib: u64) -> Result<Store> {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            return Err(StoreError::Damaged {
-                path: dir.to_path_buf(),
-                detail: e.to_string(),
-            });
-        }
-        // sled treats a missing or tiny `conf` as a new database and would
-        // overwrite the data beside it: refuse instead.
-        let db_len = std::fs::metadata(dir.join("db"))
-            .map(|m| m.len())
-            .unwrap_or(0);
-        let conf_len = std::fs::metadata(dir.join("conf"))
-            .map(|m| m.len())
-            .unwrap_or(0);
-        if db_len > 0 && conf_len <= 8 {
-            return Err(StoreError::Damaged {
-                path: dir.to_path_buf(),
-                detail: "the store's configuration file (conf) is missing or empty".into(),
-            });
-        }
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(cache_mib.clamp(1, 256) * 1024 * 1024)
-            .flush_every_ms(Some(500))
-            .open()
-            .map_err(|e| {
-                if is_lock_error(&e) {
-                    StoreError::AlreadyRunning(dir.to_path_buf())
-                } else {
-                    StoreError::Damaged {
-                        path: dir.to_path_buf(),
-                        detail: e.to_string(),
-                    }
-                }
-            })?;
-        let tree = |name: &str| db.open_tree(name);
-        let store = Store {
-            path: dir.to_path_buf(),
-            meta: tree("meta")?,
-            users: tree("users")?,
-            drafts: tree("drafts")?,
-            apps: tree("applications")?,
-            outbox: tree("outbox")?,
-            tally: tree("tally")?,
-            audit: tree("audit")?,
-            voids: tree("voids")?,
-            db,
-        };
-        match store.meta.get("schema")? {
-            None => {
-                store.meta.insert("schema", &SCHEMA_VERSION.to_be_bytes())?;
-                store.db.flush()?;
-            }
-            Some(v) => {
-                let found = <[u8; 4]>::try_from(v.as_ref())
-                    .map(u32::from_be_bytes)
-                    .map_err(|_| StoreError::Damaged {
-                        path: dir.to_path_buf(),
-                        detail: "schema version unreadable".into(),
-                    })?;
-                if found > SCHEMA_VERSION {
-                    return Err(StoreError::NewerSchema {
-                        path: dir.to_path_buf(),
-                        found,
-                        supported: SCHEMA_VERSION,
-                    });
-                }
-            }
-        }
-        Ok(store)
-    }
+/// The seq part of an application key (`2026-11-28/000042` → 42).
+pub fn app_key_seq(key: &str) -> Option<u32> {
+    key.rsplit_once('/').and_then(|(_, s)| s.parse().ok())
+}
 
+fn tx_error(e: TransactionError<String>) -> StoreError {
+    match e {
+        TransactionError::Abort(msg) => StoreError::Conflict(msg),
+        TransactionError::Storage(e) => StoreError::Sled(e),
+    }
+}
+
+impl Store {
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Makes everything written so far durable.
+    /// The journal beside this store (`<data>/journal`).
+    pub fn journal_dir(&self) -> &Path {
+        &self.journal_dir
+    }
+
+    /// Keeps at least `mib` MiB free: a finish or park on a fuller disk is
+    /// refused before anything is written.
+    pub fn with_reserve_mib(mut self, mib: u64) -> Store {
+        self.reserve_bytes = mib.saturating_mul(1024 * 1024);
+        self
+    }
+
+    /// Refuses when the disk holding the journal has less free space than
+    /// the reserve.
+    pub fn check_space(&self) -> Result<()> {
+        if self.reserve_bytes == 0 {
+            return Ok(());
+        }
+        let free = free_bytes(&self.journal_dir).unwrap_or(u64::MAX);
+        if free < self.reserve_bytes {
+            return Err(StoreError::DiskFull {
+                path: self.journal_dir.clone(),
+                free_mib: free / (1024 * 1024),
+                reserve_mib: self.reserve_bytes / (1024 * 1024),
+            });
+        }
+        Ok(())
+    }
+
+    /// Makes the working store durable too (drafts autosaved between
+    /// parks): sled's flush, then a real fdatasync of its file. Journaled
+    /// changes do not need this; the journal is durable first.
     pub fn flush(&self) -> Result<()> {
         self.db.flush()?;
+        let db = self.path.join("db");
+        std::fs::File::open(&db)
+            .and_then(|f| f.sync_data())
+            .map_err(|e| {
+                StoreError::Sled(sled::Error::Io(std::io::Error::new(
+                    e.kind(),
+                    format!("{}: {e}", db.display()),
+                )))
+            })?;
         Ok(())
     }
 
@@ -242,13 +323,89 @@ impl Store {
         Ok(self.db.size_on_disk()?)
     }
 
-    fn meta_get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
-        self.meta.get(key)?.map(|b| dec(&b)).transpose()
+    /// The journal position the store has applied.
+    pub fn journal_seq(&self) -> Result<u64> {
+        Ok(self
+            .meta
+            .get(apply::JOURNAL_SEQ)?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map(u64::from_be_bytes)
+            .unwrap_or(0))
     }
 
-    fn meta_put<T: Serialize>(&self, key: &str, v: &T) -> Result<()> {
-        self.meta.insert(key, enc(v)?)?;
-        Ok(())
+    fn trees(&self) -> [&sled::Tree; 8] {
+        [
+            &self.meta,
+            &self.users,
+            &self.drafts,
+            &self.apps,
+            &self.outbox,
+            &self.tally,
+            &self.audit,
+            &self.voids,
+        ]
+    }
+
+    /// Applies records to sled in one transaction.
+    fn apply_records(&self, recs: &[Record]) -> Result<()> {
+        let [m, u, d, a, o, t, au, v] = self.trees();
+        (m, u, d, a, o, t, au, v)
+            .transaction(|(m, u, d, a, o, t, au, v)| {
+                let kv = apply::TxKv([m, u, d, a, o, t, au, v]);
+                for r in recs {
+                    apply::apply(&kv, r)?;
+                }
+                Ok(())
+            })
+            .map_err(tx_error)
+    }
+
+    /// The one way a change a person is told about is saved: `build`
+    /// (called with the journal locked, so numbers it hands out are
+    /// final) says what to record; the records are appended to the journal
+    /// and fdatasync'd, then applied to sled in one transaction, then sled
+    /// is flushed. On return the change is durable.
+    fn record<R>(
+        &self,
+        at: DateTime<FixedOffset>,
+        build: impl FnOnce(&Store) -> Result<(Vec<Entry>, R)>,
+    ) -> Result<R> {
+        let mut journal = self
+            .journal
+            .lock()
+            .map_err(|_| StoreError::Conflict("journal lock poisoned".into()))?;
+        let (entries, out) = build(self)?;
+        if entries.is_empty() {
+            return Ok(out);
+        }
+        let mut apps = self.app_count()?;
+        let numbered: Vec<(Entry, u64)> = entries
+            .into_iter()
+            .map(|e| {
+                if matches!(e, Entry::Finish { .. }) {
+                    apps += 1;
+                }
+                (e, apps)
+            })
+            .collect();
+        let records = journal.append(at, numbered)?;
+        self.apply_records(&records)?;
+        self.db.flush()?;
+        Ok(out)
+    }
+
+    /// Finished applications on record (a counter kept with the journal).
+    pub fn app_count(&self) -> Result<u64> {
+        Ok(self
+            .meta
+            .get(apply::APP_COUNT)?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map(u64::from_be_bytes)
+            .unwrap_or(0))
+    }
+
+    fn meta_get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        self.meta.get(key)?.map(|b| dec(&b)).transpose()
     }
 
     // ---- branch and users -------------------------------------------------
@@ -258,18 +415,18 @@ impl Store {
     }
 
     pub fn set_branch(&self, b: &Branch) -> Result<()> {
-        self.meta_put("branch", b)?;
-        self.flush()
+        let at = chrono::Local::now().fixed_offset();
+        self.record(at, |_| Ok((vec![Entry::Branch { branch: b.clone() }], ())))
     }
 
     pub fn user(&self, id: &str) -> Result<Option<User>> {
         self.users.get(id)?.map(|b| dec(&b)).transpose()
     }
 
-    /// Saves a user record and flushes (PIN changes and lock-outs must stick).
+    /// Saves a user record, journaled (PIN changes and lock-outs must stick).
     pub fn put_user(&self, u: &User) -> Result<()> {
-        self.users.insert(u.id.as_bytes(), enc(u)?)?;
-        self.flush()
+        let at = chrono::Local::now().fixed_offset();
+        self.record(at, |_| Ok((vec![Entry::User { user: u.clone() }], ())))
     }
 
     pub fn users(&self) -> Result<Vec<User>> {
@@ -287,10 +444,20 @@ impl Store {
         Ok(format!("Z{}-{seq:03}", day.format("%y%m%d")))
     }
 
-    /// Writes a draft (not yet flushed: see [`Store::flush`]).
+    /// Autosaves a draft in the working store (made durable by
+    /// [`Store::flush`] within a second; not journaled: a park is).
     pub fn save_draft(&self, d: &Draft) -> Result<()> {
         self.drafts.insert(d.number.as_bytes(), enc(d)?)?;
         Ok(())
+    }
+
+    /// Parks a draft: journaled and durable before the slip is printed.
+    /// Refused on a nearly full disk.
+    pub fn park_draft(&self, d: &Draft) -> Result<()> {
+        self.check_space()?;
+        self.record(d.updated, |_| {
+            Ok((vec![Entry::Park { draft: d.clone() }], ()))
+        })
     }
 
     pub fn draft(&self, number: &str) -> Result<Option<Draft>> {
@@ -332,106 +499,83 @@ impl Store {
             .collect())
     }
 
-    /// Deletes a draft and flushes.
-    pub fn discard_draft(&self, number: &str) -> Result<()> {
-        self.drafts.remove(number.as_bytes())?;
-        self.flush()
+    /// Discards a draft (journaled, with its audit line).
+    pub fn discard_draft(&self, number: &str, who: &str, at: DateTime<FixedOffset>) -> Result<()> {
+        self.record(at, |_| {
+            Ok((
+                vec![
+                    Entry::Audit {
+                        audit: AuditEntry {
+                            at,
+                            who: who.to_string(),
+                            what: "discard_draft".into(),
+                            detail: number.to_string(),
+                        },
+                    },
+                    Entry::Discard {
+                        number: number.to_string(),
+                    },
+                ],
+                (),
+            ))
+        })
     }
 
     // ---- applications -----------------------------------------------------
 
-    /// Stores a finished application, its outbox entry and the day's
-    /// counters in one transaction, removes the draft it came from, and
-    /// flushes before returning: only then may a receipt be shown.
+    /// Stores a finished application: one journal record (fdatasync'd),
+    /// then one transaction over the application, its outbox entry, the
+    /// day's counters, the sequence, the audit line and the draft it came
+    /// from. Only then may a receipt be shown. Refused on a nearly full disk.
     pub fn finish(&self, branch: &Branch, new: NewApplication) -> Result<Application> {
-        let date = new.date;
-        let fee_total: u64 = new.fees.iter().map(|f| f.fen).sum();
-        let tally_key = date.to_string();
-        let draft_key = new.draft_number.clone();
-        let result = (
-            &self.meta,
-            &self.apps,
-            &self.outbox,
-            &self.tally,
-            &self.drafts,
-        )
-            .transaction(|(meta, apps, outbox, tally, drafts)| {
-                let seq = bump(meta.get(seq_key("app", date))?.as_deref());
-                meta.insert(seq_key("app", date).as_bytes(), &seq.to_be_bytes())?;
-                let key = app_key(date, seq);
-                let app = Application {
-                    id: new.id.clone(),
-                    number: format!("{}-{}-{seq:04}", branch.code, date.format("%y%m%d")),
-                    service: new.service.clone(),
-                    date,
-                    finished_at: new.finished_at,
-                    clerk: new.clerk.clone(),
-                    branch: branch.code.clone(),
-                    values: new.values.clone(),
-                    materials: new.materials.clone(),
-                    fees: new.fees.clone(),
-                    fee_total_fen: fee_total,
-                    payment: new.payment,
-                    delivery: new.delivery.clone(),
-                    draft_number: new.draft_number.clone(),
-                    void: None,
-                    generated: new.generated,
-                    purged: false,
-                    hub_receipt: None,
-                    attachments: new.attachments.clone(),
-                };
-                let entry = OutboxEntry {
-                    id: app.id.clone(),
-                    number: app.number.clone(),
-                    service: app.service.clone(),
-                    date,
-                    state: UploadState::Pending,
-                    attempts: 0,
-                    last_error: None,
-                    next_try: None,
-                    uploads: BTreeMap::new(),
-                };
-                let mut day: DayTally = match tally.get(tally_key.as_bytes())? {
-                    Some(b) => serde_json::from_slice(&b)
-                        .map_err(|e| ConflictableTransactionError::Abort(e.to_string()))?,
-                    None => DayTally::default(),
-                };
-                add_to_tally(&mut day, &app);
-                let to_bytes = |v: &dyn erased::Ser| {
-                    v.bytes()
-                        .map_err(|e| ConflictableTransactionError::Abort(e.to_string()))
-                };
-                apps.insert(key.as_bytes(), to_bytes(&app)?)?;
-                outbox.insert(key.as_bytes(), to_bytes(&entry)?)?;
-                tally.insert(tally_key.as_bytes(), to_bytes(&day)?)?;
-                if !new.generated {
-                    meta.insert("has_real", &[1u8])?;
-                }
-                let pending = bump(meta.get("pending")?.as_deref());
-                meta.insert("pending", &pending.to_be_bytes())?;
-                meta.insert(
-                    format!("by_number/{}", app.number).as_bytes(),
-                    key.as_bytes(),
-                )?;
-                if let Some(d) = &draft_key {
-                    drafts.remove(d.as_bytes())?;
-                }
-                Ok(app)
-            });
-        let app = result.map_err(|e| match e {
-            TransactionError::Abort(msg) => StoreError::Conflict(msg),
-            TransactionError::Storage(e) => StoreError::Sled(e),
-        })?;
-        self.flush()?;
-        Ok(app)
+        self.check_space()?;
+        let at = new.finished_at;
+        self.record(at, |s| {
+            let date = new.date;
+            let seq = s.app_seq(date)? + 1;
+            let key = app_key(date, seq);
+            let fee_total: u64 = new.fees.iter().map(|f| f.fen).sum();
+            let app = Application {
+                id: new.id.clone(),
+                number: format!("{}-{}-{seq:04}", branch.code, date.format("%y%m%d")),
+                service: new.service.clone(),
+                date,
+                finished_at: new.finished_at,
+                clerk: new.clerk.clone(),
+                branch: branch.code.clone(),
+                values: new.values.clone(),
+                materials: new.materials.clone(),
+                fees: new.fees.clone(),
+                fee_total_fen: fee_total,
+                payment: new.payment,
+                delivery: new.delivery.clone(),
+                draft_number: new.draft_number.clone(),
+                void: None,
+                generated: new.generated,
+                purged: false,
+                hub_receipt: None,
+                attachments: new.attachments.clone(),
+            };
+            Ok((
+                vec![Entry::Finish {
+                    key,
+                    app: app.clone(),
+                }],
+                app,
+            ))
+        })
+    }
+
+    fn key_of(&self, number: &str) -> Result<Option<String>> {
+        Ok(self
+            .meta
+            .get(format!("by_number/{}", number.trim().to_ascii_uppercase()))?
+            .map(|k| String::from_utf8_lossy(&k).into_owned()))
     }
 
     /// The application with this readable number.
     pub fn application(&self, number: &str) -> Result<Option<Application>> {
-        let Some(key) = self
-            .meta
-            .get(format!("by_number/{}", number.trim().to_ascii_uppercase()))?
-        else {
+        let Some(key) = self.key_of(number)? else {
             return Ok(None);
         };
         self.apps.get(key)?.map(|b| dec(&b)).transpose()
@@ -448,7 +592,7 @@ impl Store {
 
     /// Voids an application: it stays, marked with the reason; the day's
     /// counters move it from total to voided; the void waits for upload.
-    /// One transaction, flushed before returning.
+    /// Journaled with its audit line before returning.
     pub fn void(
         &self,
         number: &str,
@@ -456,56 +600,37 @@ impl Store {
         by: &str,
         at: DateTime<FixedOffset>,
     ) -> Result<Application> {
-        let Some(key) = self
-            .meta
-            .get(format!("by_number/{}", number.trim().to_ascii_uppercase()))?
-        else {
-            return Err(StoreError::NotFound(number.to_string()));
-        };
-        let key = String::from_utf8_lossy(&key).into_owned();
-        let r = (&self.apps, &self.tally, &self.voids).transaction(|(apps, tally, voids)| {
-            let abort = |e: String| ConflictableTransactionError::Abort(e);
-            let Some(raw) = apps.get(key.as_bytes())? else {
-                return Err(abort(format!("no application {number}")));
+        self.record(at, |s| {
+            let Some(key) = s.key_of(number)? else {
+                return Err(StoreError::NotFound(number.to_string()));
             };
-            let mut app: Application =
-                serde_json::from_slice(&raw).map_err(|e| abort(e.to_string()))?;
+            let Some(mut app) = s.application_at(&key)? else {
+                return Err(StoreError::NotFound(number.to_string()));
+            };
             if app.void.is_some() {
-                return Err(abort(format!("{number} is already voided")));
+                return Err(StoreError::AlreadyVoided(app.number));
             }
-            let day_key = app.date.to_string();
-            let mut day: DayTally = match tally.get(day_key.as_bytes())? {
-                Some(b) => serde_json::from_slice(&b).map_err(|e| abort(e.to_string()))?,
-                None => DayTally::default(),
-            };
-            remove_from_tally(&mut day, &app);
-            day.voided += 1;
-            app.void = Some(Void {
+            let void = Void {
                 reason: reason.to_string(),
                 by: by.to_string(),
                 at,
-            });
-            let entry = VoidEntry {
-                id: app.id.clone(),
-                number: app.number.clone(),
-                reason: reason.to_string(),
-                at,
-                attempts: 0,
-                last_error: None,
-                next_try: None,
             };
-            let to = |v: &dyn erased::Ser| v.bytes().map_err(|e| abort(e.to_string()));
-            apps.insert(key.as_bytes(), to(&app)?)?;
-            tally.insert(day_key.as_bytes(), to(&day)?)?;
-            voids.insert(key.as_bytes(), to(&entry)?)?;
-            Ok(app)
-        });
-        let app = r.map_err(|e| match e {
-            TransactionError::Abort(msg) => StoreError::Conflict(msg),
-            TransactionError::Storage(e) => StoreError::Sled(e),
-        })?;
-        self.flush()?;
-        Ok(app)
+            app.void = Some(void.clone());
+            Ok((
+                vec![
+                    Entry::Void { key, void },
+                    Entry::Audit {
+                        audit: AuditEntry {
+                            at,
+                            who: by.to_string(),
+                            what: "void".into(),
+                            detail: app.number.clone(),
+                        },
+                    },
+                ],
+                app,
+            ))
+        })
     }
 
     /// Voids waiting for upload.
@@ -519,13 +644,23 @@ impl Store {
             .collect()
     }
 
-    /// The hub took the void.
-    pub fn void_acknowledged(&self, key: &str) -> Result<()> {
-        self.voids.remove(key.as_bytes())?;
-        self.flush()
+    /// The hub took these voids (one journal record for the batch).
+    pub fn voids_acknowledged(&self, keys: &[String]) -> Result<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let at = chrono::Local::now().fixed_offset();
+        self.record(at, |_| {
+            Ok((
+                vec![Entry::VoidsAcknowledged {
+                    keys: keys.to_vec(),
+                }],
+                (),
+            ))
+        })
     }
 
-    /// A void upload failed.
+    /// A void upload failed (working store only: nobody was told "saved").
     pub fn void_failed(
         &self,
         key: &str,
@@ -585,7 +720,8 @@ impl Store {
         Ok(out)
     }
 
-    /// Replaces one day's counters (for `tally --rebuild`).
+    /// Replaces one day's counters (for `tally --rebuild`; derived data,
+    /// so the journal is not involved).
     pub fn put_day_tally(&self, day: NaiveDate, t: &DayTally) -> Result<()> {
         self.tally.insert(day.to_string().as_bytes(), enc(t)?)?;
         Ok(())
@@ -603,17 +739,12 @@ impl Store {
 
     /// Finished applications on record (from the counters, no scan).
     pub fn count_applications(&self) -> Result<u64> {
-        let mut n = 0;
-        for v in self.tally.iter().values() {
-            let t: DayTally = dec(&v?)?;
-            n += t.total + t.voided;
-        }
-        Ok(n)
+        self.app_count()
     }
 
     // ---- audit ------------------------------------------------------------
 
-    /// Appends to the audit log (flushed with the change it records).
+    /// Appends to the audit log (journaled: durable on return).
     pub fn audit(
         &self,
         at: DateTime<FixedOffset>,
@@ -621,15 +752,13 @@ impl Store {
         what: &str,
         detail: &str,
     ) -> Result<()> {
-        let id = self.db.generate_id()?;
         let e = AuditEntry {
             at,
             who: who.to_string(),
             what: what.to_string(),
             detail: detail.to_string(),
         };
-        self.audit.insert(id.to_be_bytes(), enc(&e)?)?;
-        Ok(())
+        self.record(at, |_| Ok((vec![Entry::Audit { audit: e }], ())))
     }
 
     /// The newest `limit` audit entries, newest first.
@@ -642,56 +771,42 @@ impl Store {
             .collect()
     }
 
-    /// Batch insert for `seed`: applications already numbered, plus their
-    /// day counters. Not for real work (no per-record transaction).
-    pub fn seed_batch(
-        &self,
-        apps: &[(String, Application)],
-        tallies: &BTreeMap<NaiveDate, DayTally>,
-        seqs: &BTreeMap<NaiveDate, u32>,
-    ) -> Result<()> {
-        let mut a = sled::Batch::default();
-        let mut o = sled::Batch::default();
-        let mut m = sled::Batch::default();
-        for (key, app) in apps {
-            a.insert(key.as_bytes(), enc(app)?);
-            let entry = OutboxEntry {
-                id: app.id.clone(),
-                number: app.number.clone(),
-                service: app.service.clone(),
-                date: app.date,
-                state: UploadState::Pending,
-                attempts: 0,
-                last_error: None,
-                next_try: None,
-                uploads: BTreeMap::new(),
-            };
-            o.insert(key.as_bytes(), enc(&entry)?);
-            m.insert(
-                format!("by_number/{}", app.number).as_bytes(),
-                key.as_bytes(),
-            );
-        }
-        let pending = self.pending_count()? as u32 + apps.len() as u32;
-        m.insert("pending", &pending.to_be_bytes());
-        for (day, seq) in seqs {
-            m.insert(seq_key("app", *day).as_bytes(), &seq.to_be_bytes());
-        }
-        let mut t = sled::Batch::default();
-        for (day, tally) in tallies {
-            t.insert(day.to_string().as_bytes(), enc(tally)?);
-        }
-        self.apps.apply_batch(a)?;
-        self.outbox.apply_batch(o)?;
-        self.meta.apply_batch(m)?;
-        self.tally.apply_batch(t)?;
-        Ok(())
+    /// For `seed`: applications already numbered, journaled with one
+    /// fdatasync and applied in one transaction. Not for real work.
+    pub fn seed_batch(&self, apps: &[(String, Application)]) -> Result<()> {
+        let Some(at) = apps.last().map(|(_, a)| a.finished_at) else {
+            return Ok(());
+        };
+        self.record(at, |_| {
+            Ok((
+                apps.iter()
+                    .map(|(key, app)| Entry::Finish {
+                        key: key.clone(),
+                        app: app.clone(),
+                    })
+                    .collect(),
+                (),
+            ))
+        })
     }
 
     /// The last sequence number used for applications on `day`.
     pub fn app_seq(&self, day: NaiveDate) -> Result<u32> {
         Ok(bump(self.meta.get(seq_key("app", day))?.as_deref()) - 1)
     }
+}
+
+/// Free bytes for an unprivileged writer on the file system holding `dir`.
+pub fn free_bytes(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid NUL-terminated path and `st` a valid out-pointer.
+    let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
+    if rc != 0 {
+        return None;
+    }
+    Some((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
 }
 
 /// Adds one finished application to its day's counters.
@@ -730,16 +845,4 @@ pub fn remove_from_tally(day: &mut DayTally, app: &Application) {
     dec_key(&mut day.by_clerk, &app.clerk, 1);
     dec_key(&mut day.fees_by_clerk, &app.clerk, app.fee_total_fen);
     dec_key(&mut day.by_payment, app.payment.as_str(), app.fee_total_fen);
-}
-
-/// Serialising inside a transaction closure without naming each type.
-mod erased {
-    pub trait Ser {
-        fn bytes(&self) -> Result<Vec<u8>, serde_json::Error>;
-    }
-    impl<T: serde::Serialize> Ser for T {
-        fn bytes(&self) -> Result<Vec<u8>, serde_json::Error> {
-            serde_json::to_vec(self)
-        }
-    }
 }

@@ -4,25 +4,12 @@
 //! crash every entry still here is simply pending (or quarantined).
 
 use chrono::{DateTime, FixedOffset};
-use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
-use super::{dec, enc, Application, DayTally, OutboxEntry, Result, Store, StoreError, UploadState};
-
-type TxError = ConflictableTransactionError<String>;
-
-fn abort(e: impl std::fmt::Display) -> TxError {
-    ConflictableTransactionError::Abort(e.to_string())
-}
-
-fn tx_result<T>(r: std::result::Result<T, TransactionError<String>>) -> Result<T> {
-    r.map_err(|e| match e {
-        TransactionError::Abort(msg) => StoreError::Conflict(msg),
-        TransactionError::Storage(e) => StoreError::Sled(e),
-    })
-}
+use super::{dec, enc, Application, DayTally, OutboxEntry, Result, Store, UploadState};
+use crate::journal::Entry;
 
 /// Moves one day's upload counters from one state to another.
-fn shift(day: &mut DayTally, from: UploadState, to: UploadState) {
+pub(crate) fn shift(day: &mut DayTally, from: UploadState, to: UploadState) {
     if from == to {
         return;
     }
@@ -36,12 +23,6 @@ fn shift(day: &mut DayTally, from: UploadState, to: UploadState) {
         UploadState::Quarantined => day.quarantined += 1,
         UploadState::Acknowledged => day.acknowledged += 1,
     }
-}
-
-fn read_u32(b: Option<sled::IVec>) -> u32 {
-    b.and_then(|v| <[u8; 4]>::try_from(v.as_ref()).ok())
-        .map(u32::from_be_bytes)
-        .unwrap_or(0)
 }
 
 impl Store {
@@ -130,39 +111,10 @@ impl Store {
             .find(|(_, e)| e.number.eq_ignore_ascii_case(q) || e.id.eq_ignore_ascii_case(q)))
     }
 
-    /// The hub acknowledged the application: it keeps the receipt, leaves
-    /// the queue, and the day's counters move from pending (or quarantined)
-    /// to acknowledged. Flushed before returning.
+    /// One application acknowledged (see [`Store::settle`]).
     pub fn acknowledge(&self, key: &str, receipt: &str) -> Result<bool> {
-        let r = (&self.outbox, &self.apps, &self.tally, &self.meta).transaction(
-            |(outbox, apps, tally, meta)| {
-                let Some(raw) = outbox.get(key)? else {
-                    return Ok(false);
-                };
-                let entry: OutboxEntry = serde_json::from_slice(&raw).map_err(abort)?;
-                if let Some(a) = apps.get(key)? {
-                    let mut app: Application = serde_json::from_slice(&a).map_err(abort)?;
-                    app.hub_receipt = Some(receipt.to_string());
-                    apps.insert(key.as_bytes(), serde_json::to_vec(&app).map_err(abort)?)?;
-                }
-                let day_key = entry.date.to_string();
-                let mut day: DayTally = match tally.get(day_key.as_bytes())? {
-                    Some(b) => serde_json::from_slice(&b).map_err(abort)?,
-                    None => DayTally::default(),
-                };
-                shift(&mut day, entry.state, UploadState::Acknowledged);
-                tally.insert(day_key.as_bytes(), serde_json::to_vec(&day).map_err(abort)?)?;
-                if entry.state == UploadState::Pending {
-                    let n = read_u32(meta.get("pending")?).saturating_sub(1);
-                    meta.insert("pending", &n.to_be_bytes())?;
-                }
-                outbox.remove(key.as_bytes())?;
-                Ok(true)
-            },
-        );
-        let done = tx_result(r)?;
-        self.flush()?;
-        Ok(done)
+        let d = [(key.to_string(), Decision::Acknowledge(receipt.to_string()))];
+        Ok(self.settle(&d)?.0 > 0)
     }
 
     /// Records a failed attempt: the error a person reads, the next try.
@@ -188,70 +140,101 @@ impl Store {
             let mut e: OutboxEntry = dec(&raw)?;
             e.uploads.insert(sha256.to_string(), url.to_string());
             self.outbox.insert(key.as_bytes(), enc(&e)?)?;
-            self.flush()?;
+            self.db.flush()?;
         }
         Ok(())
-    }
-
-    fn set_state(&self, key: &str, to: UploadState, error: Option<&str>) -> Result<bool> {
-        let r = (&self.outbox, &self.tally, &self.meta).transaction(|(outbox, tally, meta)| {
-            let Some(raw) = outbox.get(key)? else {
-                return Ok(false);
-            };
-            let mut entry: OutboxEntry = serde_json::from_slice(&raw).map_err(abort)?;
-            let from = entry.state;
-            if from == to {
-                return Ok(false);
-            }
-            let day_key = entry.date.to_string();
-            let mut day: DayTally = match tally.get(day_key.as_bytes())? {
-                Some(b) => serde_json::from_slice(&b).map_err(abort)?,
-                None => DayTally::default(),
-            };
-            shift(&mut day, from, to);
-            tally.insert(day_key.as_bytes(), serde_json::to_vec(&day).map_err(abort)?)?;
-            let pending = read_u32(meta.get("pending")?);
-            let pending = match (from, to) {
-                (UploadState::Pending, _) => pending.saturating_sub(1),
-                (_, UploadState::Pending) => pending + 1,
-                _ => pending,
-            };
-            meta.insert("pending", &pending.to_be_bytes())?;
-            entry.state = to;
-            if to == UploadState::Pending {
-                entry.attempts = 0;
-                entry.next_try = None;
-            }
-            if let Some(e) = error {
-                entry.last_error = Some(e.to_string());
-            }
-            outbox.insert(key.as_bytes(), serde_json::to_vec(&entry).map_err(abort)?)?;
-            Ok(true)
-        });
-        let changed = tx_result(r)?;
-        self.flush()?;
-        Ok(changed)
     }
 
     /// Takes an entry out of the upload rotation (the hub rejected it, or
     /// support decided so); the rest of the queue keeps moving.
     pub fn quarantine(&self, key: &str, reason: &str) -> Result<bool> {
-        self.set_state(key, UploadState::Quarantined, Some(reason))
+        let at = chrono::Local::now().fixed_offset();
+        self.record(at, |s| {
+            let Some(raw) = s.outbox.get(key)? else {
+                return Ok((vec![], false));
+            };
+            let e: OutboxEntry = dec(&raw)?;
+            if e.state == UploadState::Quarantined {
+                return Ok((vec![], false));
+            }
+            Ok((
+                vec![Entry::Quarantined {
+                    key: key.to_string(),
+                    reason: reason.to_string(),
+                }],
+                true,
+            ))
+        })
     }
 
     /// Puts a quarantined (or backed-off) entry back to be sent now.
     pub fn retry(&self, key: &str) -> Result<bool> {
-        let changed = self.set_state(key, UploadState::Pending, None)?;
-        if !changed {
-            // Already pending: clear its backoff so it goes on the next pass.
-            if let Some(raw) = self.outbox.get(key)? {
-                let mut e: OutboxEntry = dec(&raw)?;
-                e.next_try = None;
-                self.outbox.insert(key.as_bytes(), enc(&e)?)?;
-                self.flush()?;
-                return Ok(true);
+        let at = chrono::Local::now().fixed_offset();
+        self.record(at, |s| {
+            if !s.outbox.contains_key(key)? {
+                return Ok((vec![], false));
+            }
+            Ok((
+                vec![Entry::Retried {
+                    key: key.to_string(),
+                }],
+                true,
+            ))
+        })
+    }
+}
+
+/// What becomes of one application after the hub answered for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Taken, with the hub's receipt.
+    Acknowledge(String),
+    /// Not this time: the error a person reads and the next try.
+    RetryAt(DateTime<FixedOffset>, String),
+    /// Refused for good: out of the rotation, with the reason.
+    Quarantine(String),
+}
+
+impl Store {
+    /// Applies a batch's decisions in one write: acknowledgements and
+    /// quarantines as one journal record set (one fdatasync) and one
+    /// transaction; retries in the working store only (nobody is told
+    /// those are saved). Returns (acknowledged, quarantined, retried).
+    pub fn settle(&self, decisions: &[(String, Decision)]) -> Result<(usize, usize, usize)> {
+        let mut acks = Vec::new();
+        let mut entries = Vec::new();
+        let mut retried = 0;
+        for (key, d) in decisions {
+            match d {
+                Decision::Acknowledge(receipt) => acks.push((key.clone(), receipt.clone())),
+                Decision::Quarantine(reason) => entries.push(Entry::Quarantined {
+                    key: key.clone(),
+                    reason: reason.clone(),
+                }),
+                Decision::RetryAt(at, why) => {
+                    self.record_failure(key, why, Some(*at))?;
+                    retried += 1;
+                }
             }
         }
-        Ok(changed)
+        let quarantined = entries.len();
+        let at = chrono::Local::now().fixed_offset();
+        let acknowledged = self.record(at, |s| {
+            let mut live = Vec::with_capacity(acks.len());
+            for (k, r) in &acks {
+                if s.outbox.contains_key(k.as_bytes())? {
+                    live.push((k.clone(), r.clone()));
+                }
+            }
+            let n = live.len();
+            if !live.is_empty() {
+                entries.insert(0, Entry::Acknowledged { items: live });
+            }
+            Ok((entries, n))
+        })?;
+        if retried > 0 {
+            self.db.flush()?;
+        }
+        Ok((acknowledged, quarantined, retried))
     }
 }

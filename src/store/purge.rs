@@ -6,14 +6,16 @@
 
 use chrono::NaiveDate;
 
-use super::{dec, enc, Application, Delivery, Result, Store};
+use super::{dec, Application, Result, Store};
+use crate::journal::Entry;
 
 /// New days handled per call, so a long-idle PC catches up in small steps.
 pub const DAYS_PER_CALL: i64 = 31;
 
 impl Store {
-    /// Purges one day's acknowledged applications; true when nothing on
-    /// that day is left to purge later (everything was acknowledged).
+    /// Purges one day's acknowledged applications (one journal record
+    /// naming the fields removed); true when nothing on that day is left
+    /// to purge later (everything was acknowledged).
     fn purge_day(
         &self,
         day: NaiveDate,
@@ -22,12 +24,11 @@ impl Store {
         purged: &mut usize,
     ) -> Result<bool> {
         let mut complete = true;
-        let rows: Vec<(sled::IVec, sled::IVec)> = self
-            .apps
-            .scan_prefix(format!("{day}/"))
-            .collect::<std::result::Result<_, _>>()?;
-        for (key, raw) in rows {
-            let mut app: Application = dec(&raw)?;
+        let mut items = Vec::new();
+        let mut files = Vec::new();
+        for row in self.apps.scan_prefix(format!("{day}/")) {
+            let (key, raw) = row?;
+            let app: Application = dec(&raw)?;
             if app.purged {
                 continue;
             }
@@ -36,17 +37,27 @@ impl Store {
                 complete = false;
                 continue;
             }
-            app.values.retain(|k, _| !personal(&app.service, k));
-            if let Delivery::Ems { address } = &mut app.delivery {
-                address.clear();
+            let fields: Vec<String> = app
+                .values
+                .keys()
+                .filter(|k| personal(&app.service, k))
+                .cloned()
+                .collect();
+            files.extend(app.attachments.iter().map(|a| data_dir.join(&a.path)));
+            items.push((String::from_utf8_lossy(&key).into_owned(), fields));
+        }
+        if !items.is_empty() {
+            let n = items.len();
+            let at = chrono::Local::now().fixed_offset();
+            self.record(at, |_| Ok((vec![Entry::Purged { items }], ())))?;
+            *purged += n;
+            for f in files {
+                if let Err(e) = std::fs::remove_file(&f) {
+                    if e.kind() != std::io::ErrorKind::NotFound {
+                        crate::log::warn(&format!("retention: cannot remove an attachment: {e}"));
+                    }
+                }
             }
-            for a in &app.attachments {
-                let _ = std::fs::remove_file(data_dir.join(&a.path));
-            }
-            app.attachments.clear();
-            app.purged = true;
-            self.apps.insert(key, enc(&app)?)?;
-            *purged += 1;
         }
         Ok(complete)
     }
@@ -105,7 +116,36 @@ impl Store {
                 .insert("purge_cursor", day.to_string().as_bytes())?;
             steps += 1;
         }
-        self.flush()?;
+        self.db.flush()?;
         Ok(purged)
+    }
+
+    /// The branch day the daily retention job last ran.
+    pub fn retention_day(&self) -> Result<Option<NaiveDate>> {
+        Ok(self
+            .meta
+            .get("retention_day")?
+            .and_then(|v| String::from_utf8_lossy(&v).parse().ok()))
+    }
+
+    pub fn set_retention_day(&self, day: NaiveDate) -> Result<()> {
+        self.meta
+            .insert("retention_day", day.to_string().as_bytes())?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// When the last `backup --to` finished (for the supervisor and doctor).
+    pub fn last_backup(&self) -> Result<Option<chrono::DateTime<chrono::FixedOffset>>> {
+        Ok(self
+            .meta
+            .get("last_backup")?
+            .and_then(|v| chrono::DateTime::parse_from_rfc3339(&String::from_utf8_lossy(&v)).ok()))
+    }
+
+    pub fn set_last_backup(&self, at: chrono::DateTime<chrono::FixedOffset>) -> Result<()> {
+        self.meta
+            .insert("last_backup", at.to_rfc3339().as_bytes())?;
+        self.flush()
     }
 }

@@ -17,10 +17,10 @@ use serde_json::{json, Value};
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::store::{Application, Store};
+use crate::store::{Application, Decision, Store};
 use crate::sync::client::{
-    ClientConfig, ClientError, HubClient, ItemStatus, UploadMeta, UploadSource, VoidItem,
-    MAX_BATCH, RETRYABLE_REASONS,
+    ClientConfig, ClientError, HubClient, ItemResult, ItemStatus, UploadMeta, UploadSource,
+    VoidItem, MAX_BATCH, RETRYABLE_REASONS,
 };
 
 /// What the UI (or a `sync` command) asks of the relay.
@@ -353,32 +353,22 @@ impl Relay<'_> {
                         LinkState::Online
                     });
                     on(RelayEvent::Link(report.link.unwrap_or(LinkState::Online)));
-                    for (r, (key, attempts)) in results.iter().zip(&keys) {
-                        match r.status {
-                            ItemStatus::Accepted | ItemStatus::Duplicate => {
-                                let receipt = r.receipt.clone().unwrap_or_default();
-                                if self.store.acknowledge(key, &receipt).is_ok() {
-                                    report.acknowledged += 1;
-                                }
-                            }
-                            ItemStatus::Rejected => {
-                                let reason = r.reason.clone().unwrap_or_else(|| "rejected".into());
-                                let text = match &r.message {
-                                    Some(m) => format!("{reason}: {m}"),
-                                    None => reason.clone(),
-                                };
-                                if r.retryable || RETRYABLE_REASONS.contains(&reason.as_str()) {
-                                    let _ = self.store.record_failure(
-                                        key,
-                                        &text,
-                                        Some(self.later(*attempts, None)),
-                                    );
-                                    report.failed += 1;
-                                } else {
-                                    let _ = self.store.quarantine(key, &text);
-                                    report.quarantined += 1;
-                                }
-                            }
+                    let decisions: Vec<(String, Decision)> = results
+                        .iter()
+                        .zip(&keys)
+                        .map(|(r, (key, attempts))| {
+                            (key.clone(), decide(r, || self.later(*attempts, None)))
+                        })
+                        .collect();
+                    match self.store.settle(&decisions) {
+                        Ok((acked, quarantined, retried)) => {
+                            report.acknowledged += acked;
+                            report.quarantined += quarantined;
+                            report.failed += retried;
+                        }
+                        Err(e) => {
+                            report.last_error = Some(e.to_string());
+                            break;
                         }
                     }
                     // Batches sized to the link: about 10 s a request.
@@ -449,21 +439,6 @@ impl Relay<'_> {
         }
         report.pending = self.store.pending_count().unwrap_or(0);
         report.next_try = self.store.next_try().ok().flatten();
-        if self.settings.retention_days > 0 {
-            match crate::retention::purge(
-                self.store,
-                self.settings.retention_days,
-                self.clock.today(),
-                &self.data_dir,
-            ) {
-                Ok(n) if n > 0 => crate::log::info(&format!(
-                    "retention: purged personal data of {n} applications"
-                )),
-                Ok(_) => {}
-                Err(e) => crate::log::warn(&format!("retention: {e}")),
-            }
-        }
-        let _ = self.store.flush();
         report
     }
 
@@ -488,10 +463,10 @@ impl Relay<'_> {
                 .collect();
             match self.client.post_voids(&items) {
                 Ok(results) => {
+                    let mut taken = Vec::new();
                     for (r, (key, v)) in results.iter().zip(chunk) {
                         if r.is_acknowledged() {
-                            let _ = self.store.void_acknowledged(key);
-                            sent += 1;
+                            taken.push(key.clone());
                         } else {
                             let why = r.reason.clone().unwrap_or_else(|| "rejected".into());
                             let _ = self.store.void_failed(
@@ -499,6 +474,13 @@ impl Relay<'_> {
                                 &why,
                                 Some(self.later(v.attempts, None)),
                             );
+                        }
+                    }
+                    match self.store.voids_acknowledged(&taken) {
+                        Ok(()) => sent += taken.len(),
+                        Err(e) => {
+                            report.last_error = Some(e.to_string());
+                            break;
                         }
                     }
                 }
@@ -521,6 +503,49 @@ impl Relay<'_> {
             }
         }
         sent
+    }
+}
+
+/// What becomes of one application from its item in the hub's reply: a
+/// pure function, so every reply shape is tested without a hub or store.
+/// `retry_at` gives the next try for a retryable refusal.
+pub fn decide(r: &ItemResult, retry_at: impl FnOnce() -> DateTime<FixedOffset>) -> Decision {
+    match r.status {
+        ItemStatus::Accepted | ItemStatus::Duplicate => {
+            Decision::Acknowledge(r.receipt.clone().unwrap_or_default())
+        }
+        ItemStatus::Rejected => {
+            let reason = r.reason.clone().unwrap_or_else(|| "rejected".into());
+            let text = match &r.message {
+                Some(m) => format!("{reason}: {m}"),
+                None => reason.clone(),
+            };
+            if r.retryable || RETRYABLE_REASONS.contains(&reason.as_str()) {
+                Decision::RetryAt(retry_at(), text)
+            } else {
+                Decision::Quarantine(text)
+            }
+        }
+    }
+}
+
+/// The retention purge as its own daily job: runs at most once per
+/// branch day (remembered in the store), outside the upload pass.
+pub fn retention_job(
+    store: &Store,
+    settings: &Settings,
+    clock: &Clock,
+    data_dir: &std::path::Path,
+) {
+    if settings.retention_days == 0 {
+        return;
+    }
+    match crate::retention::purge_daily(store, settings.retention_days, clock.today(), data_dir) {
+        Ok(Some(n)) if n > 0 => crate::log::info(&format!(
+            "retention: purged personal data of {n} applications"
+        )),
+        Ok(_) => {}
+        Err(e) => crate::log::warn(&format!("retention: {e}")),
     }
 }
 
@@ -552,6 +577,7 @@ pub fn run_thread(
             stopped = report.refused.is_some();
             on(RelayEvent::Done(report));
         }
+        retention_job(relay.store, &relay.settings, &relay.clock, &relay.data_dir);
         force = false;
         // Sleep until the next try, or a minute (a link probe), or a wake.
         let wait = match relay.store.next_try().ok().flatten() {

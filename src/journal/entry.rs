@@ -1,0 +1,72 @@
+//! What a journal record says. Each entry is a change a person was told
+//! is saved; applying the entries in order to an empty store gives the
+//! working store back (drafts autosaved since their last park excepted).
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use crate::store::{Application, AuditEntry, Branch, Draft, User, Void};
+
+/// One framed record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// 1, 2, 3… without gaps.
+    pub seq: u64,
+    pub at: DateTime<FixedOffset>,
+    /// Finished applications on record once this one is applied (a
+    /// cross-check of the working store at open).
+    pub apps: u64,
+    #[serde(flatten)]
+    pub entry: Entry,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Entry {
+    /// The branch (first run, training, seed).
+    Branch { branch: Branch },
+    /// A user record as saved (new, PIN, lock-out, disable).
+    User { user: User },
+    /// A finished application; its outbox entry, day counters and the
+    /// "finish" audit line follow from it.
+    Finish { key: String, app: Application },
+    /// A draft parked by the clerk (the number on the slip).
+    Park { draft: Draft },
+    /// A draft discarded (after a confirm).
+    Discard { number: String },
+    /// An application voided with a reason.
+    Void { key: String, void: Void },
+    /// The hub acknowledged these applications: `(key, receipt)`.
+    Acknowledged { items: Vec<(String, String)> },
+    /// The hub took these voids.
+    VoidsAcknowledged { keys: Vec<String> },
+    /// Taken out of the upload rotation (rejected, or by support).
+    Quarantined { key: String, reason: String },
+    /// Put back into the upload rotation.
+    Retried { key: String },
+    /// One line of the audit log.
+    Audit { audit: AuditEntry },
+    /// Personal fields of these applications were removed (retention):
+    /// `(key, field names)`; the EMS address and attachments go too.
+    Purged { items: Vec<(String, Vec<String>)> },
+}
+
+impl Entry {
+    /// A short name for logs and `store verify`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Entry::Branch { .. } => "branch",
+            Entry::User { .. } => "user",
+            Entry::Finish { .. } => "finish",
+            Entry::Park { .. } => "park",
+            Entry::Discard { .. } => "discard",
+            Entry::Void { .. } => "void",
+            Entry::Acknowledged { .. } => "acknowledged",
+            Entry::VoidsAcknowledged { .. } => "voids_acknowledged",
+            Entry::Quarantined { .. } => "quarantined",
+            Entry::Retried { .. } => "retried",
+            Entry::Audit { .. } => "audit",
+            Entry::Purged { .. } => "purged",
+        }
+    }
+}

@@ -1,0 +1,421 @@
+//! The journal: the system of record (docs/journal.md).
+//!
+//! Every change a person is told is saved is appended here before the
+//! screen says so, and made durable with `fdatasync`. The sled store is a
+//! working copy that can be rebuilt from the journal at any time.
+//!
+//! Layout: `<data>/journal/YYYY-MM.jnl`, one segment per month of the
+//! record's time, each starting with the 8-byte header [`SEGMENT_MAGIC`]
+//! and then frames: `F7 4A` (two marker bytes), payload length (u32 LE),
+//! CRC-32 of the payload (u32 LE), payload (one [`Record`] as UTF-8 JSON).
+//!
+//! A frame that does not check out is reported with its segment and
+//! offset, and reading goes on from the next frame that does. Bytes at the
+//! very end of the newest segment that never became a whole frame (a write
+//! cut by a crash, never acknowledged) are a torn tail, not damage; the
+//! next append cuts them off first.
+
+mod entry;
+
+pub use entry::{Entry, Record};
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+/// First bytes of every segment file.
+pub const SEGMENT_MAGIC: &[u8; 8] = b"JYJOURN1";
+/// First bytes of every frame.
+pub const FRAME_MARK: [u8; 2] = [0xF7, 0x4A];
+/// Marker, length and checksum.
+pub const FRAME_HEADER: usize = 10;
+/// No record is larger (a draft with a pasted megabyte stays well under).
+pub const MAX_FRAME: u32 = 16 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("journal {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("journal record cannot be encoded: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+pub type Result<T> = std::result::Result<T, JournalError>;
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
+    move |source| JournalError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A frame that did not check out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    pub segment: String,
+    pub offset: u64,
+    /// Bytes skipped before the next good frame (or the end).
+    pub skipped: u64,
+    pub what: &'static str,
+}
+
+impl std::fmt::Display for Damage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} @ {} ({}, {} bytes skipped)",
+            self.segment, self.offset, self.what, self.skipped
+        )
+    }
+}
+
+/// What one segment holds.
+#[derive(Debug, Default)]
+pub struct SegmentScan {
+    pub records: Vec<Record>,
+    pub damage: Vec<Damage>,
+    /// Where the last good frame ends.
+    pub good_end: u64,
+    /// Bytes after the last good frame that never became a frame.
+    pub torn_tail: u64,
+}
+
+/// Reads every frame of a segment's bytes.
+pub fn scan_bytes(name: &str, bytes: &[u8]) -> SegmentScan {
+    let mut out = SegmentScan::default();
+    let header_ok =
+        bytes.len() >= SEGMENT_MAGIC.len() && &bytes[..SEGMENT_MAGIC.len()] == SEGMENT_MAGIC;
+    if !header_ok && !bytes.is_empty() {
+        out.damage.push(Damage {
+            segment: name.to_string(),
+            offset: 0,
+            skipped: bytes.len().min(SEGMENT_MAGIC.len()) as u64,
+            what: "segment header",
+        });
+    }
+    let mut pos = SEGMENT_MAGIC.len().min(bytes.len());
+    out.good_end = pos as u64;
+    let mut bad_since: Option<(usize, &'static str)> = None;
+    while pos < bytes.len() {
+        match frame_at(bytes, pos) {
+            Ok((rec, next)) => {
+                if let Some((start, what)) = bad_since.take() {
+                    out.damage.push(Damage {
+                        segment: name.to_string(),
+                        offset: start as u64,
+                        skipped: (pos - start) as u64,
+                        what,
+                    });
+                }
+                out.records.push(rec);
+                pos = next;
+                out.good_end = pos as u64;
+            }
+            Err(what) => {
+                if bad_since.is_none() {
+                    bad_since = Some((pos, what));
+                }
+                pos += 1;
+            }
+        }
+    }
+    if let Some((start, _)) = bad_since {
+        out.torn_tail = (bytes.len() - start) as u64;
+    }
+    out
+}
+
+/// The frame at `pos`: the record and where the next frame starts.
+fn frame_at(bytes: &[u8], pos: usize) -> std::result::Result<(Record, usize), &'static str> {
+    let head = bytes.get(pos..pos + FRAME_HEADER).ok_or("short header")?;
+    if head[..2] != FRAME_MARK {
+        return Err("frame marker");
+    }
+    let len = u32::from_le_bytes([head[2], head[3], head[4], head[5]]);
+    if len == 0 || len > MAX_FRAME {
+        return Err("frame length");
+    }
+    let crc = u32::from_le_bytes([head[6], head[7], head[8], head[9]]);
+    let start = pos + FRAME_HEADER;
+    let payload = bytes
+        .get(start..start + len as usize)
+        .ok_or("frame cut short")?;
+    if crc32fast::hash(payload) != crc {
+        return Err("checksum");
+    }
+    let rec: Record = serde_json::from_slice(payload).map_err(|_| "record unreadable")?;
+    Ok((rec, start + len as usize))
+}
+
+/// One frame's bytes.
+pub fn encode_frame(rec: &Record) -> Result<Vec<u8>> {
+    let payload = serde_json::to_vec(rec)?;
+    let mut out = Vec::with_capacity(FRAME_HEADER + payload.len());
+    out.extend_from_slice(&FRAME_MARK);
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+    Ok(out)
+}
+
+/// Segment file names in order (`YYYY-MM.jnl`).
+pub fn segments(dir: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(names),
+        Err(e) => return Err(io(dir)(e)),
+    };
+    for ent in rd {
+        let ent = ent.map_err(io(dir))?;
+        if let Some(n) = ent.file_name().to_str() {
+            if is_segment_name(n) {
+                names.push(n.to_string());
+            }
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+fn is_segment_name(n: &str) -> bool {
+    let b = n.as_bytes();
+    n.len() == 11
+        && n.ends_with(".jnl")
+        && b[4] == b'-'
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[5..7].iter().all(u8::is_ascii_digit)
+}
+
+/// The segment a record of `at` belongs to.
+pub fn segment_name(at: &chrono::DateTime<chrono::FixedOffset>) -> String {
+    at.format("%Y-%m.jnl").to_string()
+}
+
+pub fn scan_segment(dir: &Path, name: &str) -> Result<SegmentScan> {
+    let path = dir.join(name);
+    let bytes = std::fs::read(&path).map_err(io(&path))?;
+    Ok(scan_bytes(name, &bytes))
+}
+
+/// What the journal says, read without changing anything.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// The newest record's sequence number (0: empty journal).
+    pub last_seq: u64,
+    /// Applications on record after the newest record.
+    pub applications: u64,
+    pub damage: Vec<Damage>,
+    pub torn_tail: u64,
+}
+
+/// Reads only the newest segment that holds a record (cheap at open).
+pub fn summary(dir: &Path) -> Result<Summary> {
+    let mut out = Summary::default();
+    let names = segments(dir)?;
+    for (i, name) in names.iter().enumerate().rev() {
+        let scan = scan_segment(dir, name)?;
+        if i + 1 == names.len() {
+            out.torn_tail = scan.torn_tail;
+        } else if scan.torn_tail > 0 {
+            out.damage.push(Damage {
+                segment: name.clone(),
+                offset: scan.good_end,
+                skipped: scan.torn_tail,
+                what: "bytes after the last frame of an older segment",
+            });
+        }
+        out.damage.extend(scan.damage);
+        if let Some(last) = scan.records.last() {
+            out.last_seq = last.seq;
+            out.applications = last.apps;
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Every record from `after` on (exclusive), oldest first, reading
+/// segments from the newest back only as far as needed.
+pub fn records_after(dir: &Path, after: u64) -> Result<(Vec<Record>, Vec<Damage>)> {
+    let names = segments(dir)?;
+    let mut chunks = Vec::new();
+    let mut damage = Vec::new();
+    for name in names.iter().rev() {
+        let scan = scan_segment(dir, name)?;
+        damage.extend(scan.damage);
+        let first = scan.records.first().map(|r| r.seq);
+        chunks.push(scan.records);
+        if first.is_some_and(|s| s <= after + 1) {
+            break;
+        }
+    }
+    let mut out: Vec<Record> = chunks.into_iter().rev().flatten().collect();
+    out.retain(|r| r.seq > after);
+    Ok((out, damage))
+}
+
+/// Calls `f` with every record of every segment, oldest first; damaged
+/// frames are collected and skipped.
+pub fn for_each(dir: &Path, mut f: impl FnMut(&Record)) -> Result<Vec<Damage>> {
+    let names = segments(dir)?;
+    let mut damage = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let scan = scan_segment(dir, name)?;
+        for r in &scan.records {
+            f(r);
+        }
+        damage.extend(scan.damage);
+        if scan.torn_tail > 0 && i + 1 < names.len() {
+            damage.push(Damage {
+                segment: name.clone(),
+                offset: scan.good_end,
+                skipped: scan.torn_tail,
+                what: "bytes after the last frame of an older segment",
+            });
+        }
+    }
+    Ok(damage)
+}
+
+/// Creates a directory (and parents) as 0700.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir)?.permissions().mode() & 0o777;
+    if mode != 0o700 {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// fsync of a directory, so a new file's name is durable.
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// The appending side. One per store, behind the store's lock.
+pub struct Journal {
+    dir: PathBuf,
+    /// The open segment and its name.
+    current: Option<(String, File)>,
+    next_seq: u64,
+    /// Torn bytes to cut off before the first append.
+    cut_tail: bool,
+}
+
+impl Journal {
+    /// Prepares to append after `last_seq` (from [`summary`]).
+    pub fn new(dir: &Path, last_seq: u64, torn_tail: u64) -> Journal {
+        Journal {
+            dir: dir.to_path_buf(),
+            current: None,
+            next_seq: last_seq + 1,
+            cut_tail: torn_tail > 0,
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The sequence number the next record will get.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    fn open_segment(&mut self, want: &str) -> Result<&mut File> {
+        // Never write into an older month: a clock set back appends to
+        // the newest segment.
+        let newest = segments(&self.dir)?.pop();
+        let name = match newest {
+            Some(n) if n.as_str() > want => n,
+            _ => want.to_string(),
+        };
+        if self.current.as_ref().is_none_or(|(n, _)| *n != name) {
+            let f = self.create_or_open(&name)?;
+            self.current = Some((name.clone(), f));
+        }
+        match self.current.as_mut() {
+            Some((_, f)) => Ok(f),
+            None => Err(io(&self.dir)(std::io::Error::other("no open segment"))),
+        }
+    }
+
+    fn create_or_open(&mut self, name: &str) -> Result<File> {
+        private_dir(&self.dir).map_err(io(&self.dir))?;
+        let path = self.dir.join(name);
+        let exists = path.exists();
+        let mut f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .map_err(io(&path))?;
+        if !exists || f.metadata().map_err(io(&path))?.len() == 0 {
+            f.write_all(SEGMENT_MAGIC).map_err(io(&path))?;
+            f.sync_data().map_err(io(&path))?;
+            sync_dir(&self.dir).map_err(io(&self.dir))?;
+        } else if self.cut_tail {
+            let mut bytes = Vec::new();
+            f.read_to_end(&mut bytes).map_err(io(&path))?;
+            let scan = scan_bytes(name, &bytes);
+            if scan.torn_tail > 0 {
+                f.set_len(scan.good_end).map_err(io(&path))?;
+                f.sync_data().map_err(io(&path))?;
+                crate::log::warn(&format!(
+                    "journal: cut a torn tail of {} bytes from {name}",
+                    scan.torn_tail
+                ));
+            }
+        }
+        self.cut_tail = false;
+        f.seek(SeekFrom::End(0)).map_err(io(&path))?;
+        Ok(f)
+    }
+
+    /// Appends records (numbered here) and makes them durable with one
+    /// fdatasync. `apps` is the count of applications after each record.
+    pub fn append(
+        &mut self,
+        at: chrono::DateTime<chrono::FixedOffset>,
+        entries: Vec<(Entry, u64)>,
+    ) -> Result<Vec<Record>> {
+        let mut records = Vec::with_capacity(entries.len());
+        let mut bytes = Vec::new();
+        for (entry, apps) in entries {
+            let rec = Record {
+                seq: self.next_seq + records.len() as u64,
+                at,
+                apps,
+                entry,
+            };
+            bytes.extend_from_slice(&encode_frame(&rec)?);
+            records.push(rec);
+        }
+        if records.is_empty() {
+            return Ok(records);
+        }
+        let name = segment_name(&at);
+        let dir = self.dir.clone();
+        let f = self.open_segment(&name)?;
+        let failed = f.write_all(&bytes).and_then(|_| f.sync_data());
+        if let Err(e) = failed {
+            // The frame may be half written: cut it off before the next try.
+            self.current = None;
+            self.cut_tail = true;
+            return Err(io(&dir)(e));
+        }
+        self.next_seq += records.len() as u64;
+        Ok(records)
+    }
+}

@@ -1,0 +1,303 @@
+//! Applying journal records to the working store: the one place that says
+//! what each record means for the sled trees. Used by every journaled
+//! write, by the replay of a torn tail at open, and by `store repair`, so
+//! the three cannot disagree.
+
+use std::collections::BTreeMap;
+
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+
+use super::outbox::shift;
+use super::{add_to_tally, app_key_seq, remove_from_tally, seq_key};
+use super::{Application, DayTally, Delivery, OutboxEntry, UploadState, VoidEntry};
+use crate::journal::{Entry, Record};
+
+/// The trees, by role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum T {
+    Meta,
+    Users,
+    Drafts,
+    Apps,
+    Outbox,
+    Tally,
+    Audit,
+    Voids,
+}
+
+pub type Abort = ConflictableTransactionError<String>;
+
+/// Reads and writes of one apply, inside a transaction or a batch.
+pub trait Kv {
+    fn get(&self, t: T, key: &[u8]) -> Result<Option<Vec<u8>>, Abort>;
+    fn put(&self, t: T, key: &[u8], value: Vec<u8>) -> Result<(), Abort>;
+    fn del(&self, t: T, key: &[u8]) -> Result<(), Abort>;
+}
+
+/// The transactional view of the eight trees.
+pub struct TxKv<'a>(pub [&'a TransactionalTree; 8]);
+
+impl TxKv<'_> {
+    fn tree(&self, t: T) -> &TransactionalTree {
+        self.0[t as usize]
+    }
+}
+
+impl Kv for TxKv<'_> {
+    fn get(&self, t: T, key: &[u8]) -> Result<Option<Vec<u8>>, Abort> {
+        Ok(self.tree(t).get(key)?.map(|v| v.to_vec()))
+    }
+    fn put(&self, t: T, key: &[u8], value: Vec<u8>) -> Result<(), Abort> {
+        self.tree(t).insert(key, value)?;
+        Ok(())
+    }
+    fn del(&self, t: T, key: &[u8]) -> Result<(), Abort> {
+        self.tree(t).remove(key)?;
+        Ok(())
+    }
+}
+
+fn abort(e: impl std::fmt::Display) -> Abort {
+    ConflictableTransactionError::Abort(e.to_string())
+}
+
+fn get_json<V: serde::de::DeserializeOwned>(
+    kv: &dyn Kv,
+    t: T,
+    key: &[u8],
+) -> Result<Option<V>, Abort> {
+    match kv.get(t, key)? {
+        Some(b) => Ok(Some(serde_json::from_slice(&b).map_err(abort)?)),
+        None => Ok(None),
+    }
+}
+
+fn put_json<V: serde::Serialize>(kv: &dyn Kv, t: T, key: &[u8], v: &V) -> Result<(), Abort> {
+    kv.put(t, key, serde_json::to_vec(v).map_err(abort)?)
+}
+
+fn get_u32(kv: &dyn Kv, key: &str) -> Result<u32, Abort> {
+    Ok(kv
+        .get(T::Meta, key.as_bytes())?
+        .and_then(|v| <[u8; 4]>::try_from(v.as_slice()).ok())
+        .map(u32::from_be_bytes)
+        .unwrap_or(0))
+}
+
+fn put_u32(kv: &dyn Kv, key: &str, v: u32) -> Result<(), Abort> {
+    kv.put(T::Meta, key.as_bytes(), v.to_be_bytes().to_vec())
+}
+
+pub fn get_u64(kv: &dyn Kv, key: &str) -> Result<u64, Abort> {
+    Ok(kv
+        .get(T::Meta, key.as_bytes())?
+        .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
+        .map(u64::from_be_bytes)
+        .unwrap_or(0))
+}
+
+fn put_u64(kv: &dyn Kv, key: &str, v: u64) -> Result<(), Abort> {
+    kv.put(T::Meta, key.as_bytes(), v.to_be_bytes().to_vec())
+}
+
+/// Meta keys that tie the store to the journal.
+pub const JOURNAL_SEQ: &str = "journal_seq";
+pub const APP_COUNT: &str = "count/applications";
+
+fn day_tally(kv: &dyn Kv, day: &str) -> Result<DayTally, Abort> {
+    Ok(get_json(kv, T::Tally, day.as_bytes())?.unwrap_or_default())
+}
+
+fn set_pending(kv: &dyn Kv, f: impl Fn(u32) -> u32) -> Result<(), Abort> {
+    let n = get_u32(kv, "pending")?;
+    put_u32(kv, "pending", f(n))
+}
+
+/// Applies one record. Records at or below the store's journal position
+/// were applied before and change nothing.
+pub fn apply(kv: &dyn Kv, rec: &Record) -> Result<(), Abort> {
+    if get_u64(kv, JOURNAL_SEQ)? >= rec.seq {
+        return Ok(());
+    }
+    match &rec.entry {
+        Entry::Branch { branch } => put_json(kv, T::Meta, b"branch", branch)?,
+        Entry::User { user } => put_json(kv, T::Users, user.id.as_bytes(), user)?,
+        Entry::Finish { key, app } => finish(kv, key, app, rec)?,
+        Entry::Park { draft } => {
+            put_json(kv, T::Drafts, draft.number.as_bytes(), draft)?;
+            if let Some((day, seq)) = parse_draft_number(&draft.number) {
+                let k = seq_key("draft", day);
+                if get_u32(kv, &k)? < seq {
+                    put_u32(kv, &k, seq)?;
+                }
+            }
+        }
+        Entry::Discard { number } => kv.del(T::Drafts, number.as_bytes())?,
+        Entry::Void { key, void } => {
+            let Some(mut app) = get_json::<Application>(kv, T::Apps, key.as_bytes())? else {
+                return Err(abort(format!("void of a missing application {key}")));
+            };
+            if app.void.is_none() {
+                let day_key = app.date.to_string();
+                let mut day = day_tally(kv, &day_key)?;
+                remove_from_tally(&mut day, &app);
+                day.voided += 1;
+                app.void = Some(void.clone());
+                let entry = VoidEntry {
+                    id: app.id.clone(),
+                    number: app.number.clone(),
+                    reason: void.reason.clone(),
+                    at: void.at,
+                    attempts: 0,
+                    last_error: None,
+                    next_try: None,
+                };
+                put_json(kv, T::Apps, key.as_bytes(), &app)?;
+                put_json(kv, T::Tally, day_key.as_bytes(), &day)?;
+                put_json(kv, T::Voids, key.as_bytes(), &entry)?;
+            }
+        }
+        Entry::Acknowledged { items } => {
+            for (key, receipt) in items {
+                acknowledge(kv, key, receipt)?;
+            }
+        }
+        Entry::VoidsAcknowledged { keys } => {
+            for k in keys {
+                kv.del(T::Voids, k.as_bytes())?;
+            }
+        }
+        Entry::Quarantined { key, reason } => {
+            set_state(kv, key, UploadState::Quarantined, Some(reason))?
+        }
+        Entry::Retried { key } => set_state(kv, key, UploadState::Pending, None)?,
+        Entry::Audit { audit } => put_json(kv, T::Audit, &rec.seq.to_be_bytes(), audit)?,
+        Entry::Purged { items } => {
+            for (key, fields) in items {
+                if let Some(mut app) = get_json::<Application>(kv, T::Apps, key.as_bytes())? {
+                    purge_fields(&mut app, fields);
+                    put_json(kv, T::Apps, key.as_bytes(), &app)?;
+                }
+            }
+        }
+    }
+    put_u64(kv, JOURNAL_SEQ, rec.seq)?;
+    put_u64(kv, APP_COUNT, rec.apps)?;
+    Ok(())
+}
+
+/// Removes the named personal fields (and the EMS address, attachments).
+pub fn purge_fields(app: &mut Application, fields: &[String]) {
+    app.values.retain(|k, _| !fields.contains(k));
+    if let Delivery::Ems { address } = &mut app.delivery {
+        address.clear();
+    }
+    app.attachments.clear();
+    app.purged = true;
+}
+
+fn finish(kv: &dyn Kv, key: &str, app: &Application, rec: &Record) -> Result<(), Abort> {
+    if let Some(old) = get_json::<Application>(kv, T::Apps, key.as_bytes())? {
+        if old.id == app.id {
+            return Ok(());
+        }
+        return Err(abort(format!("application key {key} already used")));
+    }
+    let date = app.date;
+    if let Some(seq) = app_key_seq(key) {
+        let k = seq_key("app", date);
+        if get_u32(kv, &k)? < seq {
+            put_u32(kv, &k, seq)?;
+        }
+    }
+    let entry = OutboxEntry {
+        id: app.id.clone(),
+        number: app.number.clone(),
+        service: app.service.clone(),
+        date,
+        state: UploadState::Pending,
+        attempts: 0,
+        last_error: None,
+        next_try: None,
+        uploads: BTreeMap::new(),
+    };
+    let day_key = date.to_string();
+    let mut day = day_tally(kv, &day_key)?;
+    add_to_tally(&mut day, app);
+    put_json(kv, T::Apps, key.as_bytes(), app)?;
+    put_json(kv, T::Outbox, key.as_bytes(), &entry)?;
+    put_json(kv, T::Tally, day_key.as_bytes(), &day)?;
+    if !app.generated {
+        kv.put(T::Meta, b"has_real", vec![1u8])?;
+    }
+    set_pending(kv, |n| n + 1)?;
+    kv.put(
+        T::Meta,
+        format!("by_number/{}", app.number).as_bytes(),
+        key.as_bytes().to_vec(),
+    )?;
+    if let Some(d) = &app.draft_number {
+        kv.del(T::Drafts, d.as_bytes())?;
+    }
+    let line = super::AuditEntry {
+        at: app.finished_at,
+        who: app.clerk.clone(),
+        what: "finish".into(),
+        detail: app.number.clone(),
+    };
+    put_json(kv, T::Audit, &rec.seq.to_be_bytes(), &line)?;
+    Ok(())
+}
+
+fn acknowledge(kv: &dyn Kv, key: &str, receipt: &str) -> Result<(), Abort> {
+    let Some(entry) = get_json::<OutboxEntry>(kv, T::Outbox, key.as_bytes())? else {
+        return Ok(());
+    };
+    if let Some(mut app) = get_json::<Application>(kv, T::Apps, key.as_bytes())? {
+        app.hub_receipt = Some(receipt.to_string());
+        put_json(kv, T::Apps, key.as_bytes(), &app)?;
+    }
+    let day_key = entry.date.to_string();
+    let mut day = day_tally(kv, &day_key)?;
+    shift(&mut day, entry.state, UploadState::Acknowledged);
+    put_json(kv, T::Tally, day_key.as_bytes(), &day)?;
+    if entry.state == UploadState::Pending {
+        set_pending(kv, |n| n.saturating_sub(1))?;
+    }
+    kv.del(T::Outbox, key.as_bytes())
+}
+
+fn set_state(kv: &dyn Kv, key: &str, to: UploadState, error: Option<&str>) -> Result<(), Abort> {
+    let Some(mut entry) = get_json::<OutboxEntry>(kv, T::Outbox, key.as_bytes())? else {
+        return Ok(());
+    };
+    let from = entry.state;
+    if from != to {
+        let day_key = entry.date.to_string();
+        let mut day = day_tally(kv, &day_key)?;
+        shift(&mut day, from, to);
+        put_json(kv, T::Tally, day_key.as_bytes(), &day)?;
+        match (from, to) {
+            (UploadState::Pending, _) => set_pending(kv, |n| n.saturating_sub(1))?,
+            (_, UploadState::Pending) => set_pending(kv, |n| n + 1)?,
+            _ => {}
+        }
+        entry.state = to;
+    }
+    if to == UploadState::Pending {
+        entry.attempts = 0;
+        entry.next_try = None;
+    }
+    if let Some(e) = error {
+        entry.last_error = Some(e.to_string());
+    }
+    put_json(kv, T::Outbox, key.as_bytes(), &entry)
+}
+
+/// `Z261128-003` → (2026-11-28, 3).
+pub fn parse_draft_number(n: &str) -> Option<(chrono::NaiveDate, u32)> {
+    let rest = n.strip_prefix('Z')?;
+    let (d, s) = rest.split_once('-')?;
+    let day = chrono::NaiveDate::parse_from_str(d, "%y%m%d").ok()?;
+    Some((day, s.parse().ok()?))
+}
