@@ -244,8 +244,17 @@ impl Store {
                 journal::private_dir(data).map_err(|e| io_damage(dir, e))?;
             }
         }
-        let lock = lock(dir)?;
         let summary = journal::summary(&journal_dir)?;
+        if !dir.exists() && summary.last_seq > 0 {
+            // Not even a lock file is made beside a journal with records.
+            return Err(damaged(
+                dir,
+                Damage::DbMissing {
+                    records: summary.last_seq,
+                },
+            ));
+        }
+        let lock = lock(dir)?;
         precheck(dir, summary.last_seq)?;
         remove_unfinished_snapshots(dir);
         let db = open_sled(dir, cache_mib)?;

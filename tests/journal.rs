@@ -1,0 +1,640 @@
+//! The journal as the system of record: damage is refused and repaired,
+//! kill -9 at any point loses and duplicates nothing, a full disk refuses
+//! cleanly, modes are private, old stores migrate, backups restore.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use jingyou::store::{Store, StoreError};
+
+const BIN: &str = env!("CARGO_BIN_EXE_jingyou");
+const NOW: &str = "2026-11-28T10:00:00+08:00";
+
+fn run(data: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data)
+        .args(["--lang", "en"])
+        .args(args)
+        .env("JINGYOU_NOW", NOW)
+        .env("XDG_CONFIG_HOME", data.join("no-config"))
+        .env_remove("JINGYOU_HUB_URL")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run jingyou")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn seeded(n: u32) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tmp");
+    let o = run(
+        dir.path(),
+        &["seed", "--count", &n.to_string(), "--days", "3"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    dir
+}
+
+fn export_count(data: &Path) -> Result<usize, (i32, String, String)> {
+    let o = run(
+        data,
+        &[
+            "export",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--format",
+            "json",
+        ],
+    );
+    let (out, err) = text(&o);
+    if o.status.code() != Some(0) {
+        return Err((o.status.code().unwrap_or(-1), out, err));
+    }
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    Ok(v.as_array().map(Vec::len).unwrap_or(0))
+}
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.clone(), std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    out
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let p = e.path();
+        let t = to.join(e.file_name());
+        if p.is_dir() {
+            copy_dir(&p, &t);
+        } else {
+            std::fs::copy(&p, &t).expect("copy");
+        }
+    }
+}
+
+fn write_at(p: &Path, offset: u64, bytes: &[u8]) {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(p)
+        .expect("open");
+    f.seek(SeekFrom::Start(offset)).expect("seek");
+    f.write_all(bytes).expect("write");
+}
+
+type Damager = fn(&Path);
+
+fn damages() -> Vec<(&'static str, Damager)> {
+    vec![
+        ("zeroed 8 KiB", |s| {
+            let len = std::fs::metadata(s.join("db")).expect("db").len();
+            write_at(&s.join("db"), len / 3, &vec![0u8; 8192]);
+        }),
+        ("truncated to half", |s| {
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(s.join("db"))
+                .expect("open");
+            let len = f.metadata().expect("m").len();
+            f.set_len(len / 2).expect("truncate");
+        }),
+        ("4 KiB of random bytes", |s| {
+            let mut x: u32 = 0x9E37_79B9;
+            let junk: Vec<u8> = (0..4096)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 17;
+                    x ^= x << 5;
+                    x as u8
+                })
+                .collect();
+            write_at(&s.join("db"), 4096, &junk);
+        }),
+        ("20 byte flips", |s| {
+            let p = s.join("db");
+            let mut b = std::fs::read(&p).expect("read");
+            let n = b.len();
+            for i in 0..20 {
+                let at = (i * 7919 + 101) % n;
+                b[at] ^= 0xFF;
+            }
+            std::fs::write(&p, b).expect("write");
+        }),
+        ("db deleted", |s| {
+            std::fs::remove_file(s.join("db")).expect("rm")
+        }),
+        ("conf deleted", |s| {
+            std::fs::remove_file(s.join("conf")).expect("rm")
+        }),
+        ("whole store deleted", |s| {
+            std::fs::remove_dir_all(s).expect("rm")
+        }),
+    ]
+}
+
+#[test]
+fn damage_is_refused_unchanged_and_repair_brings_back_every_application() {
+    let clean = seeded(60);
+    assert_eq!(export_count(clean.path()), Ok(60));
+    for (what, damage) in damages() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let data = tmp.path().join("data");
+        copy_dir(clean.path(), &data);
+        let store = data.join("store");
+        damage(&store);
+        let before = if store.exists() {
+            snapshot(&store)
+        } else {
+            BTreeMap::new()
+        };
+        let journal_before = snapshot(&data.join("journal"));
+        for args in [
+            vec![
+                "export",
+                "--from",
+                "2026-11-01",
+                "--to",
+                "2026-11-30",
+                "--format",
+                "json",
+            ],
+            vec!["tally", "--format", "json"],
+            vec!["queue", "--format", "json"],
+            vec!["store", "verify"],
+        ] {
+            let o = run(&data, &args);
+            let (out, err) = text(&o);
+            assert_eq!(o.status.code(), Some(1), "{what}: {args:?}: {out} {err}");
+            assert!(out.is_empty(), "{what}: {args:?} printed {out}");
+            assert!(
+                err.contains("jingyou store repair") && err.trim().lines().count() == 1,
+                "{what}: {args:?}: {err}"
+            );
+        }
+        if store.exists() {
+            assert_eq!(snapshot(&store), before, "{what}: store files changed");
+        }
+        assert_eq!(
+            snapshot(&data.join("journal")),
+            journal_before,
+            "{what}: journal changed"
+        );
+        let o = run(&data, &["store", "repair"]);
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(0), "{what}: repair: {out} {err}");
+        assert!(out.contains("60 applications"), "{what}: {out}");
+        assert_eq!(export_count(&data), Ok(60), "{what}: after repair");
+        let o = run(&data, &["store", "verify"]);
+        assert_eq!(o.status.code(), Some(0), "{what}: verify: {:?}", text(&o));
+        // The damaged store was kept, not deleted.
+        if !what.contains("whole store") {
+            let kept = std::fs::read_dir(&data).expect("ls").flatten().any(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("store.damaged-")
+            });
+            assert!(kept, "{what}: the damaged store must be moved aside");
+        }
+    }
+}
+
+#[test]
+fn a_damaged_journal_frame_is_reported_and_the_frames_after_it_still_read() {
+    let data = seeded(30);
+    let jdir = data.path().join("journal");
+    let seg = jingyou::journal::segments(&jdir).expect("segments");
+    let seg = seg.last().expect("a segment").clone();
+    let path = jdir.join(&seg);
+    let len = std::fs::metadata(&path).expect("m").len();
+    write_at(&path, len / 2, b"\0\0\0\0\0\0\0\0");
+    let o = run(data.path(), &["store", "verify"]);
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains(&seg), "names the segment: {out}");
+    let o = run(data.path(), &["store", "repair"]);
+    let (out, err) = text(&o);
+    assert!(out.contains(&seg), "{out} {err}");
+    // One application (or one record) lost at most; every other is back.
+    let n = export_count(data.path()).expect("export");
+    assert!((29..=30).contains(&n), "{n}");
+}
+
+fn writer() -> PathBuf {
+    let exe = std::env::current_exe().expect("exe");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .join("examples");
+    let p = dir.join("journal_writer");
+    assert!(
+        p.exists(),
+        "{} missing: cargo test --all-targets builds it",
+        p.display()
+    );
+    p
+}
+
+#[test]
+fn kill_9_at_random_points_loses_and_duplicates_nothing() {
+    let bin = writer();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path();
+    let mut finished: BTreeMap<String, String> = BTreeMap::new();
+    let mut parked: BTreeSet<String> = BTreeSet::new();
+    let kills = 200;
+    for round in 0..kills as u64 {
+        let mut child = Command::new(&bin)
+            .arg(data)
+            .arg((round * 7919 + 13).to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        // Let it do a few writes (vary how many), then kill it mid-flight.
+        let want = 1 + (round % 9) as usize;
+        let mut got = 0;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while got < want && Instant::now() < deadline {
+            if let Ok(line) = rx.recv_timeout(Duration::from_millis(50)) {
+                got += 1;
+                record(&line, &mut finished, &mut parked);
+            }
+        }
+        std::thread::sleep(Duration::from_micros((round % 5) * 300));
+        child.kill().expect("kill -9");
+        let status = child.wait().expect("wait");
+        assert!(!status.success() || got > 0, "round {round}: writer failed");
+        reader.join().expect("reader");
+        for line in rx.try_iter() {
+            record(&line, &mut finished, &mut parked);
+        }
+    }
+    // Reopen: the store catches up with its journal and agrees with it.
+    let store = match Store::open(&data.join("store"), 8) {
+        Ok(s) => s,
+        Err(e) => panic!("reopen after {kills} kills: {e}"),
+    };
+    let report = store.verify().expect("verify");
+    assert!(report.whole(), "{:?}", report.differences);
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    store
+        .for_each_application(|_, a| {
+            assert!(
+                seen.insert(a.number.clone(), a.id.clone()).is_none(),
+                "duplicate number {}",
+                a.number
+            );
+        })
+        .expect("scan");
+    for (number, id) in &finished {
+        assert_eq!(seen.get(number), Some(id), "finished {number} lost");
+    }
+    let ids: BTreeSet<&String> = seen.values().collect();
+    assert_eq!(ids.len(), seen.len(), "an id stored twice");
+    for n in &parked {
+        assert!(store.draft(n).expect("draft").is_some(), "parked {n} lost");
+    }
+    assert_eq!(
+        store.count_applications().expect("count"),
+        seen.len() as u64
+    );
+    assert!(
+        finished.len() > 100,
+        "the writer did real work: {}",
+        finished.len()
+    );
+}
+
+fn record(line: &str, finished: &mut BTreeMap<String, String>, parked: &mut BTreeSet<String>) {
+    let mut w = line.split_whitespace();
+    match (w.next(), w.next(), w.next()) {
+        (Some("finish"), Some(n), Some(id)) => {
+            finished.insert(n.to_string(), id.to_string());
+        }
+        (Some("park"), Some(n), _) => {
+            parked.insert(n.to_string());
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn a_half_written_snapshot_never_poisons_a_later_open() {
+    let data = seeded(5);
+    let store = data.path().join("store");
+    std::fs::write(store.join("snap.00000000000FFFFF.generating"), b"").expect("write");
+    assert_eq!(export_count(data.path()), Ok(5));
+    assert!(!store.join("snap.00000000000FFFFF.generating").exists());
+}
+
+fn mode(p: &Path) -> u32 {
+    std::fs::metadata(p).expect("meta").permissions().mode() & 0o777
+}
+
+#[test]
+fn data_files_are_private_whatever_the_umask() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "umask 022; exec '{BIN}' --data-dir '{}' seed --count 5 && umask 000 && exec '{BIN}' --data-dir '{}' doctor --bundle '{}'",
+            data.display(),
+            data.display(),
+            tmp.path().join("bundle.tar.gz").display()
+        ))
+        .env("JINGYOU_NOW", NOW)
+        .env("XDG_CONFIG_HOME", tmp.path().join("cfg"))
+        .output()
+        .expect("sh");
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "umask 000; exec '{BIN}' --data-dir '{}' doctor --bundle '{}'",
+            data.display(),
+            tmp.path().join("bundle.tar.gz").display()
+        ))
+        .env("XDG_CONFIG_HOME", tmp.path().join("cfg"))
+        .output()
+        .expect("sh");
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert_eq!(mode(&tmp.path().join("bundle.tar.gz")), 0o600);
+    let mut stack = vec![data.clone()];
+    assert_eq!(mode(&data), 0o700);
+    let mut files = 0;
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("ls").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                assert_eq!(mode(&p), 0o700, "{}", p.display());
+                stack.push(p);
+            } else {
+                assert_eq!(mode(&p), 0o600, "{}", p.display());
+                files += 1;
+            }
+        }
+    }
+    assert!(files > 3);
+}
+
+#[test]
+fn a_store_without_a_journal_is_migrated_once() {
+    use jingyou::store::{Application, Branch, Delivery, OutboxEntry, Payment, UploadState};
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("store");
+    let at = chrono::DateTime::parse_from_rfc3339(NOW).expect("t");
+    {
+        let db = sled::open(&dir).expect("sled");
+        let meta = db.open_tree("meta").expect("meta");
+        meta.insert("schema", &1u32.to_be_bytes()).expect("schema");
+        let b = Branch {
+            code: "3301A".into(),
+            name: "旧".into(),
+            training: false,
+            generated: false,
+        };
+        meta.insert("branch", serde_json::to_vec(&b).expect("b"))
+            .expect("branch");
+        let apps = db.open_tree("applications").expect("apps");
+        let outbox = db.open_tree("outbox").expect("outbox");
+        for seq in 1..=3u32 {
+            let key = format!("2026-11-28/{seq:06}");
+            let app = Application {
+                id: format!("id-{seq}"),
+                number: format!("3301A-261128-{seq:04}"),
+                service: "D1".into(),
+                date: at.date_naive(),
+                finished_at: at,
+                clerk: "001".into(),
+                branch: "3301A".into(),
+                values: BTreeMap::new(),
+                materials: vec![],
+                fees: vec![],
+                fee_total_fen: 0,
+                payment: Payment::Cash,
+                delivery: Delivery::Pickup,
+                draft_number: None,
+                void: None,
+                generated: false,
+                purged: false,
+                hub_receipt: (seq == 1).then(|| "R1".to_string()),
+                attachments: vec![],
+            };
+            apps.insert(key.as_bytes(), serde_json::to_vec(&app).expect("a"))
+                .expect("insert");
+            if seq > 1 {
+                let e = OutboxEntry {
+                    id: app.id.clone(),
+                    number: app.number.clone(),
+                    service: "D1".into(),
+                    date: app.date,
+                    state: if seq == 3 {
+                        UploadState::Quarantined
+                    } else {
+                        UploadState::Pending
+                    },
+                    attempts: 2,
+                    last_error: Some("x".into()),
+                    next_try: None,
+                    uploads: BTreeMap::new(),
+                };
+                outbox
+                    .insert(key.as_bytes(), serde_json::to_vec(&e).expect("e"))
+                    .expect("insert");
+            }
+        }
+        db.flush().expect("flush");
+    }
+    let store = Store::open(&dir, 8).expect("migrates");
+    assert_eq!(store.count_applications().expect("n"), 3);
+    assert_eq!(store.pending_count().expect("p"), 1);
+    let q = store.queue().expect("queue");
+    assert_eq!(q.len(), 2);
+    assert!(q.iter().any(|(_, e)| e.state == UploadState::Quarantined));
+    assert_eq!(
+        store
+            .application("3301A-261128-0001")
+            .expect("a")
+            .and_then(|a| a.hub_receipt),
+        Some("R1".into())
+    );
+    assert!(store.verify().expect("verify").whole());
+    drop(store);
+    let kept = std::fs::read_dir(tmp.path())
+        .expect("ls")
+        .flatten()
+        .any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("store.schema1-")
+        });
+    assert!(kept, "the old store is kept aside");
+    // Once: the second open is a plain open.
+    let again = Store::open(&dir, 8).expect("reopen");
+    assert_eq!(again.count_applications().expect("n"), 3);
+}
+
+#[test]
+fn backup_then_restore_on_a_new_pc_gives_the_same_data() {
+    let data = seeded(40);
+    let usb = tempfile::tempdir().expect("usb");
+    let new_bytes = |o: &Output| -> u64 {
+        let (out, _) = text(o);
+        out.split('(')
+            .nth(1)
+            .and_then(|t| t.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no byte count in {out}"))
+    };
+    let o = run(
+        data.path(),
+        &["backup", "--to", usb.path().to_str().expect("utf8")],
+    );
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let first = new_bytes(&o);
+    // A second backup copies only what is new (the first backup's audit line).
+    let o = run(
+        data.path(),
+        &["backup", "--to", usb.path().to_str().expect("utf8")],
+    );
+    let second = new_bytes(&o);
+    assert!(first > 20_000 && second < 1_000, "{first} then {second}");
+    let newpc = tempfile::tempdir().expect("new");
+    let target = newpc.path().join("data");
+    let o = run(
+        &target,
+        &["restore", "--from", usb.path().to_str().expect("utf8")],
+    );
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert_eq!(export_count(&target), Ok(40));
+    let a = run(data.path(), &["tally", "--days", "3", "--format", "json"]);
+    let b = run(&target, &["tally", "--days", "3", "--format", "json"]);
+    assert_eq!(text(&a).0, text(&b).0);
+    // Drafts came along (seed leaves three).
+    let store = Store::open(&target.join("store"), 8).expect("open");
+    assert_eq!(store.drafts().expect("drafts").len(), 3);
+    drop(store);
+    // Never over an existing data dir.
+    let o = run(
+        &target,
+        &["restore", "--from", usb.path().to_str().expect("utf8")],
+    );
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+#[ignore = "needs root to mount a small tmpfs; CI runs it"]
+fn a_full_disk_refuses_finish_and_park_and_recovers() {
+    use jingyou::store::{Branch, Delivery, Draft, NewApplication, Payment};
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mnt = tmp.path().join("mnt");
+    std::fs::create_dir_all(&mnt).expect("mkdir");
+    let ok = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=24m", "tmpfs"])
+        .arg(&mnt)
+        .status()
+        .expect("mount");
+    assert!(ok.success(), "mount tmpfs (run as root)");
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _guard = Unmount(mnt.clone());
+    let store = Store::open(&mnt.join("data/store"), 1)
+        .expect("open")
+        .with_reserve_mib(2);
+    let b = Branch {
+        code: "3301F".into(),
+        name: "满".into(),
+        training: false,
+        generated: false,
+    };
+    let at = chrono::DateTime::parse_from_rfc3339(NOW).expect("t");
+    let new = || NewApplication {
+        id: uuid::Uuid::new_v4().to_string(),
+        service: "D1".into(),
+        date: at.date_naive(),
+        finished_at: at,
+        clerk: "001".into(),
+        values: BTreeMap::new(),
+        materials: vec![],
+        fees: vec![],
+        payment: Payment::Cash,
+        delivery: Delivery::Pickup,
+        draft_number: None,
+        generated: false,
+        attachments: vec![],
+    };
+    store.finish(&b, new()).expect("room at first");
+    // Fill the disk to under the reserve.
+    let filler = mnt.join("filler");
+    let free = jingyou::store::free_bytes(&mnt).expect("statvfs");
+    let fill = free.saturating_sub(1024 * 1024);
+    std::fs::write(&filler, vec![0u8; fill as usize]).expect("fill");
+    match store.finish(&b, new()) {
+        Err(StoreError::DiskFull { free_mib, .. }) => assert!(free_mib < 2),
+        other => panic!("expected DiskFull, got {other:?}"),
+    }
+    let d = Draft::new("Z261128-001".into(), "D1", "001", at);
+    assert!(matches!(
+        store.park_draft(&d),
+        Err(StoreError::DiskFull { .. })
+    ));
+    let msg = StoreError::DiskFull {
+        path: mnt.clone(),
+        free_mib: 1,
+        reserve_mib: 2,
+    }
+    .message(jingyou::i18n::Lang::Zh);
+    assert!(msg.contains("磁盘空间不足"), "{msg}");
+    assert_eq!(store.count_applications().expect("n"), 1);
+    drop(store);
+    // Reopening on the full disk must not poison the store.
+    std::fs::write(mnt.join("filler2"), vec![0u8; 900 * 1024]).ok();
+    let _ = Store::open(&mnt.join("data/store"), 1);
+    std::fs::remove_file(&filler).expect("free");
+    let _ = std::fs::remove_file(mnt.join("filler2"));
+    let store = Store::open(&mnt.join("data/store"), 1)
+        .expect("reopen after room returns")
+        .with_reserve_mib(2);
+    store.finish(&b, new()).expect("finish once room is back");
+    assert_eq!(store.count_applications().expect("n"), 2);
+    assert!(store.verify().expect("verify").whole());
+}
