@@ -145,6 +145,9 @@ pub struct StoreConfig {
     /// Free disk space (MiB) a finish or a park must leave; below it they
     /// are refused with what to clear, and nothing typed is lost.
     pub reserve_mib: u64,
+    /// Acknowledged applications older than this many days leave the
+    /// working store (they stay in the journal); 0 keeps everything.
+    pub keep_days: u32,
 }
 
 impl Default for StoreConfig {
@@ -152,6 +155,7 @@ impl Default for StoreConfig {
         StoreConfig {
             cache_mib: 8,
             reserve_mib: 50,
+            keep_days: 30,
         }
     }
 }

@@ -638,3 +638,202 @@ fn a_full_disk_refuses_finish_and_park_and_recovers() {
     assert_eq!(store.count_applications().expect("n"), 2);
     assert!(store.verify().expect("verify").whole());
 }
+
+fn old_app(day: &str, n: u32) -> jingyou::store::NewApplication {
+    use jingyou::store::{Delivery, NewApplication, Payment};
+    let at = chrono::DateTime::parse_from_rfc3339(&format!("{day}T10:00:00+08:00")).expect("t");
+    NewApplication {
+        id: format!("old-{day}-{n}"),
+        service: "D1".into(),
+        date: at.date_naive(),
+        finished_at: at,
+        clerk: "001".into(),
+        values: BTreeMap::from([
+            ("id_number".to_string(), "11010519491231002X".to_string()),
+            ("owner_name".to_string(), "张三丰".to_string()),
+        ]),
+        materials: vec![],
+        fees: vec![],
+        payment: Payment::Cash,
+        delivery: Delivery::Ems {
+            address: "浙江省杭州市西湖区文三路 90 号".into(),
+        },
+        draft_number: None,
+        generated: false,
+        attachments: vec![],
+    }
+}
+
+fn acknowledge_all(store: &Store) {
+    use jingyou::store::Decision;
+    let q: Vec<(String, Decision)> = store
+        .queue()
+        .expect("queue")
+        .into_iter()
+        .map(|(k, e)| (k, Decision::Acknowledge(format!("R-{}", e.number))))
+        .collect();
+    store.settle(&q).expect("settle");
+}
+
+#[test]
+fn old_acknowledged_applications_leave_sled_and_stay_findable() {
+    use jingyou::store::Branch;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("store");
+    let b = Branch {
+        code: "3301E".into(),
+        name: "旧".into(),
+        training: false,
+        generated: false,
+    };
+    let today: chrono::NaiveDate = "2026-11-28".parse().expect("d");
+    let store = Store::open(&dir, 8).expect("open");
+    let mut numbers = Vec::new();
+    for n in 0..20 {
+        let a = store.finish(&b, old_app("2026-09-10", n)).expect("finish");
+        numbers.push(a.number);
+    }
+    let recent = store.finish(&b, old_app("2026-11-27", 99)).expect("recent");
+    acknowledge_all(&store);
+    let before = store
+        .day_tally("2026-09-10".parse().expect("d"))
+        .expect("t");
+    assert_eq!(store.evict_due(today, 30).expect("evict"), 20);
+    assert_eq!(store.evict_due(today, 30).expect("again"), 0);
+    // Gone from sled, still found by number, with its receipt.
+    let a = store
+        .application(&numbers[3])
+        .expect("find")
+        .expect("found");
+    assert_eq!(
+        a.hub_receipt.as_deref(),
+        Some(format!("R-{}", numbers[3]).as_str())
+    );
+    assert!(store.application(&recent.number).expect("recent").is_some());
+    let all = store
+        .applications_between("2026-09-01".parse().expect("d"), today)
+        .expect("range");
+    assert_eq!(all.len(), 21);
+    // Counters untouched; a void of an evicted application still counts.
+    assert_eq!(
+        store
+            .day_tally("2026-09-10".parse().expect("d"))
+            .expect("t"),
+        before
+    );
+    let at = chrono::DateTime::parse_from_rfc3339(NOW).expect("t");
+    store
+        .void(&numbers[0], "录错", "001", at)
+        .expect("void evicted");
+    assert!(matches!(
+        store.void(&numbers[0], "again", "001", at),
+        Err(StoreError::AlreadyVoided(_))
+    ));
+    let t = store
+        .day_tally("2026-09-10".parse().expect("d"))
+        .expect("t");
+    assert_eq!((t.total, t.voided), (19, 1));
+    let v = store
+        .application(&numbers[0])
+        .expect("find")
+        .expect("found");
+    assert!(v.void.is_some());
+    assert_eq!(store.count_applications().expect("n"), 21);
+    assert!(store.verify().expect("verify").whole());
+    drop(store);
+    // A repair rebuilds the small store and the index.
+    let r = Store::repair(&dir, 8).expect("repair");
+    assert!(r.verify.whole(), "{:?}", r.verify.differences);
+    let store = Store::open(&dir, 8).expect("open");
+    assert!(store
+        .application(&numbers[0])
+        .expect("find")
+        .and_then(|a| a.void)
+        .is_some());
+    assert_eq!(
+        store
+            .applications_between("2026-09-01".parse().expect("d"), today)
+            .expect("range")
+            .len(),
+        21
+    );
+}
+
+fn journal_bytes(data: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for (_, b) in snapshot(&data.join("journal")) {
+        all.extend(b);
+    }
+    all
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn retention_reaches_the_journal_and_the_backup() {
+    use jingyou::store::Branch;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    let b = Branch {
+        code: "3301R".into(),
+        name: "旧".into(),
+        training: false,
+        generated: false,
+    };
+    let today: chrono::NaiveDate = "2026-11-28".parse().expect("d");
+    let store = Store::open(&data.join("store"), 8).expect("open");
+    for n in 0..5 {
+        store.finish(&b, old_app("2026-05-10", n)).expect("finish");
+    }
+    store.finish(&b, old_app("2026-11-20", 9)).expect("recent");
+    acknowledge_all(&store);
+    store.evict_due(today, 30).expect("evict");
+    assert!(contains(&journal_bytes(&data), "11010519491231002X"));
+    // A backup taken before the purge holds the IDs…
+    drop(store);
+    let usb = tmp.path().join("usb");
+    let o = run(&data, &["backup", "--to", usb.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let in_backup = |usb: &Path| -> usize {
+        snapshot(&usb.join("jingyou-backup/journal"))
+            .values()
+            .map(|b| {
+                b.windows(18)
+                    .filter(|w| *w == b"11010519491231002X")
+                    .count()
+            })
+            .sum()
+    };
+    assert_eq!(in_backup(&usb), 6);
+    let store = Store::open(&data.join("store"), 8).expect("open");
+    let purged = jingyou::retention::purge(&store, 180, today, &data).expect("purge");
+    assert_eq!(purged, 5);
+    // The recent one keeps its data; the old ones are gone from the journal.
+    let bytes = journal_bytes(&data);
+    let hits = bytes
+        .windows(18)
+        .filter(|w| *w == b"11010519491231002X")
+        .count();
+    assert_eq!(hits, 1, "only the recent application keeps its ID");
+    assert!(store.verify().expect("verify").whole());
+    let old = store
+        .applications_between(
+            "2026-05-01".parse().expect("d"),
+            "2026-05-31".parse().expect("d"),
+        )
+        .expect("range");
+    assert_eq!(old.len(), 5);
+    assert!(old.iter().all(|a| a.purged && a.values.is_empty()));
+    drop(store);
+    // The reopened store and a repair agree with the rewritten journal.
+    assert!(Store::repair(&data.join("store"), 8)
+        .expect("repair")
+        .verify
+        .whole());
+    // …and the next backup rewrites the copy of the segment without them.
+    let o = run(&data, &["backup", "--to", usb.to_str().expect("utf8")]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert_eq!(in_backup(&usb), 1);
+}

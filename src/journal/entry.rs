@@ -34,8 +34,14 @@ pub enum Entry {
     Park { draft: Draft },
     /// A draft discarded (after a confirm).
     Discard { number: String },
-    /// An application voided with a reason.
-    Void { key: String, void: Void },
+    /// An application voided with a reason. `evicted` carries the
+    /// application as it was when it had already left the working store.
+    Void {
+        key: String,
+        void: Void,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        evicted: Option<Box<Application>>,
+    },
     /// The hub acknowledged these applications: `(key, receipt)`.
     Acknowledged { items: Vec<(String, String)> },
     /// The hub took these voids.
@@ -46,6 +52,9 @@ pub enum Entry {
     Retried { key: String },
     /// One line of the audit log.
     Audit { audit: AuditEntry },
+    /// Acknowledged applications older than `[store] keep_days` left the
+    /// working store: `(key, number)`; they stay here, found by the index.
+    Evicted { items: Vec<(String, String)> },
     /// Personal fields of these applications were removed (retention):
     /// `(key, field names)`; the EMS address and attachments go too.
     Purged { items: Vec<(String, Vec<String>)> },
@@ -67,6 +76,7 @@ impl Entry {
             Entry::Retried { .. } => "retried",
             Entry::Audit { .. } => "audit",
             Entry::Purged { .. } => "purged",
+            Entry::Evicted { .. } => "evicted",
         }
     }
 }

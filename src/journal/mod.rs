@@ -261,13 +261,13 @@ pub fn records_after(dir: &Path, after: u64) -> Result<(Vec<Record>, Vec<Damage>
 
 /// Calls `f` with every record of every segment, oldest first; damaged
 /// frames are collected and skipped.
-pub fn for_each(dir: &Path, mut f: impl FnMut(&Record)) -> Result<Vec<Damage>> {
+pub fn for_each(dir: &Path, mut f: impl FnMut(&str, &Record)) -> Result<Vec<Damage>> {
     let names = segments(dir)?;
     let mut damage = Vec::new();
     for (i, name) in names.iter().enumerate() {
         let scan = scan_segment(dir, name)?;
         for r in &scan.records {
-            f(r);
+            f(name, r);
         }
         damage.extend(scan.damage);
         if scan.torn_tail > 0 && i + 1 < names.len() {
@@ -385,11 +385,12 @@ impl Journal {
 
     /// Appends records (numbered here) and makes them durable with one
     /// fdatasync. `apps` is the count of applications after each record.
+    /// Gives the records and the segment they went to.
     pub fn append(
         &mut self,
         at: chrono::DateTime<chrono::FixedOffset>,
         entries: Vec<(Entry, u64)>,
-    ) -> Result<Vec<Record>> {
+    ) -> Result<(Vec<Record>, String)> {
         let mut records = Vec::with_capacity(entries.len());
         let mut bytes = Vec::new();
         for (entry, apps) in entries {
@@ -403,7 +404,7 @@ impl Journal {
             records.push(rec);
         }
         if records.is_empty() {
-            return Ok(records);
+            return Ok((records, String::new()));
         }
         let name = segment_name(&at);
         let dir = self.dir.clone();
@@ -416,6 +417,136 @@ impl Journal {
             return Err(io(&dir)(e));
         }
         self.next_seq += records.len() as u64;
-        Ok(records)
+        let segment = self
+            .current
+            .as_ref()
+            .map(|(n, _)| n.clone())
+            .unwrap_or(name);
+        Ok((records, segment))
+    }
+
+    /// Forgets the open segment (it is about to be rewritten).
+    pub fn close_segment(&mut self) {
+        self.current = None;
+    }
+}
+
+/// The per-month index of applications that left the working store
+/// (docs/journal.md, "Index"): `journal/index/YYYY-MM.idx` for the month
+/// of the application date, one line per journal record about it:
+/// `NUMBER<TAB>KEY<TAB>SEQ<TAB>SEGMENT`. Derived data: `store repair`
+/// writes it anew from the journal.
+pub mod index {
+    use std::collections::BTreeMap;
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::path::{Path, PathBuf};
+
+    /// Where one reference to a record is.
+    #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+    pub struct Ref {
+        pub seq: u64,
+        pub segment: String,
+    }
+
+    pub fn dir(journal: &Path) -> PathBuf {
+        journal.join("index")
+    }
+
+    /// `2026-11` from an application key `2026-11-28/000042`.
+    pub fn month_of_key(key: &str) -> Option<&str> {
+        key.get(..7)
+    }
+
+    /// Appends lines `(number, key, ref)` to their months' files, durably.
+    pub fn append(journal: &Path, lines: &[(String, String, Ref)]) -> std::io::Result<()> {
+        let d = dir(journal);
+        super::private_dir(&d)?;
+        let mut by_month: BTreeMap<&str, String> = BTreeMap::new();
+        for (number, key, r) in lines {
+            let Some(m) = month_of_key(key) else { continue };
+            let line = by_month.entry(m).or_default();
+            line.push_str(&format!("{number}\t{key}\t{}\t{}\n", r.seq, r.segment));
+        }
+        for (month, text) in by_month {
+            let path = d.join(format!("{month}.idx"));
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .mode(0o600)
+                .open(&path)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_data()?;
+        }
+        super::sync_dir(&d)
+    }
+
+    /// Every application of `month` (`YYYY-MM`): key → (number, refs).
+    pub fn month(journal: &Path, month: &str) -> BTreeMap<String, (String, Vec<Ref>)> {
+        let mut out: BTreeMap<String, (String, Vec<Ref>)> = BTreeMap::new();
+        let Ok(text) = std::fs::read_to_string(dir(journal).join(format!("{month}.idx"))) else {
+            return out;
+        };
+        for line in text.lines() {
+            let mut f = line.split('\t');
+            let (Some(number), Some(key), Some(seq), Some(segment)) =
+                (f.next(), f.next(), f.next(), f.next())
+            else {
+                continue;
+            };
+            let Ok(seq) = seq.parse() else { continue };
+            let e = out
+                .entry(key.to_string())
+                .or_insert_with(|| (number.to_string(), Vec::new()));
+            let r = Ref {
+                seq,
+                segment: segment.to_string(),
+            };
+            if !e.1.contains(&r) {
+                e.1.push(r);
+            }
+        }
+        for (_, refs) in out.values_mut() {
+            refs.sort();
+        }
+        out
+    }
+
+    /// Months that have an index file, oldest first.
+    pub fn months(journal: &Path) -> Vec<String> {
+        let mut out: Vec<String> = std::fs::read_dir(dir(journal))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let n = e.file_name().to_str()?.to_string();
+                n.strip_suffix(".idx").map(str::to_string)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Removes every index file (before `store repair` writes them anew).
+    pub fn clear(journal: &Path) -> std::io::Result<()> {
+        match std::fs::remove_dir_all(dir(journal)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The application keys a record is about (for the index).
+pub fn keys_of(entry: &Entry) -> Vec<&str> {
+    match entry {
+        Entry::Finish { key, .. }
+        | Entry::Void { key, .. }
+        | Entry::Quarantined { key, .. }
+        | Entry::Retried { key } => vec![key.as_str()],
+        Entry::Acknowledged { items } => items.iter().map(|(k, _)| k.as_str()).collect(),
+        Entry::Purged { items } => items.iter().map(|(k, _)| k.as_str()).collect(),
+        Entry::Evicted { items } => items.iter().map(|(k, _)| k.as_str()).collect(),
+        Entry::VoidsAcknowledged { keys } => keys.iter().map(String::as_str).collect(),
+        _ => vec![],
     }
 }

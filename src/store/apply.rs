@@ -133,8 +133,9 @@ pub fn apply(kv: &dyn Kv, rec: &Record) -> Result<(), Abort> {
             }
         }
         Entry::Discard { number } => kv.del(T::Drafts, number.as_bytes())?,
-        Entry::Void { key, void } => {
-            let Some(mut app) = get_json::<Application>(kv, T::Apps, key.as_bytes())? else {
+        Entry::Void { key, void, evicted } => {
+            let here = get_json::<Application>(kv, T::Apps, key.as_bytes())?;
+            let Some(mut app) = here.clone().or_else(|| evicted.as_deref().cloned()) else {
                 return Err(abort(format!("void of a missing application {key}")));
             };
             if app.void.is_none() {
@@ -152,9 +153,19 @@ pub fn apply(kv: &dyn Kv, rec: &Record) -> Result<(), Abort> {
                     last_error: None,
                     next_try: None,
                 };
-                put_json(kv, T::Apps, key.as_bytes(), &app)?;
+                // An evicted application stays out of the working store:
+                // the journal (and its index) holds it, void included.
+                if here.is_some() {
+                    put_json(kv, T::Apps, key.as_bytes(), &app)?;
+                }
                 put_json(kv, T::Tally, day_key.as_bytes(), &day)?;
                 put_json(kv, T::Voids, key.as_bytes(), &entry)?;
+            }
+        }
+        Entry::Evicted { items } => {
+            for (key, number) in items {
+                kv.del(T::Apps, key.as_bytes())?;
+                kv.del(T::Meta, format!("by_number/{number}").as_bytes())?;
             }
         }
         Entry::Acknowledged { items } => {

@@ -8,6 +8,7 @@
 //! position. Opening checks the two agree (see `open.rs`).
 
 mod apply;
+mod evict;
 mod open;
 mod outbox;
 mod purge;
@@ -388,9 +389,14 @@ impl Store {
                 (e, apps)
             })
             .collect();
-        let records = journal.append(at, numbered)?;
+        let (records, segment) = journal.append(at, numbered)?;
         self.apply_records(&records)?;
         self.db.flush()?;
+        for r in &records {
+            if !matches!(r.entry, Entry::Finish { .. } | Entry::Evicted { .. }) {
+                self.index_evicted(r, &segment)?;
+            }
+        }
         Ok(out)
     }
 
@@ -574,11 +580,14 @@ impl Store {
     }
 
     /// The application with this readable number.
+    /// Applications that left the working store are read from the journal.
     pub fn application(&self, number: &str) -> Result<Option<Application>> {
-        let Some(key) = self.key_of(number)? else {
-            return Ok(None);
-        };
-        self.apps.get(key)?.map(|b| dec(&b)).transpose()
+        if let Some(key) = self.key_of(number)? {
+            if let Some(b) = self.apps.get(key)? {
+                return Ok(Some(dec(&b)?));
+            }
+        }
+        Ok(self.evicted_app(number)?.map(|(_, a)| a))
     }
 
     /// The applications finished on `day` (a range read of that day only).
@@ -601,11 +610,15 @@ impl Store {
         at: DateTime<FixedOffset>,
     ) -> Result<Application> {
         self.record(at, |s| {
-            let Some(key) = s.key_of(number)? else {
-                return Err(StoreError::NotFound(number.to_string()));
-            };
-            let Some(mut app) = s.application_at(&key)? else {
-                return Err(StoreError::NotFound(number.to_string()));
+            let (key, mut app, evicted) = match s.key_of(number)? {
+                Some(key) => match s.application_at(&key)? {
+                    Some(app) => (key, app, None),
+                    None => return Err(StoreError::NotFound(number.to_string())),
+                },
+                None => match s.evicted_app(number)? {
+                    Some((key, app)) => (key, app.clone(), Some(Box::new(app))),
+                    None => return Err(StoreError::NotFound(number.to_string())),
+                },
             };
             if app.void.is_some() {
                 return Err(StoreError::AlreadyVoided(app.number));
@@ -618,7 +631,7 @@ impl Store {
             app.void = Some(void.clone());
             Ok((
                 vec![
-                    Entry::Void { key, void },
+                    Entry::Void { key, void, evicted },
                     Entry::Audit {
                         audit: AuditEntry {
                             at,
@@ -689,7 +702,9 @@ impl Store {
 
     /// Calls `f` with every application (a full read, for `tally --rebuild`
     /// and exports; never at start-up or for a day's tally).
+    /// Applications that left the working store come from the journal.
     pub fn for_each_application(&self, mut f: impl FnMut(&str, &Application)) -> Result<()> {
+        self.for_each_evicted(&mut f)?;
         for r in self.apps.iter() {
             let (k, v) = r?;
             let app: Application = dec(&v)?;
@@ -699,14 +714,17 @@ impl Store {
     }
 
     /// The applications of the days `from..=to` (range reads of those days).
+    /// Evicted ones included (read from the journal), in key order.
     pub fn applications_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<Application>> {
         let start = format!("{from}/");
         let end = format!("{to}/~");
-        self.apps
-            .range(start.as_bytes()..end.as_bytes())
-            .values()
-            .map(|v| dec(&v?))
-            .collect()
+        let mut all: Vec<(String, Application)> = self.evicted_between(from, to)?;
+        for row in self.apps.range(start.as_bytes()..end.as_bytes()) {
+            let (k, v) = row?;
+            all.push((String::from_utf8_lossy(&k).into_owned(), dec(&v)?));
+        }
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(all.into_iter().map(|(_, a)| a).collect())
     }
 
     /// Days that have counters.

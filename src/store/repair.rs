@@ -8,14 +8,14 @@ use std::path::{Path, PathBuf};
 use super::apply::{self, Abort, Kv, T};
 use super::open::{journal_dir_for, lock};
 use super::{dec, AuditEntry, Result, Store, StoreError, UploadState, SCHEMA_VERSION};
-use crate::journal::{self, Damage as FrameDamage, Entry, Journal, Record};
+use crate::journal::{self, index, Damage as FrameDamage, Entry, Journal, Record};
 
 /// Records applied per transaction while rebuilding.
 const CHUNK: usize = 500;
 
 /// The eight trees in memory: what the journal says the store holds.
 #[derive(Default)]
-struct MemKv(RefCell<[BTreeMap<Vec<u8>, Vec<u8>>; 8]>);
+pub(super) struct MemKv(pub(super) RefCell<[BTreeMap<Vec<u8>, Vec<u8>>; 8]>);
 
 impl Kv for MemKv {
     fn get(&self, t: T, key: &[u8]) -> std::result::Result<Option<Vec<u8>>, Abort> {
@@ -89,11 +89,27 @@ fn rebuild(dir: &Path, cache_mib: u64, report: &mut RepairReport) -> Result<()> 
         store.meta.insert("schema", &SCHEMA_VERSION.to_be_bytes())?;
         let mut chunk: Vec<Record> = Vec::with_capacity(CHUNK);
         let mut failed: Option<StoreError> = None;
-        let damage = journal::for_each(&journal_dir, |rec| {
+        let mut refs: BTreeMap<String, (String, Vec<index::Ref>)> = BTreeMap::new();
+        let mut evicted: Vec<String> = Vec::new();
+        let damage = journal::for_each(&journal_dir, |segment, rec| {
             if failed.is_some() {
                 return;
             }
             count_kinds(rec, report);
+            if let Entry::Finish { key, app } = &rec.entry {
+                refs.insert(key.clone(), (app.number.clone(), Vec::new()));
+            }
+            if let Entry::Evicted { items } = &rec.entry {
+                evicted.extend(items.iter().map(|(k, _)| k.clone()));
+            }
+            for k in journal::keys_of(&rec.entry) {
+                if let Some((_, v)) = refs.get_mut(k) {
+                    v.push(index::Ref {
+                        seq: rec.seq,
+                        segment: segment.to_string(),
+                    });
+                }
+            }
             chunk.push(rec.clone());
             if chunk.len() >= CHUNK {
                 if let Err(e) = store.apply_records(&chunk) {
@@ -107,6 +123,23 @@ fn rebuild(dir: &Path, cache_mib: u64, report: &mut RepairReport) -> Result<()> 
         }
         store.apply_records(&chunk)?;
         report.damaged_frames = damage;
+        // The index of applications that left the working store, anew.
+        let io_err = |e: std::io::Error| {
+            StoreError::Journal(journal::JournalError::Io {
+                path: index::dir(&journal_dir),
+                source: e,
+            })
+        };
+        index::clear(&journal_dir).map_err(io_err)?;
+        let mut lines = Vec::new();
+        for k in evicted {
+            if let Some((number, rs)) = refs.remove(&k) {
+                for r in rs {
+                    lines.push((number.clone(), k.clone(), r));
+                }
+            }
+        }
+        index::append(&journal_dir, &lines).map_err(io_err)?;
         report.users = store.users.len() as u64;
         report.drafts = store.drafts.len() as u64;
         store.flush()?;
@@ -136,7 +169,7 @@ impl Store {
         let mut report = VerifyReport::default();
         let mem = MemKv::default();
         let mut failed: Option<String> = None;
-        report.damaged_frames = journal::for_each(&self.journal_dir, |rec| {
+        report.damaged_frames = journal::for_each(&self.journal_dir, |_, rec| {
             report.journal_records += 1;
             if let Err(e) = apply::apply(&mem, rec) {
                 if failed.is_none() {
@@ -359,6 +392,7 @@ fn v1_entries(db: &sled::Db) -> Result<Vec<Entry>> {
             later.push(Entry::Void {
                 key: key.clone(),
                 void,
+                evicted: None,
             });
             if !voids.contains_key(&k)? {
                 later.push(Entry::VoidsAcknowledged {

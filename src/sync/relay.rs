@@ -156,6 +156,8 @@ pub struct Settings {
     pub chunk: usize,
     /// Days after which acknowledged personal data is purged (0 = never).
     pub retention_days: u32,
+    /// Days acknowledged applications stay in the working store (0 = always).
+    pub keep_days: u32,
 }
 
 impl Settings {
@@ -165,6 +167,7 @@ impl Settings {
             backoff_cap: Duration::from_millis(c.sync.backoff_cap_ms.max(c.sync.backoff_base_ms)),
             chunk: 32 * 1024,
             retention_days: c.retention.days,
+            keep_days: c.store.keep_days,
         }
     }
 }
@@ -427,6 +430,16 @@ impl Relay<'_> {
         }
         if report.refused.is_none() && report.link != Some(LinkState::Offline) {
             report.voids_sent = self.send_voids(ignore_backoff, &mut report);
+        }
+        if report.acknowledged > 0 {
+            // Old applications just acknowledged leave the working store
+            // in the same pass.
+            if let Err(e) = self
+                .store
+                .evict_due(self.clock.today(), self.settings.keep_days)
+            {
+                crate::log::warn(&format!("store: eviction: {e}"));
+            }
         }
         if let Some(e) = report.refused.as_ref().or(report.last_error.as_ref()) {
             crate::log::warn(&format!("upload: {e}"));

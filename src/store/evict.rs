@@ -1,0 +1,220 @@
+//! A working store that stays small (docs/journal.md, "Eviction"):
+//! acknowledged applications older than `[store] keep_days` leave sled and
+//! stay in the journal, found again through the per-month index, so find
+//! by number, void, export, `tally --rebuild` and reconcile still see
+//! them while opening the store costs the same after years of history.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+
+use super::apply;
+use super::repair::MemKv;
+use super::{dec, Application, Result, Store};
+use crate::journal::{self, index, Entry, Record};
+
+/// Applications evicted per call at most (the rest go on the next pass).
+pub const EVICT_PER_CALL: usize = 20_000;
+
+/// Rebuilds applications from the records the index names.
+fn reconstruct(
+    journal_dir: &std::path::Path,
+    wanted: &BTreeMap<String, (String, Vec<index::Ref>)>,
+) -> Result<BTreeMap<String, Application>> {
+    let mut by_segment: BTreeMap<&str, BTreeSet<u64>> = BTreeMap::new();
+    for (_, refs) in wanted.values() {
+        for r in refs {
+            by_segment.entry(&r.segment).or_default().insert(r.seq);
+        }
+    }
+    let mut records: Vec<Record> = Vec::new();
+    for (segment, seqs) in by_segment {
+        let scan = match journal::scan_segment(journal_dir, segment) {
+            Ok(s) => s,
+            Err(e) => {
+                crate::log::warn(&format!("index: {e}"));
+                continue;
+            }
+        };
+        records.extend(
+            scan.records
+                .into_iter()
+                .filter(|r| seqs.contains(&r.seq) && !matches!(r.entry, Entry::Evicted { .. })),
+        );
+    }
+    records.sort_by_key(|r| r.seq);
+    records.dedup_by_key(|r| r.seq);
+    let mem = MemKv::default();
+    for r in &records {
+        if let Err(e) = apply::apply(&mem, r) {
+            crate::log::warn(&format!("index: record {} not applied: {e:?}", r.seq));
+        }
+    }
+    let mut out = BTreeMap::new();
+    let trees = mem.0.into_inner();
+    for key in wanted.keys() {
+        if let Some(raw) = trees[apply::T::Apps as usize].get(key.as_bytes()) {
+            out.insert(key.clone(), dec::<Application>(raw)?);
+        }
+    }
+    Ok(out)
+}
+
+/// `2026-11` for an application number `3301A-261128-0042`.
+fn month_of_number(number: &str) -> Option<String> {
+    let mut parts = number.rsplitn(3, '-');
+    let _seq = parts.next()?;
+    let d = parts.next()?;
+    let day = NaiveDate::parse_from_str(d, "%y%m%d").ok()?;
+    Some(day.format("%Y-%m").to_string())
+}
+
+impl Store {
+    /// An evicted application by number, rebuilt from the journal.
+    pub fn evicted_app(&self, number: &str) -> Result<Option<(String, Application)>> {
+        let number = number.trim().to_ascii_uppercase();
+        let Some(month) = month_of_number(&number) else {
+            return Ok(None);
+        };
+        let mut wanted = index::month(&self.journal_dir, &month);
+        wanted.retain(|_, (n, _)| *n == number);
+        Ok(reconstruct(&self.journal_dir, &wanted)?.into_iter().next())
+    }
+
+    /// Evicted applications of the months `from..=to` touch, by key.
+    pub fn evicted_between(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(String, Application)>> {
+        let lo = from.format("%Y-%m").to_string();
+        let hi = to.format("%Y-%m").to_string();
+        let mut out = Vec::new();
+        for month in index::months(&self.journal_dir) {
+            if month < lo || month > hi {
+                continue;
+            }
+            let wanted = index::month(&self.journal_dir, &month);
+            for (k, a) in reconstruct(&self.journal_dir, &wanted)? {
+                if a.date >= from && a.date <= to && !self.apps.contains_key(k.as_bytes())? {
+                    out.push((k, a));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Calls `f` with every evicted application, a month at a time.
+    pub fn for_each_evicted(&self, mut f: impl FnMut(&str, &Application)) -> Result<()> {
+        for month in index::months(&self.journal_dir) {
+            let wanted = index::month(&self.journal_dir, &month);
+            for (k, a) in reconstruct(&self.journal_dir, &wanted)? {
+                if !self.apps.contains_key(k.as_bytes())? {
+                    f(&k, &a);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Evicts acknowledged applications dated before `today - keep_days`
+    /// (none with `keep_days` 0): their records are indexed first, then one
+    /// journal record says they left, and sled forgets them. Returns how
+    /// many left.
+    pub fn evict_due(&self, today: NaiveDate, keep_days: u32) -> Result<usize> {
+        if keep_days == 0 {
+            return Ok(0);
+        }
+        let cutoff = today - chrono::Duration::days(i64::from(keep_days));
+        let end = format!("{cutoff}/");
+        let mut candidates: BTreeMap<String, String> = BTreeMap::new();
+        let mut oldest: Option<NaiveDate> = None;
+        for row in self.apps.range(..end.as_bytes()) {
+            let (k, v) = row?;
+            let app: Application = dec(&v)?;
+            if app.hub_receipt.is_none()
+                || self.outbox.contains_key(&k)?
+                || self.voids.contains_key(&k)?
+            {
+                continue;
+            }
+            oldest = Some(oldest.map_or(app.date, |o| o.min(app.date)));
+            candidates.insert(String::from_utf8_lossy(&k).into_owned(), app.number);
+            if candidates.len() >= EVICT_PER_CALL {
+                break;
+            }
+        }
+        let Some(oldest) = oldest else {
+            return Ok(0);
+        };
+        // Every record about them, from the oldest one's month on.
+        let first = oldest.format("%Y-%m.jnl").to_string();
+        let mut lines = Vec::new();
+        for segment in journal::segments(&self.journal_dir)? {
+            if segment < first {
+                continue;
+            }
+            let scan = journal::scan_segment(&self.journal_dir, &segment)?;
+            for r in &scan.records {
+                for k in journal::keys_of(&r.entry) {
+                    if let Some(number) = candidates.get(k) {
+                        lines.push((
+                            number.clone(),
+                            k.to_string(),
+                            index::Ref {
+                                seq: r.seq,
+                                segment: segment.clone(),
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        index::append(&self.journal_dir, &lines).map_err(|e| {
+            super::StoreError::Journal(crate::journal::JournalError::Io {
+                path: index::dir(&self.journal_dir),
+                source: e,
+            })
+        })?;
+        let n = candidates.len();
+        let items: Vec<(String, String)> = candidates.into_iter().collect();
+        let at = chrono::Local::now().fixed_offset();
+        self.record(at, |_| Ok((vec![Entry::Evicted { items }], ())))?;
+        crate::log::info(&format!(
+            "store: {n} acknowledged applications older than {keep_days} days left the working store"
+        ));
+        Ok(n)
+    }
+
+    /// After a record about evicted applications: index lines for it.
+    pub(super) fn index_evicted(&self, rec: &Record, segment: &str) -> Result<()> {
+        let mut lines = Vec::new();
+        for k in journal::keys_of(&rec.entry) {
+            if self.apps.contains_key(k.as_bytes())? {
+                continue;
+            }
+            let Some(month) = index::month_of_key(k) else {
+                continue;
+            };
+            if let Some((number, _)) = index::month(&self.journal_dir, month).get(k) {
+                lines.push((
+                    number.clone(),
+                    k.to_string(),
+                    index::Ref {
+                        seq: rec.seq,
+                        segment: segment.to_string(),
+                    },
+                ));
+            }
+        }
+        if lines.is_empty() {
+            return Ok(());
+        }
+        index::append(&self.journal_dir, &lines).map_err(|e| {
+            super::StoreError::Journal(crate::journal::JournalError::Io {
+                path: index::dir(&self.journal_dir),
+                source: e,
+            })
+        })
+    }
+}
