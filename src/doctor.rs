@@ -33,6 +33,9 @@ pub const FAILING_SHOWN: usize = 5;
 pub const QUARANTINED_SHOWN: usize = 50;
 /// WARN lines of the log shown.
 pub const LOG_WARNINGS: usize = 20;
+/// A backup older than this many days is warned about.
+pub const BACKUP_OLD_DAYS: i64 = 7;
+
 /// Skew between the hub's clock and ours that is worth a warning.
 pub const MAX_SKEW_SECS: i64 = 300;
 /// A year before this means the PC's clock was reset.
@@ -104,6 +107,12 @@ pub struct StoreSection {
     pub branch: Option<BranchInfo>,
     pub users: Option<UserCounts>,
     pub today: Option<TodaySummary>,
+    /// When the last `backup --to` was taken (RFC 3339).
+    #[serde(default)]
+    pub last_backup: Option<String>,
+    /// Backup older than a week, or none with applications on record.
+    #[serde(default)]
+    pub backup_warning: Option<String>,
     /// Queries that failed on an open store (one sentence each).
     pub problems: Vec<String>,
 }
@@ -167,6 +176,24 @@ pub fn gather_store(store: &Store, clock: &Clock, lang: Lang, extras: bool) -> S
     }
     match store.drafts() {
         Ok(d) => s.drafts = Some(d.len() as u64),
+        Err(e) => problems.push(problem(e)),
+    }
+    match store.last_backup() {
+        Ok(Some(at)) => {
+            let days = (clock.now() - at).num_days();
+            s.last_backup = Some(at.to_rfc3339());
+            if days > BACKUP_OLD_DAYS {
+                s.backup_warning = Some(fmt(
+                    lang,
+                    "backup.old",
+                    &[("days", &days), ("at", &at.format("%Y-%m-%d %H:%M"))],
+                ));
+            }
+        }
+        Ok(None) if s.applications.unwrap_or(0) > 0 => {
+            s.backup_warning = Some(tr(lang, "backup.never").to_string());
+        }
+        Ok(None) => {}
         Err(e) => problems.push(problem(e)),
     }
     let queue = match store.queue() {
@@ -937,6 +964,15 @@ fn render_store(out: &mut String, lang: Lang, s: &StoreSection) {
         ),
     );
     line(out, lang, "doctor.store.voids", &opt(&s.voids_waiting));
+    line(
+        out,
+        lang,
+        "doctor.store.backup",
+        s.last_backup.as_deref().unwrap_or("-"),
+    );
+    if let Some(w) = &s.backup_warning {
+        warn_line(out, w);
+    }
     if let Some(t) = &s.today {
         line(
             out,

@@ -377,6 +377,7 @@ impl Runtime {
             drafts: self.store.drafts()?,
             pending: self.store.pending_count()?,
             hub_configured: !self.training && self.config.hub.url.is_some(),
+            last_backup: self.store.last_backup()?,
         })
     }
 
@@ -408,6 +409,7 @@ impl Runtime {
             &format!("{}.txt", stored.number),
             &text,
         )
+        .map_err(|e| crate::log::warn(&format!("receipt {}: not written: {e}", stored.number)))
         .ok();
         self.print(&text, &stored.clerk, &stored.number);
         Msg::Finished {

@@ -21,6 +21,8 @@ pub struct HomeData {
     pub drafts: Vec<Draft>,
     pub pending: u64,
     pub hub_configured: bool,
+    /// When the last `backup --to` was taken (shown to the supervisor).
+    pub last_backup: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 /// First run: the branch and its supervisor.

@@ -14,7 +14,28 @@ use crate::ui::widgets::{block, centered, input, labeled_input};
 use crate::wizard::field::yuan;
 
 pub fn menu(app: &App, selected: usize, f: &mut Frame, area: Rect) {
-    let rect = centered(area, 40, ADMIN_ITEMS.len() as u16 + 4);
+    let rect = centered(area, 40, ADMIN_ITEMS.len() as u16 + 5);
+    let backup = match app.home.last_backup {
+        Some(at) if (app.today - at.date_naive()).num_days() <= crate::doctor::BACKUP_OLD_DAYS => {
+            Span::styled(
+                crate::i18n::fmt(
+                    app.lang,
+                    "backup.last",
+                    &[("at", &at.format("%Y-%m-%d %H:%M"))],
+                ),
+                app.theme.roles.hint,
+            )
+        }
+        Some(at) => Span::styled(
+            crate::i18n::fmt(
+                app.lang,
+                "backup.last",
+                &[("at", &at.format("%Y-%m-%d %H:%M"))],
+            ),
+            app.theme.roles.warn,
+        ),
+        None => Span::styled(tr(app.lang, "backup.never_short"), app.theme.roles.warn),
+    };
     let lines: Vec<Line> = ADMIN_ITEMS
         .iter()
         .enumerate()
@@ -33,6 +54,7 @@ pub fn menu(app: &App, selected: usize, f: &mut Frame, area: Rect) {
             tr(app.lang, "admin.menu_hint"),
             app.theme.roles.hint,
         ))))
+        .chain(std::iter::once(Line::from(backup)))
         .collect();
     f.render_widget(
         Paragraph::new(lines)

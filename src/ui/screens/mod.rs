@@ -311,5 +311,11 @@ pub fn receipt(app: &App, rv: &ReceiptView, f: &mut Frame, area: Rect) {
             .style(app.theme.roles.hint),
             file,
         );
+    } else {
+        // The record is safe in the journal; only the text file is missing.
+        f.render_widget(
+            Paragraph::new(tr(app.lang, "receipt.not_saved")).style(app.theme.roles.warn),
+            file,
+        );
     }
 }
