@@ -35,7 +35,9 @@ impl Lang {
     }
 }
 
-/// One compiled-in locale file per language and topic.
+/// One compiled-in locale file per language and topic (the TOML sources,
+/// for the tests; the programs use the flattened form from build.rs).
+#[cfg(test)]
 macro_rules! locale {
     ($lang:ident, $dir:literal, $file:literal) => {
         (
@@ -47,6 +49,7 @@ macro_rules! locale {
 }
 
 /// The compiled-in locale files: (language, file name, contents).
+#[cfg(test)]
 pub const SOURCES: &[(Lang, &str, &str)] = &[
     locale!(Zh, "zh", "common.toml"),
     locale!(En, "en", "common.toml"),
@@ -64,8 +67,10 @@ pub const SOURCES: &[(Lang, &str, &str)] = &[
     locale!(En, "en", "doctor.toml"),
 ];
 
+#[cfg(test)]
 type Table = HashMap<String, String>;
 
+#[cfg(test)]
 fn flatten(prefix: &str, value: &toml::Value, out: &mut Table) {
     match value {
         toml::Value::Table(t) => {
@@ -88,6 +93,7 @@ fn flatten(prefix: &str, value: &toml::Value, out: &mut Table) {
 }
 
 /// Parses one locale file into flat `a.b.c` keys. Public for the tests.
+#[cfg(test)]
 pub fn parse_source(text: &str) -> Result<Table, toml::de::Error> {
     let value: toml::Value = toml::from_str(text)?;
     let mut out = Table::new();
@@ -95,23 +101,24 @@ pub fn parse_source(text: &str) -> Result<Table, toml::de::Error> {
     Ok(out)
 }
 
-fn table(lang: Lang) -> &'static Table {
-    static ZH: OnceLock<Table> = OnceLock::new();
-    static EN: OnceLock<Table> = OnceLock::new();
-    let cell = match lang {
-        Lang::Zh => &ZH,
-        Lang::En => &EN,
+/// The locale files flattened by build.rs: `key NUL value NUL …`.
+const FLAT_ZH: &str = include_str!(concat!(env!("OUT_DIR"), "/locale_zh.bin"));
+const FLAT_EN: &str = include_str!(concat!(env!("OUT_DIR"), "/locale_en.bin"));
+
+type FlatTable = HashMap<&'static str, &'static str>;
+
+fn table(lang: Lang) -> &'static FlatTable {
+    static ZH: OnceLock<FlatTable> = OnceLock::new();
+    static EN: OnceLock<FlatTable> = OnceLock::new();
+    let (cell, flat) = match lang {
+        Lang::Zh => (&ZH, FLAT_ZH),
+        Lang::En => (&EN, FLAT_EN),
     };
     cell.get_or_init(|| {
-        let mut all = Table::new();
-        for (l, _, text) in SOURCES {
-            if *l == lang {
-                // A broken compiled-in file is caught by the tests; at run
-                // time it only means keys show instead of sentences.
-                if let Ok(t) = parse_source(text) {
-                    all.extend(t);
-                }
-            }
+        let mut parts = flat.split('\0');
+        let mut all = FlatTable::with_capacity(2048);
+        while let (Some(k), Some(v)) = (parts.next(), parts.next()) {
+            all.insert(k, v);
         }
         all
     })
@@ -120,7 +127,7 @@ fn table(lang: Lang) -> &'static Table {
 /// The text for `key`, or the key itself when it is missing (never a panic).
 pub fn tr(lang: Lang, key: &str) -> &str {
     match table(lang).get(key) {
-        Some(s) => s.as_str(),
+        Some(s) => s,
         None => key,
     }
 }
@@ -136,7 +143,7 @@ pub fn fmt(lang: Lang, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> St
 
 /// Every key of a language (for tests and `doctor`).
 pub fn keys(lang: Lang) -> Vec<&'static str> {
-    let mut k: Vec<&'static str> = table(lang).keys().map(|s| s.as_str()).collect();
+    let mut k: Vec<&'static str> = table(lang).keys().copied().collect();
     k.sort_unstable();
     k
 }
@@ -144,6 +151,23 @@ pub fn keys(lang: Lang) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_flattened_build_table_is_the_toml_sources() {
+        for lang in [Lang::Zh, Lang::En] {
+            let mut want = Table::new();
+            for (l, _, text) in SOURCES {
+                if *l == lang {
+                    want.extend(parse_source(text).expect("parses"));
+                }
+            }
+            let have = table(lang);
+            assert_eq!(have.len(), want.len(), "{lang:?}");
+            for (k, v) in &want {
+                assert_eq!(have.get(k.as_str()), Some(&v.as_str()), "{lang:?} {k}");
+            }
+        }
+    }
 
     #[test]
     fn every_locale_file_parses() {
