@@ -868,3 +868,61 @@ fn support_commands_reach_the_running_app() {
     t.keys(&["Escape"]);
     t.quit();
 }
+
+/// A damaged store on the clerk's PC: the screen says so, a supervisor
+/// repairs it there with their number and PIN, and the log-in follows.
+#[test]
+fn a_supervisor_repairs_a_damaged_store_at_the_counter() {
+    need_tmux!();
+    let mut t = Term::new();
+    let o = Command::new(BIN)
+        .args(["seed", "--count", "30"])
+        .env("JINGYOU_DATA", t.data())
+        .env("JINGYOU_NOW", NOW)
+        .env("XDG_CONFIG_HOME", t.home().join(".config"))
+        .output()
+        .expect("seed");
+    assert!(o.status.success(), "{o:?}");
+    let db = t.data().join("store/db");
+    let len = std::fs::metadata(&db).expect("db").len();
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&db)
+            .expect("db");
+        f.seek(SeekFrom::Start(len / 3)).expect("seek");
+        f.write_all(&[0u8; 8192]).expect("zero");
+    }
+    t.start(&[]);
+    let wait_err = |t: &Term, what: &str| {
+        let deadline = Instant::now() + TIMEOUT;
+        while !t.stderr().contains(what) {
+            assert!(
+                Instant::now() < deadline,
+                "waiting for {what:?} in {}",
+                t.stderr()
+            );
+            std::thread::sleep(POLL);
+        }
+    };
+    wait_err(&t, "jingyou store repair");
+    wait_err(&t, "负责人编号");
+    t.text("001");
+    t.keys(&["Enter"]);
+    wait_err(&t, "PIN");
+    t.text("1234");
+    t.keys(&["Enter"]);
+    wait_err(&t, "修复完成");
+    // What was restored is on the terminal, above the app's screen.
+    assert!(t.screen().contains("业务 30 笔"), "{}", t.screen());
+    t.keys(&["Enter"]);
+    t.wait_for("柜员登录");
+    t.quit();
+    let kept = std::fs::read_dir(t.data()).expect("ls").flatten().any(|e| {
+        e.file_name()
+            .to_string_lossy()
+            .starts_with("store.damaged-")
+    });
+    assert!(kept, "the damaged store is kept aside");
+}

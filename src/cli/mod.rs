@@ -252,11 +252,16 @@ fn supervisor_pin(lang: Lang) -> Option<String> {
     if let Ok(p) = std::env::var("JINGYOU_SUPERVISOR_PIN") {
         return Some(p);
     }
+    read_secret(tr(lang, "export.ask_pin"))
+}
+
+/// A line typed on the terminal without echo (Esc or Ctrl-C: none).
+pub(crate) fn read_secret(prompt: &str) -> Option<String> {
     use std::io::{IsTerminal, Write};
     if !std::io::stdin().is_terminal() {
         return None;
     }
-    eprint!("{}", tr(lang, "export.ask_pin"));
+    eprint!("{prompt}");
     let _ = std::io::stderr().flush();
     crossterm::terminal::enable_raw_mode().ok()?;
     let mut pin = String::new();
@@ -483,11 +488,17 @@ pub fn tui(g: &Globals) -> ExitCode {
         env!("CARGO_PKG_VERSION"),
         g.training
     ));
-    let store = match g.open_store() {
-        Ok(s) => s,
-        Err(code) => {
+    let store = match Store::open(&g.store_dir(), g.config.store.cache_mib) {
+        Ok(s) => s.with_reserve_mib(g.config.store.reserve_mib),
+        Err(e) => {
             crate::log::warn("the store could not be opened");
-            return code;
+            eprintln!("{}", crate::mask::escape_controls(&e.message(g.lang)));
+            let damaged = matches!(e, crate::store::StoreError::Damaged { .. });
+            // A supervisor may repair it from here, then work goes on.
+            if damaged && store_cmd::offer_repair(g) {
+                return tui(g);
+            }
+            return ExitCode::from(EXIT_FAILURE);
         }
     };
     let (catalog, mut warnings) = g.catalog();

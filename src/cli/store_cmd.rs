@@ -58,6 +58,19 @@ pub fn main(g: &Globals, action: &StoreAction) -> ExitCode {
                 Ok(r) => r,
                 Err(e) => return fail(e),
             };
+            if print_repair(lang, &report) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_FAILURE)
+            }
+        }
+    }
+}
+
+/// Prints what a repair did; true when it is whole.
+fn print_repair(lang: crate::i18n::Lang, report: &crate::store::RepairReport) -> bool {
+    {
+        {
             if let Some(p) = &report.moved_to {
                 println!(
                     "{}",
@@ -85,14 +98,80 @@ pub fn main(g: &Globals, action: &StoreAction) -> ExitCode {
             println!("{}", fmt(lang, "store.repair_not_restored", &[]));
             if report.verify.whole() && report.damaged_frames.is_empty() {
                 println!("{}", fmt(lang, "store.repair_verified", &[]));
-                ExitCode::SUCCESS
+                true
             } else {
                 for d in &report.verify.differences {
                     println!("{}", fmt(lang, "store.verify_diff", &[("what", d)]));
                 }
                 eprintln!("{}", fmt(lang, "store.repair_incomplete", &[]));
-                ExitCode::from(EXIT_FAILURE)
+                false
             }
         }
     }
+}
+
+/// On the clerk's terminal, when the store is damaged: a supervisor may
+/// type their number and PIN (checked against the users in the journal)
+/// to repair it here. True when the store was repaired and work can go on.
+pub fn offer_repair(g: &Globals) -> bool {
+    use std::io::{BufRead, IsTerminal, Write};
+    let lang = g.lang;
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    eprint!("{}", fmt(lang, "store.offer_repair", &[]));
+    if std::io::stderr().flush().is_err() {
+        return false;
+    }
+    let mut id = String::new();
+    if std::io::stdin().lock().read_line(&mut id).is_err() {
+        return false;
+    }
+    let id = id.trim();
+    if id.is_empty() {
+        return false;
+    }
+    let Some(pin) = super::read_secret(crate::i18n::tr(lang, "export.ask_pin")) else {
+        return false;
+    };
+    let journal = crate::store::journal_dir_for(&g.store_dir());
+    let supervisor = match crate::store::journal_users(&journal) {
+        Ok(users) => users.into_iter().find(|u| {
+            u.id == id
+                && u.role == crate::store::Role::Supervisor
+                && !u.disabled
+                && crate::auth::verify_pin(&pin, &u.pin_hash)
+        }),
+        Err(e) => {
+            eprintln!("{}", escape_controls(&e.message(lang)));
+            return false;
+        }
+    };
+    if supervisor.is_none() {
+        eprintln!("{}", fmt(lang, "store.offer_refused", &[]));
+        return false;
+    }
+    let report = match Store::repair(&g.store_dir(), g.config.store.cache_mib) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{}", escape_controls(&e.message(lang)));
+            return false;
+        }
+    };
+    let whole = print_repair(lang, &report);
+    if whole {
+        if let Ok(store) = Store::open(&g.store_dir(), g.config.store.cache_mib) {
+            let now = g.clock.now();
+            if let Err(e) = store.audit(now, id, "store_repair", "") {
+                eprintln!("{}", escape_controls(&e.message(lang)));
+                return false;
+            }
+        }
+        eprint!("{}", fmt(lang, "store.offer_continue", &[]));
+        let mut line = String::new();
+        if std::io::stdin().lock().read_line(&mut line).is_err() {
+            return false;
+        }
+    }
+    whole
 }

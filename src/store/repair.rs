@@ -428,3 +428,15 @@ fn v1_entries(db: &sled::Db) -> Result<Vec<Entry>> {
     }
     Ok(out)
 }
+
+/// The users as the journal last recorded them (for a supervisor's PIN
+/// when the working store cannot be opened).
+pub fn journal_users(journal_dir: &Path) -> Result<Vec<super::User>> {
+    let mut users: BTreeMap<String, super::User> = BTreeMap::new();
+    journal::for_each(journal_dir, |_, rec| {
+        if let Entry::User { user } = &rec.entry {
+            users.insert(user.id.clone(), user.clone());
+        }
+    })?;
+    Ok(users.into_values().collect())
+}
