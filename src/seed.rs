@@ -239,39 +239,14 @@ pub fn seed(
     if services.is_empty() {
         return Err(SeedError::NoServices);
     }
-    let mut new_branch = false;
-    let branch = match store.branch()? {
-        Some(b) => b,
-        None => {
-            new_branch = true;
-            let b = Branch {
-                code: "3301S".into(),
-                name: "演示网点 Demo".into(),
-                training: false,
-                generated: true,
-            };
-            let security = crate::config::SecurityConfig {
-                pin_hash_memory_kib: 1024,
-                pin_hash_iterations: 1,
-                ..Default::default()
-            };
-            for (id, name, role) in SEED_CLERKS {
-                let pin_hash = crate::auth::hash_pin(SEED_PIN, &security)
-                    .map_err(|e| StoreError::Conflict(e.to_string()))?;
-                store.put_user(&User {
-                    id: id.into(),
-                    name: name.into(),
-                    role,
-                    pin_hash,
-                    disabled: false,
-                    failures: 0,
-                    locked_until: None,
-                })?;
-            }
-            store.set_branch(&b)?;
-            b
-        }
-    };
+    let existing = store.branch()?;
+    let new_branch = existing.is_none();
+    let branch = existing.unwrap_or_else(|| Branch {
+        code: "3301S".into(),
+        name: "演示网点 Demo".into(),
+        training: false,
+        generated: true,
+    });
     let today = clock.today();
     let offset = *clock.now().offset();
     let mut r = Rng::new(0x5EED ^ count ^ (u64::from(days) << 32));
@@ -342,6 +317,30 @@ pub fn seed(
         }
     }
     store.seed_batch(&batch)?;
+    // The branch and clerks after the applications, so that the journal's
+    // segments follow the applications' months (records never go into a
+    // month older than the newest segment).
+    if new_branch {
+        let security = crate::config::SecurityConfig {
+            pin_hash_memory_kib: 1024,
+            pin_hash_iterations: 1,
+            ..Default::default()
+        };
+        for (id, name, role) in SEED_CLERKS {
+            let pin_hash = crate::auth::hash_pin(SEED_PIN, &security)
+                .map_err(|e| StoreError::Conflict(e.to_string()))?;
+            store.put_user(&User {
+                id: id.into(),
+                name: name.into(),
+                role,
+                pin_hash,
+                disabled: false,
+                failures: 0,
+                locked_until: None,
+            })?;
+        }
+        store.set_branch(&branch)?;
+    }
     // A few drafts, as a real day leaves behind.
     let drafts = 3.min(services.len()) as u64;
     let now = clock.now();
@@ -369,4 +368,28 @@ pub fn seed(
         days,
         new_branch,
     })
+}
+
+/// Marks every pending seeded application acknowledged (receipt
+/// `SEED-<number>`), batch by batch as the relay would, then lets the old
+/// ones leave the working store: a store with history, for benchmarks.
+pub fn acknowledge_all(store: &Store, today: NaiveDate, keep_days: u32) -> Result<(), SeedError> {
+    use crate::store::Decision;
+    let far = chrono::DateTime::parse_from_rfc3339("9999-12-31T00:00:00+00:00")
+        .map_err(|e| StoreError::Conflict(e.to_string()))?;
+    let mut after: Option<String> = None;
+    loop {
+        let batch = store.due_after(after.as_deref(), far, true, 5_000)?;
+        let Some(last) = batch.last().map(|(k, _)| k.clone()) else {
+            break;
+        };
+        let decisions: Vec<(String, Decision)> = batch
+            .into_iter()
+            .map(|(k, e)| (k, Decision::Acknowledge(format!("SEED-{}", e.number))))
+            .collect();
+        store.settle(&decisions)?;
+        after = Some(last);
+    }
+    while store.evict_due(today, keep_days)? > 0 {}
+    Ok(())
 }

@@ -146,7 +146,11 @@ pub fn main(cli: Cli) -> ExitCode {
         None => tui(&globals),
         Some(Command::Catalog { json, guide }) => catalog(&globals, json, guide.as_deref()),
         Some(Command::Check { kind, value, json }) => check(&globals, &kind, &value, json),
-        Some(Command::Seed { count, days }) => seed(&globals, count, days),
+        Some(Command::Seed {
+            count,
+            days,
+            acknowledged,
+        }) => seed(&globals, count, days, acknowledged),
         // Not a plain store command: it must report even when the store
         // cannot be opened, and the terminal facts are the caller's.
         Some(Command::Doctor { bundle, json }) => doctor::main(&globals, bundle.as_deref(), json),
@@ -399,14 +403,20 @@ pub fn check(g: &Globals, kind: &str, value: &str, json: bool) -> ExitCode {
 }
 
 /// `jingyou seed --count N [--days D]`.
-pub fn seed(g: &Globals, count: u64, days: u32) -> ExitCode {
+pub fn seed(g: &Globals, count: u64, days: u32, acknowledged: bool) -> ExitCode {
     g.print_warnings();
     let store = match g.open_store() {
         Ok(s) => s,
         Err(code) => return code,
     };
     let (catalog, _) = g.catalog();
-    match crate::seed::seed(&store, &catalog, &g.clock, count, days.max(1)) {
+    let done = crate::seed::seed(&store, &catalog, &g.clock, count, days.max(1)).and_then(|r| {
+        if acknowledged {
+            crate::seed::acknowledge_all(&store, g.clock.today(), g.config.store.keep_days)?;
+        }
+        Ok(r)
+    });
+    match done {
         Ok(report) => {
             println!("{}", report.message(g.lang));
             ExitCode::SUCCESS

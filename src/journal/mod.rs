@@ -86,18 +86,27 @@ pub struct SegmentScan {
 
 /// Reads every frame of a segment's bytes.
 pub fn scan_bytes(name: &str, bytes: &[u8]) -> SegmentScan {
-    let mut out = SegmentScan::default();
     let header_ok =
         bytes.len() >= SEGMENT_MAGIC.len() && &bytes[..SEGMENT_MAGIC.len()] == SEGMENT_MAGIC;
+    let mut out = scan_bytes_from(name, bytes, SEGMENT_MAGIC.len().min(bytes.len()));
     if !header_ok && !bytes.is_empty() {
-        out.damage.push(Damage {
-            segment: name.to_string(),
-            offset: 0,
-            skipped: bytes.len().min(SEGMENT_MAGIC.len()) as u64,
-            what: "segment header",
-        });
+        out.damage.insert(
+            0,
+            Damage {
+                segment: name.to_string(),
+                offset: 0,
+                skipped: bytes.len().min(SEGMENT_MAGIC.len()) as u64,
+                what: "segment header",
+            },
+        );
     }
-    let mut pos = SEGMENT_MAGIC.len().min(bytes.len());
+    out
+}
+
+/// Reads the frames of `bytes` from `start` on (offsets as in `bytes`).
+fn scan_bytes_from(name: &str, bytes: &[u8], start: usize) -> SegmentScan {
+    let mut out = SegmentScan::default();
+    let mut pos = start;
     out.good_end = pos as u64;
     let mut bad_since: Option<(usize, &'static str)> = None;
     while pos < bytes.len() {
@@ -213,10 +222,76 @@ pub struct Summary {
     pub torn_tail: u64,
 }
 
-/// Reads only the newest segment that holds a record (cheap at open).
+/// `journal/HEAD`: where the newest record starts (`SEGMENT OFFSET SEQ`),
+/// rewritten after each append without fsync. A hint only: open reads the
+/// frame there and every frame after it; a missing, torn or stale HEAD
+/// means reading the newest segment whole, as without it.
+const HEAD: &str = "HEAD";
+
+fn write_head(dir: &Path, segment: &str, offset: u64, seq: u64) {
+    use std::os::unix::fs::FileExt;
+    let line = format!("{segment} {offset} {seq}\n");
+    let mut buf = line.into_bytes();
+    buf.resize(64, b' ');
+    let r = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(dir.join(HEAD))
+        .and_then(|f| f.write_all_at(&buf, 0));
+    if let Err(e) = r {
+        crate::log::warn(&format!("journal: HEAD not written: {e}"));
+    }
+}
+
+/// The summary from HEAD's frame on, if HEAD checks out.
+fn summary_from_head(dir: &Path, names: &[String]) -> Option<Summary> {
+    let text = std::fs::read_to_string(dir.join(HEAD)).ok()?;
+    let mut f = text.split_whitespace();
+    let (segment, offset, seq) = (
+        f.next()?,
+        f.next()?.parse::<u64>().ok()?,
+        f.next()?.parse::<u64>().ok()?,
+    );
+    // Only for the newest segment: records in a newer one would be missed.
+    if names.last().map(String::as_str) != Some(segment) {
+        return None;
+    }
+    let mut file = File::open(dir.join(segment)).ok()?;
+    let len = file.metadata().ok()?.len();
+    if offset < SEGMENT_MAGIC.len() as u64 || offset >= len {
+        return None;
+    }
+    file.seek(SeekFrom::Start(offset)).ok()?;
+    let mut tail = Vec::with_capacity((len - offset) as usize);
+    file.read_to_end(&mut tail).ok()?;
+    let (first, _) = frame_at(&tail, 0).ok()?;
+    if first.seq != seq {
+        return None;
+    }
+    // Frames after HEAD's (appended after HEAD was last written).
+    let scan = scan_bytes_from(segment, &tail, 0);
+    if !scan.damage.is_empty() {
+        return None;
+    }
+    let last = scan.records.last()?;
+    Some(Summary {
+        last_seq: last.seq,
+        applications: last.apps,
+        damage: Vec::new(),
+        torn_tail: scan.torn_tail,
+    })
+}
+
+/// Reads the newest record (cheap at open: from HEAD, else the newest
+/// segment that holds a record).
 pub fn summary(dir: &Path) -> Result<Summary> {
-    let mut out = Summary::default();
     let names = segments(dir)?;
+    if let Some(s) = summary_from_head(dir, &names) {
+        return Ok(s);
+    }
+    let mut out = Summary::default();
     for (i, name) in names.iter().enumerate().rev() {
         let scan = scan_segment(dir, name)?;
         if i + 1 == names.len() {
@@ -393,6 +468,7 @@ impl Journal {
     ) -> Result<(Vec<Record>, String)> {
         let mut records = Vec::with_capacity(entries.len());
         let mut bytes = Vec::new();
+        let mut last_start = 0u64;
         for (entry, apps) in entries {
             let rec = Record {
                 seq: self.next_seq + records.len() as u64,
@@ -400,6 +476,7 @@ impl Journal {
                 apps,
                 entry,
             };
+            last_start = bytes.len() as u64;
             bytes.extend_from_slice(&encode_frame(&rec)?);
             records.push(rec);
         }
@@ -409,6 +486,7 @@ impl Journal {
         let name = segment_name(&at);
         let dir = self.dir.clone();
         let f = self.open_segment(&name)?;
+        let start = f.stream_position().unwrap_or(0);
         let failed = f.write_all(&bytes).and_then(|_| f.sync_data());
         if let Err(e) = failed {
             // The frame may be half written: cut it off before the next try.
@@ -422,6 +500,9 @@ impl Journal {
             .as_ref()
             .map(|(n, _)| n.clone())
             .unwrap_or(name);
+        if let Some(last) = records.last() {
+            write_head(&self.dir, &segment, start + last_start, last.seq);
+        }
         Ok((records, segment))
     }
 
@@ -548,5 +629,90 @@ pub fn keys_of(entry: &Entry) -> Vec<&str> {
         Entry::Evicted { items } => items.iter().map(|(k, _)| k.as_str()).collect(),
         Entry::VoidsAcknowledged { keys } => keys.iter().map(String::as_str).collect(),
         _ => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::AuditEntry;
+
+    fn audit(n: u32) -> (Entry, u64) {
+        let at =
+            chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap_or_default();
+        (
+            Entry::Audit {
+                audit: AuditEntry {
+                    at,
+                    who: "001".into(),
+                    what: "login".into(),
+                    detail: n.to_string(),
+                },
+            },
+            0,
+        )
+    }
+
+    fn journal_with(n: u32) -> (tempfile::TempDir, Journal) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut j = Journal::new(dir.path(), 0, 0);
+        let at =
+            chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap_or_default();
+        for i in 0..n {
+            j.append(at, vec![audit(i)]).expect("append");
+        }
+        (dir, j)
+    }
+
+    #[test]
+    fn head_is_only_a_hint() {
+        let (dir, _j) = journal_with(5);
+        assert_eq!(summary(dir.path()).expect("s").last_seq, 5);
+        // Torn, garbage, stale (pointing at an older frame) or missing: the
+        // newest record is still found.
+        for head in [
+            "2026-11.jnl 8 1",
+            "garbage",
+            "2026-11.jnl 3 2",
+            "2026-10.jnl 8 1",
+        ] {
+            std::fs::write(dir.path().join(HEAD), head).expect("write");
+            assert_eq!(summary(dir.path()).expect("s").last_seq, 5, "{head}");
+        }
+        std::fs::remove_file(dir.path().join(HEAD)).expect("rm");
+        assert_eq!(summary(dir.path()).expect("s").last_seq, 5);
+    }
+
+    #[test]
+    fn a_torn_tail_is_not_damage_and_a_bad_middle_frame_is() {
+        let (dir, _j) = journal_with(4);
+        let seg = dir.path().join("2026-11.jnl");
+        let mut bytes = std::fs::read(&seg).expect("read");
+        let whole = bytes.len();
+        bytes.extend_from_slice(&FRAME_MARK);
+        bytes.extend_from_slice(&[200, 0, 0, 0, 1, 2]);
+        std::fs::write(&seg, &bytes).expect("write");
+        let scan = scan_segment(dir.path(), "2026-11.jnl").expect("scan");
+        assert_eq!(scan.records.len(), 4);
+        assert!(scan.damage.is_empty());
+        assert_eq!(scan.torn_tail, (bytes.len() - whole) as u64);
+        // The next append cuts the torn bytes first.
+        let mut j2 = Journal::new(dir.path(), 4, scan.torn_tail);
+        let at =
+            chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap_or_default();
+        j2.append(at, vec![audit(9)]).expect("append");
+        let scan = scan_segment(dir.path(), "2026-11.jnl").expect("scan");
+        assert_eq!(scan.records.len(), 5);
+        assert_eq!(scan.torn_tail, 0);
+        // A flipped byte inside the second frame: reported, the rest read.
+        let mut bytes = std::fs::read(&seg).expect("read");
+        let second = SEGMENT_MAGIC.len() + encode_frame(&scan.records[0]).expect("enc").len();
+        bytes[second + FRAME_HEADER + 3] ^= 0x40;
+        std::fs::write(&seg, &bytes).expect("write");
+        let scan = scan_segment(dir.path(), "2026-11.jnl").expect("scan");
+        assert_eq!(scan.records.len(), 4);
+        assert_eq!(scan.damage.len(), 1);
+        assert_eq!(scan.damage[0].offset, second as u64);
+        assert_eq!(scan.damage[0].segment, "2026-11.jnl");
     }
 }
