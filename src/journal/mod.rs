@@ -316,7 +316,8 @@ pub fn summary(dir: &Path) -> Result<Summary> {
 
 /// Every record from `after` on (exclusive), oldest first, reading
 /// segments from the newest back only as far as needed.
-pub fn records_after(dir: &Path, after: u64) -> Result<(Vec<Record>, Vec<Damage>)> {
+/// Each comes with the name of its segment.
+pub fn records_after(dir: &Path, after: u64) -> Result<(Vec<(String, Record)>, Vec<Damage>)> {
     let names = segments(dir)?;
     let mut chunks = Vec::new();
     let mut damage = Vec::new();
@@ -324,13 +325,17 @@ pub fn records_after(dir: &Path, after: u64) -> Result<(Vec<Record>, Vec<Damage>
         let scan = scan_segment(dir, name)?;
         damage.extend(scan.damage);
         let first = scan.records.first().map(|r| r.seq);
-        chunks.push(scan.records);
+        chunks.push((name.clone(), scan.records));
         if first.is_some_and(|s| s <= after + 1) {
             break;
         }
     }
-    let mut out: Vec<Record> = chunks.into_iter().rev().flatten().collect();
-    out.retain(|r| r.seq > after);
+    let mut out: Vec<(String, Record)> = chunks
+        .into_iter()
+        .rev()
+        .flat_map(|(n, rs)| rs.into_iter().map(move |r| (n.clone(), r)))
+        .collect();
+    out.retain(|(_, r)| r.seq > after);
     Ok((out, damage))
 }
 

@@ -23,6 +23,9 @@ pub enum T {
     Tally,
     Audit,
     Voids,
+    /// Application key → the journal records about it (seq, segment), for
+    /// the index when it leaves the working store.
+    Refs,
 }
 
 pub type Abort = ConflictableTransactionError<String>;
@@ -34,8 +37,8 @@ pub trait Kv {
     fn del(&self, t: T, key: &[u8]) -> Result<(), Abort>;
 }
 
-/// The transactional view of the eight trees.
-pub struct TxKv<'a>(pub [&'a TransactionalTree; 8]);
+/// The transactional view of the nine trees.
+pub struct TxKv<'a>(pub [&'a TransactionalTree; 9]);
 
 impl TxKv<'_> {
     fn tree(&self, t: T) -> &TransactionalTree {
@@ -113,11 +116,20 @@ fn set_pending(kv: &dyn Kv, f: impl Fn(u32) -> u32) -> Result<(), Abort> {
     put_u32(kv, "pending", f(n))
 }
 
-/// Applies one record. Records at or below the store's journal position
-/// were applied before and change nothing.
-pub fn apply(kv: &dyn Kv, rec: &Record) -> Result<(), Abort> {
+/// Applies one record, written to journal segment `segment`. Records at
+/// or below the store's journal position were applied before and change
+/// nothing.
+pub fn apply(kv: &dyn Kv, rec: &Record, segment: &str) -> Result<(), Abort> {
     if get_u64(kv, JOURNAL_SEQ)? >= rec.seq {
         return Ok(());
+    }
+    if !matches!(rec.entry, Entry::Evicted { .. }) {
+        for key in crate::journal::keys_of(&rec.entry) {
+            let mut refs: Vec<(u64, String)> =
+                get_json(kv, T::Refs, key.as_bytes())?.unwrap_or_default();
+            refs.push((rec.seq, segment.to_string()));
+            put_json(kv, T::Refs, key.as_bytes(), &refs)?;
+        }
     }
     match &rec.entry {
         Entry::Branch { branch } => put_json(kv, T::Meta, b"branch", branch)?,
@@ -165,6 +177,7 @@ pub fn apply(kv: &dyn Kv, rec: &Record) -> Result<(), Abort> {
         Entry::Evicted { items } => {
             for (key, number) in items {
                 kv.del(T::Apps, key.as_bytes())?;
+                kv.del(T::Refs, key.as_bytes())?;
                 kv.del(T::Meta, format!("by_number/{number}").as_bytes())?;
             }
         }

@@ -46,7 +46,7 @@ fn reconstruct(
     records.dedup_by_key(|r| r.seq);
     let mem = MemKv::default();
     for r in &records {
-        if let Err(e) = apply::apply(&mem, r) {
+        if let Err(e) = apply::apply(&mem, r, "") {
             crate::log::warn(&format!("index: record {} not applied: {e:?}", r.seq));
         }
     }
@@ -128,7 +128,6 @@ impl Store {
         let cutoff = today - chrono::Duration::days(i64::from(keep_days));
         let end = format!("{cutoff}/");
         let mut candidates: BTreeMap<String, String> = BTreeMap::new();
-        let mut oldest: Option<NaiveDate> = None;
         for row in self.apps.range(..end.as_bytes()) {
             let (k, v) = row?;
             let app: Application = dec(&v)?;
@@ -138,36 +137,23 @@ impl Store {
             {
                 continue;
             }
-            oldest = Some(oldest.map_or(app.date, |o| o.min(app.date)));
             candidates.insert(String::from_utf8_lossy(&k).into_owned(), app.number);
             if candidates.len() >= EVICT_PER_CALL {
                 break;
             }
         }
-        let Some(oldest) = oldest else {
+        if candidates.is_empty() {
             return Ok(0);
-        };
-        // Every record about them, from the oldest one's month on.
-        let first = oldest.format("%Y-%m.jnl").to_string();
+        }
+        // Every record about them, as the working store kept track of it.
         let mut lines = Vec::new();
-        for segment in journal::segments(&self.journal_dir)? {
-            if segment < first {
-                continue;
-            }
-            let scan = journal::scan_segment(&self.journal_dir, &segment)?;
-            for r in &scan.records {
-                for k in journal::keys_of(&r.entry) {
-                    if let Some(number) = candidates.get(k) {
-                        lines.push((
-                            number.clone(),
-                            k.to_string(),
-                            index::Ref {
-                                seq: r.seq,
-                                segment: segment.clone(),
-                            },
-                        ));
-                    }
-                }
+        for (key, number) in &candidates {
+            let refs: Vec<(u64, String)> = match self.refs.get(key.as_bytes())? {
+                Some(raw) => dec(&raw)?,
+                None => Vec::new(),
+            };
+            for (seq, segment) in refs {
+                lines.push((number.clone(), key.clone(), index::Ref { seq, segment }));
             }
         }
         index::append(&self.journal_dir, &lines).map_err(|e| {

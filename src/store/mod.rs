@@ -225,6 +225,7 @@ pub struct Store {
     tally: sled::Tree,
     audit: sled::Tree,
     voids: sled::Tree,
+    refs: sled::Tree,
     journal: Arc<Mutex<Journal>>,
     /// Free bytes a finish or a park leaves on the disk at least.
     reserve_bytes: u64,
@@ -335,7 +336,7 @@ impl Store {
             .unwrap_or(0))
     }
 
-    fn trees(&self) -> [&sled::Tree; 8] {
+    fn trees(&self) -> [&sled::Tree; 9] {
         [
             &self.meta,
             &self.users,
@@ -345,17 +346,18 @@ impl Store {
             &self.tally,
             &self.audit,
             &self.voids,
+            &self.refs,
         ]
     }
 
-    /// Applies records to sled in one transaction.
-    fn apply_records(&self, recs: &[Record]) -> Result<()> {
-        let [m, u, d, a, o, t, au, v] = self.trees();
-        (m, u, d, a, o, t, au, v)
-            .transaction(|(m, u, d, a, o, t, au, v)| {
-                let kv = apply::TxKv([m, u, d, a, o, t, au, v]);
-                for r in recs {
-                    apply::apply(&kv, r)?;
+    /// Applies records (each with the segment it is in) in one transaction.
+    fn apply_records(&self, recs: &[(String, Record)]) -> Result<()> {
+        let [m, u, d, a, o, t, au, v, rf] = self.trees();
+        (m, u, d, a, o, t, au, v, rf)
+            .transaction(|(m, u, d, a, o, t, au, v, rf)| {
+                let kv = apply::TxKv([m, u, d, a, o, t, au, v, rf]);
+                for (segment, r) in recs {
+                    apply::apply(&kv, r, segment)?;
                 }
                 Ok(())
             })
@@ -391,7 +393,11 @@ impl Store {
             })
             .collect();
         let (records, segment) = journal.append(at, numbered)?;
-        self.apply_records(&records)?;
+        let with_segment: Vec<(String, Record)> = records
+            .iter()
+            .map(|r| (segment.clone(), r.clone()))
+            .collect();
+        self.apply_records(&with_segment)?;
         self.db.flush()?;
         for r in &records {
             if !matches!(r.entry, Entry::Finish { .. } | Entry::Evicted { .. }) {

@@ -159,6 +159,7 @@ pub(super) fn build(dir: &Path, db: sled::Db, journal: Journal, lock: File) -> R
         tally: tree("tally")?,
         audit: tree("audit")?,
         voids: tree("voids")?,
+        refs: tree("refs")?,
         db,
         journal: Arc::new(Mutex::new(journal)),
         reserve_bytes: 0,
@@ -328,7 +329,7 @@ impl Store {
             let contiguous = recs
                 .iter()
                 .zip(have + 1..)
-                .all(|(r, expected)| r.seq == expected);
+                .all(|((_, r), expected)| r.seq == expected);
             if recs.len() as u64 != want - have || !contiguous {
                 return Err(damaged(
                     dir,

@@ -15,7 +15,7 @@ const CHUNK: usize = 500;
 
 /// The eight trees in memory: what the journal says the store holds.
 #[derive(Default)]
-pub(super) struct MemKv(pub(super) RefCell<[BTreeMap<Vec<u8>, Vec<u8>>; 8]>);
+pub(super) struct MemKv(pub(super) RefCell<[BTreeMap<Vec<u8>, Vec<u8>>; 9]>);
 
 impl Kv for MemKv {
     fn get(&self, t: T, key: &[u8]) -> std::result::Result<Option<Vec<u8>>, Abort> {
@@ -87,7 +87,7 @@ fn rebuild(dir: &Path, cache_mib: u64, report: &mut RepairReport) -> Result<()> 
         let journal = Journal::new(&journal_dir, summary.last_seq, summary.torn_tail);
         let store = super::open::build(dir, db, journal, lock)?;
         store.meta.insert("schema", &SCHEMA_VERSION.to_be_bytes())?;
-        let mut chunk: Vec<Record> = Vec::with_capacity(CHUNK);
+        let mut chunk: Vec<(String, Record)> = Vec::with_capacity(CHUNK);
         let mut failed: Option<StoreError> = None;
         let mut refs: BTreeMap<String, (String, Vec<index::Ref>)> = BTreeMap::new();
         let mut evicted: Vec<String> = Vec::new();
@@ -110,7 +110,7 @@ fn rebuild(dir: &Path, cache_mib: u64, report: &mut RepairReport) -> Result<()> 
                     });
                 }
             }
-            chunk.push(rec.clone());
+            chunk.push((segment.to_string(), rec.clone()));
             if chunk.len() >= CHUNK {
                 if let Err(e) = store.apply_records(&chunk) {
                     failed = Some(e);
@@ -169,9 +169,9 @@ impl Store {
         let mut report = VerifyReport::default();
         let mem = MemKv::default();
         let mut failed: Option<String> = None;
-        report.damaged_frames = journal::for_each(&self.journal_dir, |_, rec| {
+        report.damaged_frames = journal::for_each(&self.journal_dir, |segment, rec| {
             report.journal_records += 1;
-            if let Err(e) = apply::apply(&mem, rec) {
+            if let Err(e) = apply::apply(&mem, rec, segment) {
                 if failed.is_none() {
                     failed = Some(format!("record {}: {e:?}", rec.seq));
                 }
