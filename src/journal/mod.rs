@@ -316,8 +316,11 @@ pub fn summary(dir: &Path) -> Result<Summary> {
 
 /// Every record from `after` on (exclusive), oldest first, reading
 /// segments from the newest back only as far as needed.
+/// A record with the name of the segment it is in.
+pub type Placed = (String, Record);
+
 /// Each comes with the name of its segment.
-pub fn records_after(dir: &Path, after: u64) -> Result<(Vec<(String, Record)>, Vec<Damage>)> {
+pub fn records_after(dir: &Path, after: u64) -> Result<(Vec<Placed>, Vec<Damage>)> {
     let names = segments(dir)?;
     let mut chunks = Vec::new();
     let mut damage = Vec::new();
