@@ -5,15 +5,13 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use super::dates::{add_days, age_on, days_between};
+use super::dates::{add_days, age_on, days_between, month_end};
 use super::fines::{late_days, late_surcharge_fen, FREE_DAYS};
 use super::licence::{
-    age_band, annual_medical_required, deferral, medical_certificate, renewal_window, AgeBand,
-    Deferral, LicenceClass, MedicalCert, Renewal, ELDERLY_AGE,
+    age_band, annual_medical_required, cycle_deadline, deferral, medical_certificate,
+    renewal_window, AgeBand, Deferral, LicenceClass, MedicalCert, Renewal, ELDERLY_AGE,
 };
-use super::vehicle::{
-    inspection_exemption, Exemption, NotEligible, VehicleType, APPLY_MONTHS_BEFORE_DUE,
-};
+use super::vehicle::{inspection_exemption, Exemption, NotEligible, VehicleType};
 use crate::i18n::{fmt, Lang};
 
 /// Days allowed for the 30-day reporting rules (D2, D5, D10, V10).
@@ -32,11 +30,13 @@ pub enum RuleId {
     FineSurcharge,
     ReportWithin30Days,
     DeferralLimit,
+    CycleDeferralLimit,
+    PlatformRegistered,
 }
 
 impl RuleId {
     /// Every rule.
-    pub const ALL: [RuleId; 10] = [
+    pub const ALL: [RuleId; 12] = [
         RuleId::LicenceRenewalWindow,
         RuleId::MedicalCertificateRecent,
         RuleId::AgeBand,
@@ -47,6 +47,8 @@ impl RuleId {
         RuleId::FineSurcharge,
         RuleId::ReportWithin30Days,
         RuleId::DeferralLimit,
+        RuleId::CycleDeferralLimit,
+        RuleId::PlatformRegistered,
     ];
 
     /// The snake_case name used in catalogue files.
@@ -62,6 +64,8 @@ impl RuleId {
             RuleId::FineSurcharge => "fine_surcharge",
             RuleId::ReportWithin30Days => "report_within_30_days",
             RuleId::DeferralLimit => "deferral_limit",
+            RuleId::CycleDeferralLimit => "cycle_deferral_limit",
+            RuleId::PlatformRegistered => "platform_registered",
         }
     }
 
@@ -79,12 +83,17 @@ impl RuleId {
             RuleId::ElderlyMedical => &["id_number"],
             RuleId::LicenceNotDetained => &["licence_detained"],
             RuleId::InsuranceValid => &["insurance_expiry"],
-            RuleId::InspectionExemption => {
-                &["registration_date", "vehicle_type", "accident_injury"]
-            }
+            RuleId::InspectionExemption => &[
+                "registration_date",
+                "vehicle_type",
+                "accident_injury",
+                "inspection_valid_until",
+            ],
             RuleId::FineSurcharge => &["fine_fen", "decision_received"],
             RuleId::ReportWithin30Days => &["change_date"],
             RuleId::DeferralLimit => &["licence_expiry", "deferral_until"],
+            RuleId::CycleDeferralLimit => &["cycle_end", "deferral_until"],
+            RuleId::PlatformRegistered => &["platform_registered", "vehicle_filed"],
         }
     }
 }
@@ -104,8 +113,13 @@ pub enum Severity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub rule: RuleId,
+    /// The locale key of the sentence: which outcome this is.
+    pub key: &'static str,
     pub severity: Severity,
     pub message: String,
+    /// A service the customer can do first at the branch to remove the
+    /// block (W1 without a 12123 account: U1), by catalogue code.
+    pub offer: Option<&'static str>,
 }
 
 /// Every locale key the engine uses (checked by a test in both languages).
@@ -129,15 +143,18 @@ pub const KEYS: &[&str] = &[
     "rules.inspection.sticker",
     "rules.inspection.needs_inspection",
     "rules.inspection.not_yet_due",
+    "rules.inspection.overdue",
     "rules.inspection.no_scheme_yet",
     "rules.inspection.van",
     "rules.inspection.commercial",
     "rules.inspection.accident_injury",
     "rules.inspection.type_not_covered",
     "rules.inspection.registered_in_future",
+    "rules.inspection.valid_until_before_registration",
     "rules.fine.no_surcharge",
     "rules.fine.surcharge",
     "rules.fine.capped",
+    "rules.fine.future",
     "rules.report.in_time",
     "rules.report.late",
     "rules.report.future",
@@ -145,7 +162,51 @@ pub const KEYS: &[&str] = &[
     "rules.deferral.too_long",
     "rules.deferral.too_late",
     "rules.deferral.until_not_later",
+    "rules.deferral.cycle_allowed",
+    "rules.platform.ready",
+    "rules.platform.not_registered",
+    "rules.platform.vehicle_not_filed",
 ];
+
+/// The outcomes that make the service inapplicable at a branch (the law
+/// says it cannot be done, or not now, or not here) or that are a date the
+/// law needs in the past given in the future. Each must block finishing
+/// with its sentence ([`Severity::Block`]); tests check every rule against
+/// this list, and the catalogue tests check that the wizard refuses to
+/// finish.
+pub const INAPPLICABLE: &[&str] = &[
+    "rules.renewal.too_early",
+    "rules.renewal.too_late",
+    "rules.medical.too_old",
+    "rules.medical.future",
+    "rules.age_band.unchanged",
+    "rules.age_band.must_stop",
+    "rules.elderly.not_required",
+    "rules.detained.yes",
+    "rules.insurance.expired",
+    "rules.inspection.needs_inspection",
+    "rules.inspection.not_yet_due",
+    "rules.inspection.overdue",
+    "rules.inspection.no_scheme_yet",
+    "rules.inspection.van",
+    "rules.inspection.commercial",
+    "rules.inspection.accident_injury",
+    "rules.inspection.type_not_covered",
+    "rules.inspection.registered_in_future",
+    "rules.inspection.valid_until_before_registration",
+    "rules.fine.future",
+    "rules.report.future",
+    "rules.deferral.too_long",
+    "rules.deferral.too_late",
+    "rules.deferral.until_not_later",
+    "rules.platform.not_registered",
+    "rules.platform.vehicle_not_filed",
+];
+
+/// True when `key` is an outcome that makes the service inapplicable.
+pub fn is_inapplicable(key: &str) -> bool {
+    INAPPLICABLE.contains(&key)
+}
 
 fn field<'a>(values: &'a BTreeMap<String, String>, key: &str) -> Option<&'a str> {
     values.get(key).map(|s| s.trim()).filter(|s| !s.is_empty())
@@ -153,6 +214,14 @@ fn field<'a>(values: &'a BTreeMap<String, String>, key: &str) -> Option<&'a str>
 
 fn date(values: &BTreeMap<String, String>, key: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(field(values, key)?, "%Y-%m-%d").ok()
+}
+
+/// A month field (`YYYY-MM`) as its first day; a full date is accepted too.
+fn month(values: &BTreeMap<String, String>, key: &str) -> Option<NaiveDate> {
+    let s = field(values, key)?;
+    NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d")
+        .ok()
+        .or_else(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
 }
 
 fn yes_no(values: &BTreeMap<String, String>, key: &str) -> Option<bool> {
@@ -192,6 +261,23 @@ fn yuan(fen: u64) -> String {
     format!("{}.{:02}", fen / 100, fen % 100)
 }
 
+type Args<'a> = [(&'a str, &'a dyn std::fmt::Display)];
+
+/// An outcome: its key, severity and sentence in `lang`.
+struct Outcome {
+    key: &'static str,
+    severity: Severity,
+    message: String,
+}
+
+fn out(lang: Lang, severity: Severity, key: &'static str, args: &Args) -> Outcome {
+    Outcome {
+        key,
+        severity,
+        message: fmt(lang, key, args),
+    }
+}
+
 /// Evaluates `rule` on the wizard's `values` for an application dated `on`.
 ///
 /// `None` while a field the rule needs is empty or cannot be parsed (the
@@ -203,7 +289,9 @@ pub fn evaluate(
     on: NaiveDate,
     lang: Lang,
 ) -> Option<Finding> {
-    let (severity, message) = match rule {
+    use Severity::{Block, Info};
+    let mut offer = None;
+    let o = match rule {
         RuleId::LicenceRenewalWindow => renewal(date(values, "licence_expiry")?, on, lang),
         RuleId::MedicalCertificateRecent => medical(date(values, "medical_date")?, on, lang),
         RuleId::AgeBand => {
@@ -221,37 +309,37 @@ pub fn evaluate(
             }
             let args: [(&str, &dyn std::fmt::Display); 2] =
                 [("age", &age_on(birth, on)), ("limit", &ELDERLY_AGE)];
+            // 令162 art. 74: only drivers aged 70 or more submit a yearly
+            // certificate; for anyone younger the service does not apply.
             if annual_medical_required(birth, on) {
-                (Severity::Info, fmt(lang, "rules.elderly.required", &args))
+                out(lang, Info, "rules.elderly.required", &args)
             } else {
-                (
-                    Severity::Info,
-                    fmt(lang, "rules.elderly.not_required", &args),
-                )
+                out(lang, Block, "rules.elderly.not_required", &args)
             }
         }
         RuleId::LicenceNotDetained => {
             if yes_no(values, "licence_detained")? {
-                (Severity::Block, fmt(lang, "rules.detained.yes", &[]))
+                out(lang, Block, "rules.detained.yes", &[])
             } else {
-                (Severity::Info, fmt(lang, "rules.detained.no", &[]))
+                out(lang, Info, "rules.detained.no", &[])
             }
         }
         RuleId::InsuranceValid => {
             let expiry = date(values, "insurance_expiry")?;
             let args: [(&str, &dyn std::fmt::Display); 1] = [("date", &expiry)];
             if expiry < on {
-                (Severity::Block, fmt(lang, "rules.insurance.expired", &args))
+                out(lang, Block, "rules.insurance.expired", &args)
             } else {
-                (Severity::Info, fmt(lang, "rules.insurance.valid", &args))
+                out(lang, Info, "rules.insurance.valid", &args)
             }
         }
         RuleId::InspectionExemption => {
             let registered = date(values, "registration_date")?;
             let vehicle = VehicleType::parse(field(values, "vehicle_type")?)?;
             let accident = yes_no(values, "accident_injury")?;
+            let until = month(values, "inspection_valid_until")?;
             inspection(
-                inspection_exemption(registered, vehicle, accident, on),
+                inspection_exemption(registered, vehicle, accident, until, on),
                 lang,
             )
         }
@@ -266,172 +354,197 @@ pub fn evaluate(
             let args: [(&str, &dyn std::fmt::Display); 3] =
                 [("days", &days), ("limit", &REPORT_DAYS), ("date", &change)];
             if days < 0 {
-                (Severity::Block, fmt(lang, "rules.report.future", &args))
+                out(lang, Block, "rules.report.future", &args)
             } else if days > REPORT_DAYS {
-                (Severity::Warn, fmt(lang, "rules.report.late", &args))
+                out(lang, Severity::Warn, "rules.report.late", &args)
             } else {
-                (Severity::Info, fmt(lang, "rules.report.in_time", &args))
+                out(lang, Info, "rules.report.in_time", &args)
             }
         }
         RuleId::DeferralLimit => {
             let expiry = date(values, "licence_expiry")?;
             let until = date(values, "deferral_until")?;
-            deferral_finding(expiry, until, on, lang)
+            deferral_finding(expiry, Some(expiry), until, on, None, lang)
+        }
+        RuleId::CycleDeferralLimit => {
+            let cycle_end = date(values, "cycle_end")?;
+            let until = date(values, "deferral_until")?;
+            // Optional: a 长期 licence has no expiry.
+            let expiry = date(values, "licence_expiry");
+            let deadline = cycle_deadline(cycle_end);
+            deferral_finding(deadline, expiry, until, on, Some(cycle_end), lang)
+        }
+        RuleId::PlatformRegistered => {
+            if !yes_no(values, "platform_registered")? {
+                offer = Some("U1");
+                out(lang, Block, "rules.platform.not_registered", &[])
+            } else if !yes_no(values, "vehicle_filed")? {
+                out(lang, Block, "rules.platform.vehicle_not_filed", &[])
+            } else {
+                out(lang, Info, "rules.platform.ready", &[])
+            }
         }
     };
     Some(Finding {
         rule,
-        severity,
-        message,
+        key: o.key,
+        severity: o.severity,
+        message: o.message,
+        offer,
     })
 }
 
-fn renewal(expiry: NaiveDate, on: NaiveDate, lang: Lang) -> (Severity, String) {
+fn renewal(expiry: NaiveDate, on: NaiveDate, lang: Lang) -> Outcome {
+    use Severity::{Block, Info};
     match renewal_window(expiry, on) {
         Renewal::TooEarly {
             opens,
             days_to_wait,
-        } => (
-            Severity::Block,
-            fmt(
-                lang,
-                "rules.renewal.too_early",
-                &[("days", &days_to_wait), ("opens", &opens)],
-            ),
+        } => out(
+            lang,
+            Block,
+            "rules.renewal.too_early",
+            &[("days", &days_to_wait), ("opens", &opens)],
         ),
-        Renewal::InWindow { days_left } => (
-            Severity::Info,
-            fmt(
-                lang,
-                "rules.renewal.in_window",
-                &[("days", &days_left), ("expiry", &expiry)],
-            ),
+        Renewal::InWindow { days_left } => out(
+            lang,
+            Info,
+            "rules.renewal.in_window",
+            &[("days", &days_left), ("expiry", &expiry)],
         ),
-        Renewal::Overdue { days, last_day } => (
-            Severity::Info,
-            fmt(
-                lang,
-                "rules.renewal.overdue",
-                &[("days", &days), ("last", &last_day)],
-            ),
+        Renewal::Overdue { days, last_day } => out(
+            lang,
+            Info,
+            "rules.renewal.overdue",
+            &[("days", &days), ("last", &last_day)],
         ),
-        Renewal::TooLate { last_day } => (
-            Severity::Block,
-            fmt(
-                lang,
-                "rules.renewal.too_late",
-                &[("expiry", &expiry), ("last", &last_day)],
-            ),
+        Renewal::TooLate { last_day } => out(
+            lang,
+            Block,
+            "rules.renewal.too_late",
+            &[("expiry", &expiry), ("last", &last_day)],
         ),
     }
 }
 
-fn medical(issued: NaiveDate, on: NaiveDate, lang: Lang) -> (Severity, String) {
+fn medical(issued: NaiveDate, on: NaiveDate, lang: Lang) -> Outcome {
+    use Severity::{Block, Info};
     match medical_certificate(issued, on) {
-        MedicalCert::Valid => (
-            Severity::Info,
-            fmt(lang, "rules.medical.valid", &[("issued", &issued)]),
+        MedicalCert::Valid { valid_until } => out(
+            lang,
+            Info,
+            "rules.medical.valid",
+            &[("issued", &issued), ("until", &valid_until)],
         ),
-        MedicalCert::TooOld { last_acceptable } => (
-            Severity::Block,
-            fmt(
-                lang,
-                "rules.medical.too_old",
-                &[("issued", &issued), ("last", &last_acceptable)],
-            ),
+        MedicalCert::TooOld { valid_until } => out(
+            lang,
+            Block,
+            "rules.medical.too_old",
+            &[("issued", &issued), ("until", &valid_until)],
         ),
-        MedicalCert::Future => (
-            Severity::Block,
-            fmt(lang, "rules.medical.future", &[("issued", &issued)]),
-        ),
+        MedicalCert::Future => out(lang, Block, "rules.medical.future", &[("issued", &issued)]),
     }
 }
 
-fn band(birth: NaiveDate, class: LicenceClass, on: NaiveDate, lang: Lang) -> (Severity, String) {
+fn band(birth: NaiveDate, class: LicenceClass, on: NaiveDate, lang: Lang) -> Outcome {
     let c = class.as_str();
     match age_band(birth, class, on) {
-        AgeBand::Unchanged { age } => (
-            Severity::Info,
-            fmt(
-                lang,
-                "rules.age_band.unchanged",
-                &[("age", &age), ("class", &c)],
-            ),
-        ),
-        AgeBand::Downgrade { age, limit, to } => (
-            Severity::Warn,
-            fmt(
-                lang,
-                "rules.age_band.downgrade",
-                &[
-                    ("age", &age),
-                    ("class", &c),
-                    ("limit", &limit),
-                    ("to", &to.as_str()),
-                ],
-            ),
-        ),
-        AgeBand::MustStop { age, limit } => (
+        // 令162 art. 65: the exchange on reaching an age applies only to the
+        // classes and ages it names; otherwise there is nothing to do (D4
+        // does not apply) and the clerk must not finish it.
+        AgeBand::Unchanged { age } => out(
+            lang,
             Severity::Block,
-            fmt(
-                lang,
-                "rules.age_band.must_stop",
-                &[("age", &age), ("class", &c), ("limit", &limit)],
-            ),
+            "rules.age_band.unchanged",
+            &[("age", &age), ("class", &c)],
+        ),
+        AgeBand::Downgrade { age, limit, to } => out(
+            lang,
+            Severity::Warn,
+            "rules.age_band.downgrade",
+            &[
+                ("age", &age),
+                ("class", &c),
+                ("limit", &limit),
+                ("to", &to.as_str()),
+            ],
+        ),
+        AgeBand::MustStop { age, limit } => out(
+            lang,
+            Severity::Block,
+            "rules.age_band.must_stop",
+            &[("age", &age), ("class", &c), ("limit", &limit)],
         ),
     }
 }
 
-fn inspection(result: Exemption, lang: Lang) -> (Severity, String) {
-    let (severity, key) = match result {
-        Exemption::Sticker { year } => {
-            return (
-                Severity::Info,
-                fmt(lang, "rules.inspection.sticker", &[("year", &year)]),
+fn inspection(result: Exemption, lang: Lang) -> Outcome {
+    use Severity::{Block, Info};
+    let key = match result {
+        Exemption::Sticker { year, due } => {
+            return out(
+                lang,
+                Info,
+                "rules.inspection.sticker",
+                &[("year", &year), ("due", &due)],
             )
         }
-        Exemption::NeedsInspection { year } => {
-            return (
-                Severity::Block,
-                fmt(
-                    lang,
-                    "rules.inspection.needs_inspection",
-                    &[("year", &year)],
-                ),
+        Exemption::NeedsInspection { year, due } => {
+            return out(
+                lang,
+                Block,
+                "rules.inspection.needs_inspection",
+                &[("year", &year), ("due", &due)],
             )
         }
-        Exemption::NotYetDue { due } => {
-            let opens = super::dates::months_before(due, APPLY_MONTHS_BEFORE_DUE);
-            return (
-                Severity::Block,
-                fmt(
-                    lang,
-                    "rules.inspection.not_yet_due",
-                    &[("due", &due), ("opens", &opens)],
-                ),
-            );
+        Exemption::NotYetDue { due, opens } => {
+            return out(
+                lang,
+                Block,
+                "rules.inspection.not_yet_due",
+                &[("due", &due), ("opens", &opens)],
+            )
         }
-        Exemption::NotEligible(NotEligible::NoSchemeYet) => {
-            (Severity::Block, "rules.inspection.no_scheme_yet")
+        Exemption::Overdue { due, days } => {
+            return out(
+                lang,
+                Block,
+                "rules.inspection.overdue",
+                &[("due", &due), ("days", &days)],
+            )
         }
-        Exemption::NotEligible(NotEligible::Van) => (Severity::Block, "rules.inspection.van"),
-        Exemption::NotEligible(NotEligible::Commercial) => {
-            (Severity::Block, "rules.inspection.commercial")
-        }
-        Exemption::NotEligible(NotEligible::AccidentInjury) => {
-            (Severity::Block, "rules.inspection.accident_injury")
-        }
-        Exemption::NotEligible(NotEligible::TypeNotCovered) => {
-            (Severity::Block, "rules.inspection.type_not_covered")
-        }
+        Exemption::NotEligible(NotEligible::NoSchemeYet) => "rules.inspection.no_scheme_yet",
+        Exemption::NotEligible(NotEligible::Van) => "rules.inspection.van",
+        Exemption::NotEligible(NotEligible::Commercial) => "rules.inspection.commercial",
+        Exemption::NotEligible(NotEligible::AccidentInjury) => "rules.inspection.accident_injury",
+        Exemption::NotEligible(NotEligible::TypeNotCovered) => "rules.inspection.type_not_covered",
         Exemption::NotEligible(NotEligible::RegisteredInFuture) => {
-            (Severity::Block, "rules.inspection.registered_in_future")
+            "rules.inspection.registered_in_future"
+        }
+        Exemption::NotEligible(NotEligible::ValidUntilBeforeRegistration) => {
+            "rules.inspection.valid_until_before_registration"
         }
     };
-    (severity, fmt(lang, key, &[]))
+    out(lang, Block, key, &[])
 }
 
-fn fine_finding(fine: u64, received: NaiveDate, on: NaiveDate, lang: Lang) -> (Severity, String) {
+/// The last day a fine received on `received` can be paid without the
+/// surcharge (行政处罚法 art. 67: within 15 days of receipt), or `None` when
+/// the wizard's values do not give it.
+pub fn surcharge_free_deadline(values: &BTreeMap<String, String>) -> Option<NaiveDate> {
+    Some(add_days(date(values, "decision_received")?, FREE_DAYS))
+}
+
+fn fine_finding(fine: u64, received: NaiveDate, on: NaiveDate, lang: Lang) -> Outcome {
+    if received > on {
+        // A decision cannot have been received after today.
+        return out(
+            lang,
+            Severity::Block,
+            "rules.fine.future",
+            &[("date", &received)],
+        );
+    }
     let surcharge = late_surcharge_fen(fine, received, on);
     let days = late_days(received, on);
     let deadline = add_days(received, FREE_DAYS);
@@ -445,54 +558,70 @@ fn fine_finding(fine: u64, received: NaiveDate, on: NaiveDate, lang: Lang) -> (S
         ("deadline", &deadline),
     ];
     if surcharge == 0 && days == 0 {
-        (Severity::Info, fmt(lang, "rules.fine.no_surcharge", &args))
+        out(lang, Severity::Info, "rules.fine.no_surcharge", &args)
     } else if surcharge >= fine && fine > 0 {
-        (Severity::Warn, fmt(lang, "rules.fine.capped", &args))
+        out(lang, Severity::Warn, "rules.fine.capped", &args)
     } else {
-        (Severity::Warn, fmt(lang, "rules.fine.surcharge", &args))
+        out(lang, Severity::Warn, "rules.fine.surcharge", &args)
     }
 }
 
 fn deferral_finding(
-    expiry: NaiveDate,
+    deadline: NaiveDate,
+    expiry: Option<NaiveDate>,
     until: NaiveDate,
     on: NaiveDate,
+    cycle_end: Option<NaiveDate>,
     lang: Lang,
-) -> (Severity, String) {
-    match deferral(expiry, until, on) {
-        Deferral::Allowed { max_until } => (
-            Severity::Info,
-            fmt(
+) -> Outcome {
+    use Severity::{Block, Info};
+    match deferral(deadline, expiry, until, on) {
+        Deferral::Allowed { max_until } => match cycle_end {
+            Some(end) => out(
                 lang,
+                Info,
+                "rules.deferral.cycle_allowed",
+                &[
+                    ("until", &until),
+                    ("max", &max_until),
+                    ("end", &end),
+                    ("deadline", &deadline),
+                ],
+            ),
+            None => out(
+                lang,
+                Info,
                 "rules.deferral.allowed",
                 &[("until", &until), ("max", &max_until)],
             ),
+        },
+        Deferral::TooLong { max_until } => out(
+            lang,
+            Block,
+            "rules.deferral.too_long",
+            &[("until", &until), ("max", &max_until)],
         ),
-        Deferral::TooLong { max_until } => (
-            Severity::Block,
-            fmt(
+        Deferral::TooLate { last_day } => {
+            let expiry = expiry.unwrap_or(deadline);
+            out(
                 lang,
-                "rules.deferral.too_long",
-                &[("until", &until), ("max", &max_until)],
-            ),
-        ),
-        Deferral::TooLate { last_day } => (
-            Severity::Block,
-            fmt(
-                lang,
+                Block,
                 "rules.deferral.too_late",
                 &[("expiry", &expiry), ("last", &last_day)],
-            ),
-        ),
-        Deferral::UntilNotLater => (
-            Severity::Block,
-            fmt(
-                lang,
-                "rules.deferral.until_not_later",
-                &[("until", &until), ("expiry", &expiry)],
-            ),
+            )
+        }
+        Deferral::UntilNotLater => out(
+            lang,
+            Block,
+            "rules.deferral.until_not_later",
+            &[("until", &until), ("expiry", &deadline)],
         ),
     }
+}
+
+/// The due date of a recorded 检验有效期至 month (its last day).
+pub fn inspection_due(values: &BTreeMap<String, String>) -> Option<NaiveDate> {
+    month(values, "inspection_valid_until").map(month_end)
 }
 
 #[cfg(test)]

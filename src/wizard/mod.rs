@@ -59,6 +59,9 @@ pub struct Blocker {
     /// The field or material index to focus on that step.
     pub focus: usize,
     pub message: String,
+    /// A service to do first that removes this block (from the rule's
+    /// finding, e.g. U1 for W1 without a 12123 account).
+    pub offer: Option<&'static str>,
 }
 
 /// A material still to bring, as shown on the "what to bring" slip.
@@ -205,6 +208,31 @@ impl Wizard {
             .collect()
     }
 
+    /// The sentence of the first blocking finding among the rules that read
+    /// field `i`, if any: such a field is not shown as valid (✓) even when
+    /// its own check passes, since its value stops the service.
+    pub fn field_blocked(&self, i: usize, today: NaiveDate, lang: Lang) -> Option<String> {
+        let key = self.service.fields.get(i)?.key.as_str();
+        self.findings(today, lang)
+            .into_iter()
+            .find(|f| f.severity == Severity::Block && f.rule.reads().contains(&key))
+            .map(|f| f.message)
+    }
+
+    /// The values to carry into service `target` when the clerk does it
+    /// first (an [`Blocker::offer`]): every raw field value whose key is also
+    /// a field of `target` (name, ID number, phone...).
+    pub fn carry_over(&self, target: &Service) -> BTreeMap<String, String> {
+        target
+            .fields
+            .iter()
+            .filter_map(|f| {
+                let v = self.draft.values.get(&f.key)?;
+                Some((f.key.clone(), v.clone()))
+            })
+            .collect()
+    }
+
     /// Whether material `i` is needed given the values so far.
     pub fn material_needed(&self, i: usize, today: NaiveDate) -> bool {
         let Some(m) = self.service.materials.get(i) else {
@@ -316,11 +344,13 @@ impl Wizard {
                         step: Step::Fields,
                         focus: i,
                         message: fmt(lang, "wizard.required", &[("field", label)]),
+                        offer: None,
                     }),
                     Status::Invalid(why) => out.push(Blocker {
                         step: Step::Fields,
                         focus: i,
                         message: format!("{label}: {why}"),
+                        offer: None,
                     }),
                     _ => {}
                 }
@@ -337,6 +367,7 @@ impl Wizard {
                         step: Step::Fields,
                         focus,
                         message: finding.message,
+                        offer: finding.offer,
                     });
                 }
             }
@@ -351,6 +382,7 @@ impl Wizard {
                         "wizard.material_missing",
                         &[("material", &m.text(lang))],
                     ),
+                    offer: None,
                 });
             }
         }
@@ -360,6 +392,7 @@ impl Wizard {
                     step: Step::Payment,
                     focus: 0,
                     message: tr(lang, "wizard.payment_missing").to_string(),
+                    offer: None,
                 });
             }
             if let Delivery::Ems { address } = &self.draft.delivery {
@@ -368,6 +401,7 @@ impl Wizard {
                         step: Step::Payment,
                         focus: 2,
                         message: tr(lang, "wizard.address_missing").to_string(),
+                        offer: None,
                     });
                 }
             }

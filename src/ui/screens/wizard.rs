@@ -142,13 +142,19 @@ fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
                 }
             }
         }
-        let (mark, style) = match &st {
-            Status::Empty => (String::new(), r.hint),
-            Status::Valid(v) => (
+        // A field whose value makes a rule block finishing is not valid,
+        // whatever its own check says.
+        let blocked = findings.iter().find(|fd| {
+            fd.severity == Severity::Block && fd.rule.reads().contains(&field.key.as_str())
+        });
+        let (mark, style) = match (&st, blocked) {
+            (Status::Empty, _) => (String::new(), r.hint),
+            (Status::Valid(_), Some(fd)) => (format!("✗ {}", fd.message), r.invalid),
+            (Status::Valid(v), None) => (
                 format!("✓ {}", v.notes.first().cloned().unwrap_or_default()),
                 r.valid,
             ),
-            Status::Invalid(why) => (format!("✗ {why}"), r.invalid),
+            (Status::Invalid(why), _) => (format!("✗ {why}"), r.invalid),
         };
         let mark = if app.theme.ascii_borders {
             mark.replace('✓', "OK").replace('✗', "X")
