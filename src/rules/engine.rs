@@ -666,6 +666,8 @@ mod tests {
             "fine_surcharge",
             "report_within_30_days",
             "deferral_limit",
+            "cycle_deferral_limit",
+            "platform_registered",
         ];
         for (rule, name) in RuleId::ALL.into_iter().zip(names) {
             assert_eq!(rule.as_str(), name);
@@ -732,25 +734,6 @@ mod tests {
     }
 
     #[test]
-    fn one_missing_field_is_enough_for_none() {
-        let on = d(2026, 3, 1);
-        let full = vals(&[
-            ("registration_date", "2024-05-01"),
-            ("vehicle_type", "small_passenger"),
-            ("accident_injury", "no"),
-        ]);
-        assert!(evaluate(RuleId::InspectionExemption, &full, on, Lang::Zh).is_some());
-        for key in RuleId::InspectionExemption.reads() {
-            let mut v = full.clone();
-            v.remove(*key);
-            assert_eq!(
-                evaluate(RuleId::InspectionExemption, &v, on, Lang::Zh),
-                None
-            );
-        }
-    }
-
-    #[test]
     fn renewal_messages_say_the_days() {
         let on = d(2026, 3, 20);
         let v = [("licence_expiry", "2026-06-30")];
@@ -773,33 +756,6 @@ mod tests {
     }
 
     #[test]
-    fn medical_certificate_finding() {
-        let on = d(2026, 8, 31);
-        let f = eval(
-            RuleId::MedicalCertificateRecent,
-            &[("medical_date", "2026-02-28")],
-            on,
-            Lang::Zh,
-        );
-        assert_eq!(f.severity, Severity::Info);
-        let f = eval(
-            RuleId::MedicalCertificateRecent,
-            &[("medical_date", "2026-02-27")],
-            on,
-            Lang::En,
-        );
-        assert_eq!(f.severity, Severity::Block);
-        assert!(f.message.contains("2026-02-28"), "{}", f.message);
-        let f = eval(
-            RuleId::MedicalCertificateRecent,
-            &[("medical_date", "2026-09-01")],
-            on,
-            Lang::Zh,
-        );
-        assert_eq!(f.severity, Severity::Block);
-    }
-
-    #[test]
     fn birth_date_from_id() {
         assert_eq!(birth_from_id("11010119560310001X"), Some(d(1956, 3, 10)));
         assert_eq!(birth_from_id(" 110101195603100012 "), Some(d(1956, 3, 10)));
@@ -807,82 +763,6 @@ mod tests {
         assert_eq!(birth_from_id("11010119560310001"), None);
         assert_eq!(birth_from_id("1101011956031000１"), None);
         assert_eq!(birth_from_id("X10101195603100012"), None);
-    }
-
-    #[test]
-    fn age_band_through_the_engine() {
-        // Born 1956-03-10: 70 on 2026-03-10.
-        let id = ("id_number", "110101195603100012");
-        let f = eval(
-            RuleId::AgeBand,
-            &[id, ("licence_class", "C3")],
-            d(2026, 3, 10),
-            Lang::Zh,
-        );
-        assert_eq!(f.severity, Severity::Block);
-        assert!(f.message.contains("70"), "{}", f.message);
-        let f = eval(
-            RuleId::AgeBand,
-            &[id, ("licence_class", "C3")],
-            d(2026, 3, 9),
-            Lang::Zh,
-        );
-        assert_eq!(f.severity, Severity::Info);
-        assert!(f.message.contains("69"), "{}", f.message);
-        let f = eval(
-            RuleId::AgeBand,
-            &[id, ("licence_class", "E")],
-            d(2026, 3, 10),
-            Lang::En,
-        );
-        assert_eq!(f.severity, Severity::Warn);
-        assert!(f.message.contains("class F"), "{}", f.message);
-        // Born 1964-06-01, A1: 60 is the limit on 2024-12-31, 63 the day after.
-        let id = ("id_number", "110101196406010012");
-        let f = eval(
-            RuleId::AgeBand,
-            &[id, ("licence_class", "A1")],
-            d(2024, 12, 31),
-            Lang::En,
-        );
-        assert_eq!(f.severity, Severity::Warn);
-        assert!(
-            f.message.contains("is 60") && f.message.contains("C1"),
-            "{}",
-            f.message
-        );
-        let f = eval(
-            RuleId::AgeBand,
-            &[id, ("licence_class", "A1")],
-            d(2025, 1, 1),
-            Lang::En,
-        );
-        assert_eq!(f.severity, Severity::Info);
-        // A birth date after the application date is not a real ID.
-        assert_eq!(
-            evaluate(
-                RuleId::AgeBand,
-                &vals(&[id, ("licence_class", "A1")]),
-                d(1960, 1, 1),
-                Lang::En
-            ),
-            None
-        );
-    }
-
-    #[test]
-    fn elderly_medical_is_always_info() {
-        let v = [("id_number", "110101195603100012")];
-        let before = eval(RuleId::ElderlyMedical, &v, d(2026, 3, 9), Lang::En);
-        let at = eval(RuleId::ElderlyMedical, &v, d(2026, 3, 10), Lang::En);
-        assert_eq!(before.severity, Severity::Info);
-        assert_eq!(at.severity, Severity::Info);
-        assert!(before.message.contains("69"), "{}", before.message);
-        assert!(at.message.contains("70"), "{}", at.message);
-        assert_ne!(
-            tr(Lang::En, "rules.elderly.required"),
-            tr(Lang::En, "rules.elderly.not_required")
-        );
     }
 
     #[test]
@@ -917,51 +797,6 @@ mod tests {
         );
         assert_eq!(f.severity, Severity::Block);
         assert!(f.message.contains("2026-02-28"), "{}", f.message);
-    }
-
-    #[test]
-    fn inspection_through_the_engine() {
-        let on = d(2026, 3, 1);
-        let v = |t: &'static str, acc: &'static str| {
-            [
-                ("registration_date", "2024-05-01"),
-                ("vehicle_type", t),
-                ("accident_injury", acc),
-            ]
-        };
-        // Registered 2024-05-01: year 2 due 2026-05-01, window from 2026-02-01.
-        let f = eval(
-            RuleId::InspectionExemption,
-            &v("small_passenger", "no"),
-            on,
-            Lang::Zh,
-        );
-        assert_eq!(f.severity, Severity::Info);
-        assert_eq!(
-            f.message,
-            tr(Lang::Zh, "rules.inspection.sticker").replace("{year}", "2")
-        );
-        for (t, acc) in [
-            ("van", "no"),
-            ("commercial", "no"),
-            ("other", "no"),
-            ("small_passenger", "yes"),
-        ] {
-            let f = eval(RuleId::InspectionExemption, &v(t, acc), on, Lang::En);
-            assert_eq!(f.severity, Severity::Block, "{t} {acc}");
-        }
-        let f = eval(
-            RuleId::InspectionExemption,
-            &v("small_passenger", "no"),
-            d(2025, 6, 1),
-            Lang::En,
-        );
-        assert_eq!(f.severity, Severity::Block);
-        assert!(
-            f.message.contains("2026-05-01") && f.message.contains("2026-02-01"),
-            "{}",
-            f.message
-        );
     }
 
     #[test]
@@ -1049,5 +884,435 @@ mod tests {
         );
         assert_eq!(f.severity, Severity::Block);
         assert!(f.message.contains("2027-06-30"), "{}", f.message);
+    }
+
+    #[test]
+    fn one_missing_field_is_enough_for_none() {
+        let on = d(2026, 3, 1);
+        let full = vals(&[
+            ("registration_date", "2024-05-01"),
+            ("vehicle_type", "small_passenger"),
+            ("accident_injury", "no"),
+            ("inspection_valid_until", "2026-05"),
+        ]);
+        assert!(evaluate(RuleId::InspectionExemption, &full, on, Lang::Zh).is_some());
+        for key in RuleId::InspectionExemption.reads() {
+            let mut v = full.clone();
+            v.remove(*key);
+            assert_eq!(
+                evaluate(RuleId::InspectionExemption, &v, on, Lang::Zh),
+                None
+            );
+        }
+    }
+
+    #[test]
+    fn medical_certificate_finding() {
+        // 民法典 art. 202: issued 2026-02-28, valid to 08-28 inclusive.
+        let v = [("medical_date", "2026-02-28")];
+        let f = eval(
+            RuleId::MedicalCertificateRecent,
+            &v,
+            d(2026, 8, 28),
+            Lang::Zh,
+        );
+        assert_eq!(f.severity, Severity::Info);
+        assert!(f.message.contains("2026-08-28"), "{}", f.message);
+        let f = eval(
+            RuleId::MedicalCertificateRecent,
+            &v,
+            d(2026, 8, 29),
+            Lang::En,
+        );
+        assert_eq!(f.severity, Severity::Block);
+        assert_eq!(f.key, "rules.medical.too_old");
+        assert!(f.message.contains("2026-08-28"), "{}", f.message);
+        let f = eval(
+            RuleId::MedicalCertificateRecent,
+            &[("medical_date", "2026-09-01")],
+            d(2026, 8, 31),
+            Lang::Zh,
+        );
+        assert_eq!(f.severity, Severity::Block);
+        assert_eq!(f.key, "rules.medical.future");
+    }
+
+    #[test]
+    fn age_band_through_the_engine() {
+        // Born 1956-03-10: 70 on 2026-03-10.
+        let id = ("id_number", "110101195603100012");
+        let f = eval(
+            RuleId::AgeBand,
+            &[id, ("licence_class", "C3")],
+            d(2026, 3, 10),
+            Lang::Zh,
+        );
+        assert_eq!(f.severity, Severity::Block);
+        assert!(f.message.contains("70"), "{}", f.message);
+        // Not yet 70: nothing to exchange, D4 does not apply.
+        let f = eval(
+            RuleId::AgeBand,
+            &[id, ("licence_class", "C3")],
+            d(2026, 3, 9),
+            Lang::Zh,
+        );
+        assert_eq!(f.severity, Severity::Block);
+        assert_eq!(f.key, "rules.age_band.unchanged");
+        assert!(f.message.contains("69"), "{}", f.message);
+        let f = eval(
+            RuleId::AgeBand,
+            &[id, ("licence_class", "E")],
+            d(2026, 3, 10),
+            Lang::En,
+        );
+        assert_eq!(f.severity, Severity::Warn);
+        assert!(f.message.contains("class F"), "{}", f.message);
+        // Born 1964-06-01, A1: 60 is the limit on 2024-12-31, 63 the day after.
+        let id = ("id_number", "110101196406010012");
+        let f = eval(
+            RuleId::AgeBand,
+            &[id, ("licence_class", "A1")],
+            d(2024, 12, 31),
+            Lang::En,
+        );
+        assert_eq!(f.severity, Severity::Warn);
+        assert!(
+            f.message.contains("is 60") && f.message.contains("C1"),
+            "{}",
+            f.message
+        );
+        let f = eval(
+            RuleId::AgeBand,
+            &[id, ("licence_class", "A1")],
+            d(2025, 1, 1),
+            Lang::En,
+        );
+        assert_eq!(f.severity, Severity::Block);
+        assert_eq!(f.key, "rules.age_band.unchanged");
+        // M at 60 before 2025-01-01 must stop; at 70 too (not "unchanged").
+        let f = eval(
+            RuleId::AgeBand,
+            &[id, ("licence_class", "M")],
+            d(2024, 12, 31),
+            Lang::Zh,
+        );
+        assert_eq!(f.key, "rules.age_band.must_stop");
+        let f = eval(
+            RuleId::AgeBand,
+            &[("id_number", "110101195603100012"), ("licence_class", "M")],
+            d(2026, 3, 10),
+            Lang::En,
+        );
+        assert_eq!(f.severity, Severity::Block);
+        assert_eq!(f.key, "rules.age_band.must_stop");
+        // A birth date after the application date is not a real ID.
+        assert_eq!(
+            evaluate(
+                RuleId::AgeBand,
+                &vals(&[id, ("licence_class", "A1")]),
+                d(1960, 1, 1),
+                Lang::En
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn elderly_medical_blocks_under_seventy() {
+        let v = [("id_number", "110101195603100012")];
+        let before = eval(RuleId::ElderlyMedical, &v, d(2026, 3, 9), Lang::En);
+        let at = eval(RuleId::ElderlyMedical, &v, d(2026, 3, 10), Lang::En);
+        let after = eval(RuleId::ElderlyMedical, &v, d(2026, 3, 11), Lang::En);
+        assert_eq!(before.severity, Severity::Block);
+        assert_eq!(at.severity, Severity::Info);
+        assert_eq!(after.severity, Severity::Info);
+        assert!(before.message.contains("69"), "{}", before.message);
+        assert!(at.message.contains("70"), "{}", at.message);
+        // The 34-year-old.
+        let young = eval(
+            RuleId::ElderlyMedical,
+            &[("id_number", "110101199201010018")],
+            d(2026, 3, 10),
+            Lang::Zh,
+        );
+        assert_eq!(young.severity, Severity::Block);
+        assert!(young.message.contains("34"), "{}", young.message);
+    }
+
+    #[test]
+    fn inspection_through_the_engine() {
+        let on = d(2026, 3, 1);
+        let v = |t: &'static str, acc: &'static str| {
+            [
+                ("registration_date", "2024-05-01"),
+                ("vehicle_type", t),
+                ("accident_injury", acc),
+                ("inspection_valid_until", "2026-05"),
+            ]
+        };
+        // Valid until 2026-05: due 05-31, window from 2026-03-01.
+        let f = eval(
+            RuleId::InspectionExemption,
+            &v("small_passenger", "no"),
+            on,
+            Lang::Zh,
+        );
+        assert_eq!(f.severity, Severity::Info);
+        assert_eq!(
+            f.message,
+            tr(Lang::Zh, "rules.inspection.sticker")
+                .replace("{year}", "2")
+                .replace("{due}", "2026-05-31")
+        );
+        for (t, acc) in [
+            ("van", "no"),
+            ("commercial", "no"),
+            ("other", "no"),
+            ("small_passenger", "yes"),
+        ] {
+            let f = eval(RuleId::InspectionExemption, &v(t, acc), on, Lang::En);
+            assert_eq!(f.severity, Severity::Block, "{t} {acc}");
+        }
+        let f = eval(
+            RuleId::InspectionExemption,
+            &v("small_passenger", "no"),
+            d(2026, 2, 28),
+            Lang::En,
+        );
+        assert_eq!(f.severity, Severity::Block);
+        assert!(
+            f.message.contains("2026-05-31") && f.message.contains("2026-03-01"),
+            "{}",
+            f.message
+        );
+        // Overdue: said as overdue, with what the branch must refuse.
+        let f = eval(
+            RuleId::InspectionExemption,
+            &v("small_passenger", "no"),
+            d(2026, 6, 1),
+            Lang::Zh,
+        );
+        assert_eq!(f.severity, Severity::Block);
+        assert_eq!(f.key, "rules.inspection.overdue");
+        assert!(
+            f.message.contains("2026-05-31") && f.message.contains("1 天"),
+            "{}",
+            f.message
+        );
+        // The case: registered 2022-05-10, applying 2024-05-20.
+        let f = eval(
+            RuleId::InspectionExemption,
+            &[
+                ("registration_date", "2022-05-10"),
+                ("vehicle_type", "small_passenger"),
+                ("accident_injury", "no"),
+                ("inspection_valid_until", "2024-05"),
+            ],
+            d(2024, 5, 20),
+            Lang::En,
+        );
+        assert_eq!(f.key, "rules.inspection.sticker");
+    }
+
+    #[test]
+    fn future_decision_date_is_an_error() {
+        let v = [("fine_fen", "20000"), ("decision_received", "2026-03-02")];
+        let f = eval(RuleId::FineSurcharge, &v, d(2026, 3, 1), Lang::Zh);
+        assert_eq!(f.severity, Severity::Block);
+        assert_eq!(f.key, "rules.fine.future");
+        let f = eval(RuleId::FineSurcharge, &v, d(2026, 3, 2), Lang::Zh);
+        assert_eq!(f.severity, Severity::Info);
+        assert!(f.message.contains("2026-03-17"), "{}", f.message);
+        assert_eq!(surcharge_free_deadline(&vals(&v)), Some(d(2026, 3, 17)));
+        assert_eq!(surcharge_free_deadline(&vals(&[])), None);
+    }
+
+    #[test]
+    fn platform_prerequisite_is_a_check_that_offers_u1() {
+        let on = d(2026, 3, 1);
+        let f = eval(
+            RuleId::PlatformRegistered,
+            &[("platform_registered", "no")],
+            on,
+            Lang::Zh,
+        );
+        assert_eq!(f.severity, Severity::Block);
+        assert_eq!(f.offer, Some("U1"));
+        let f = eval(
+            RuleId::PlatformRegistered,
+            &[("platform_registered", "yes"), ("vehicle_filed", "no")],
+            on,
+            Lang::En,
+        );
+        assert_eq!(f.severity, Severity::Block);
+        assert_eq!(f.key, "rules.platform.vehicle_not_filed");
+        assert_eq!(f.offer, None);
+        let f = eval(
+            RuleId::PlatformRegistered,
+            &[("platform_registered", "yes"), ("vehicle_filed", "yes")],
+            on,
+            Lang::En,
+        );
+        assert_eq!(f.severity, Severity::Info);
+        assert_eq!(
+            evaluate(
+                RuleId::PlatformRegistered,
+                &vals(&[("platform_registered", "yes")]),
+                on,
+                Lang::En
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn cycle_deferral_through_the_engine() {
+        // Cycle ends 2026-03-09: deadline 2026-04-08, at most to 2029-04-08.
+        let base = [
+            ("cycle_end", "2026-03-09"),
+            ("deferral_until", "2029-04-08"),
+        ];
+        let f = eval(RuleId::CycleDeferralLimit, &base, d(2026, 3, 20), Lang::Zh);
+        assert_eq!(f.severity, Severity::Info);
+        assert!(
+            f.message.contains("2026-04-08") && f.message.contains("2029-04-08"),
+            "{}",
+            f.message
+        );
+        let f = eval(
+            RuleId::CycleDeferralLimit,
+            &[
+                ("cycle_end", "2026-03-09"),
+                ("deferral_until", "2029-04-09"),
+            ],
+            d(2026, 3, 20),
+            Lang::En,
+        );
+        assert_eq!(f.severity, Severity::Block);
+        assert_eq!(f.key, "rules.deferral.too_long");
+        // With an expiry long past: too late, whatever the cycle.
+        let f = eval(
+            RuleId::CycleDeferralLimit,
+            &[
+                ("cycle_end", "2026-03-09"),
+                ("deferral_until", "2027-01-01"),
+                ("licence_expiry", "2025-03-01"),
+            ],
+            d(2026, 3, 20),
+            Lang::En,
+        );
+        assert_eq!(f.key, "rules.deferral.too_late");
+    }
+
+    /// Values for `rule` that sweep its edges around `on`: dates from two
+    /// years back to two years ahead, every choice, both answers.
+    fn sweep(rule: RuleId, on: NaiveDate) -> Vec<BTreeMap<String, String>> {
+        let offsets = [
+            -800i64, -400, -366, -365, -200, -184, -183, -182, -91, -90, -31, -30, -16, -15, -1, 0,
+            1, 30, 60, 89, 90, 91, 200, 400, 1100, 1200,
+        ];
+        let dates: Vec<String> = offsets
+            .iter()
+            .map(|o| add_days(on, *o).to_string())
+            .collect();
+        let months: Vec<String> = offsets
+            .iter()
+            .map(|o| add_days(on, *o).format("%Y-%m").to_string())
+            .collect();
+        let ids = [
+            "110101195603100012",
+            "110101196406010012",
+            "110101199201010018",
+            "110101193001010013",
+        ];
+        let classes = ["A1", "B2", "C1", "C3", "C6", "E", "F", "M", "N", "P"];
+        let vehicles = [
+            "small_passenger",
+            "seven_to_nine",
+            "van",
+            "commercial",
+            "motorcycle",
+            "other",
+        ];
+        let choices = |key: &str| -> Vec<String> {
+            match key {
+                "id_number" => ids.iter().map(|s| s.to_string()).collect(),
+                "licence_class" => classes.iter().map(|s| s.to_string()).collect(),
+                "vehicle_type" => vehicles.iter().map(|s| s.to_string()).collect(),
+                "accident_injury"
+                | "licence_detained"
+                | "platform_registered"
+                | "vehicle_filed" => {
+                    vec!["yes".into(), "no".into()]
+                }
+                "fine_fen" => vec!["0".into(), "20000".into()],
+                "inspection_valid_until" => months.clone(),
+                _ => dates.clone(),
+            }
+        };
+        let mut out = vec![BTreeMap::new()];
+        for key in rule.reads() {
+            let mut next = Vec::new();
+            for v in &out {
+                for c in choices(key) {
+                    let mut v = v.clone();
+                    v.insert(key.to_string(), c);
+                    next.push(v);
+                }
+            }
+            // Keep the product small: every 7th combination past a limit.
+            if next.len() > 4000 {
+                next = next.into_iter().step_by(7).collect();
+            }
+            out = next;
+        }
+        out
+    }
+
+    #[test]
+    fn every_inapplicable_outcome_blocks_and_every_outcome_is_reached() {
+        let mut seen = std::collections::BTreeSet::new();
+        for on in [
+            d(2024, 12, 31),
+            d(2025, 1, 1),
+            d(2026, 2, 28),
+            d(2024, 2, 29),
+        ] {
+            for rule in RuleId::ALL {
+                for v in sweep(rule, on) {
+                    let Some(f) = evaluate(rule, &v, on, Lang::Zh) else {
+                        continue;
+                    };
+                    assert!(KEYS.contains(&f.key), "{} not in KEYS", f.key);
+                    if is_inapplicable(f.key) {
+                        assert_eq!(f.severity, Severity::Block, "{rule:?} {v:?}: {}", f.message);
+                    } else {
+                        assert_ne!(
+                            f.severity,
+                            Severity::Block,
+                            "{rule:?} {v:?}: {} blocks but is not listed",
+                            f.message
+                        );
+                    }
+                    seen.insert(f.key);
+                }
+            }
+        }
+        for key in INAPPLICABLE {
+            assert!(KEYS.contains(key), "{key}");
+        }
+        // Outcomes the sweep cannot reach on those days (the scheme's start,
+        // 7–9 seats before 2020, dates before the registration).
+        let unreachable = [
+            "rules.inspection.no_scheme_yet",
+            "rules.inspection.registered_in_future",
+            "rules.inspection.valid_until_before_registration",
+        ];
+        for key in KEYS {
+            assert!(
+                seen.contains(key) || unreachable.contains(key),
+                "the sweep never reached {key}"
+            );
+        }
     }
 }
