@@ -123,7 +123,8 @@ fn every_offered_service_is_complete() {
         );
         // 0 days: done on the spot, or no statutory limit (D7–D9 are
         // decided by the issuing office, 令162 art. 75).
-        if s.time_limit == "当场办结" || s.time_limit == "由驾驶证核发地车管所审核决定" {
+        if s.time_limit == "当场办结" || s.time_limit == "由驾驶证核发地车管所审核决定"
+        {
             assert_eq!(s.time_limit_days, 0, "{}", s.code);
         } else {
             assert!(s.time_limit_days > 0, "{}", s.code);
@@ -978,7 +979,11 @@ fn sample(f: &jingyou::catalog::Field, today: NaiveDate) -> String {
         }
         FieldKind::Date => today.to_string(),
         FieldKind::Month => today.format("%Y-%m").to_string(),
-        FieldKind::Choice => f.options.first().map(|o| o.value.clone()).unwrap_or_default(),
+        FieldKind::Choice => f
+            .options
+            .first()
+            .map(|o| o.value.clone())
+            .unwrap_or_default(),
         FieldKind::YesNo => "no".into(),
         FieldKind::Money => "200".into(),
         FieldKind::Integer => "1".into(),
@@ -988,7 +993,9 @@ fn sample(f: &jingyou::catalog::Field, today: NaiveDate) -> String {
 /// Raw values to try in a field a rule reads: dates around today, every
 /// option, both answers, IDs of several ages.
 fn sweep_values(f: &jingyou::catalog::Field, today: NaiveDate) -> Vec<String> {
-    let offsets = [-1200i64, -400, -366, -200, -183, -90, -31, -16, -1, 0, 1, 60, 91, 400, 1200];
+    let offsets = [
+        -1200i64, -400, -366, -200, -183, -90, -31, -16, -1, 0, 1, 60, 91, 400, 1200,
+    ];
     let day = |o: i64| today + chrono::Duration::days(o);
     match f.kind {
         FieldKind::Date => offsets.iter().map(|o| day(*o).to_string()).collect(),
@@ -1077,7 +1084,7 @@ fn every_rule_that_makes_a_service_inapplicable_blocks_finishing() {
                     let i = s
                         .fields
                         .iter()
-                        .position(|f| finding.rule.reads().contains(&f.key.as_str()))
+                        .position(|f| finding.concerns(&f.key))
                         .expect("a field the rule reads");
                     assert!(w.field_blocked(i, today, Lang::Zh).is_some(), "{}", s.code);
                 }
@@ -1094,7 +1101,9 @@ fn w1_platform_check_is_no_material_and_carries_over_to_u1() {
     let c = builtin();
     let w1 = c.get("W1").expect("W1");
     assert!(
-        w1.materials.iter().all(|m| !m.zh.contains("12123") && !m.en.contains("12123")),
+        w1.materials
+            .iter()
+            .all(|m| !m.zh.contains("12123") && !m.en.contains("12123")),
         "the 12123 prerequisite is a check, not a material"
     );
     let now = chrono::DateTime::parse_from_rfc3339("2026-03-10T10:00:00+08:00").expect("now");
@@ -1106,7 +1115,10 @@ fn w1_platform_check_is_no_material_and_carries_over_to_u1() {
     w.set_raw("platform_registered", "no");
     let today = d("2026-03-10");
     let blockers = w.blockers(jingyou::wizard::Step::Review, today, Lang::Zh);
-    assert!(blockers.iter().any(|b| b.offer == Some("U1")), "{blockers:?}");
+    assert!(
+        blockers.iter().any(|b| b.offer == Some("U1")),
+        "{blockers:?}"
+    );
     // No missing material mentions the platform.
     assert!(w
         .missing_materials(today)
@@ -1119,6 +1131,9 @@ fn w1_platform_check_is_no_material_and_carries_over_to_u1() {
         carried.get("id_number").map(String::as_str),
         Some("11010519491231002X")
     );
-    assert_eq!(carried.get("phone").map(String::as_str), Some("13812345678"));
+    assert_eq!(
+        carried.get("phone").map(String::as_str),
+        Some("13812345678")
+    );
     assert!(!carried.contains_key("plate"));
 }

@@ -977,7 +977,7 @@ impl App {
         if was == Step::Review {
             let blockers = ws.wizard.blockers(Step::Review, today, lang);
             let save = Effect::SaveDraft(Box::new(ws.wizard.draft.clone()));
-            let Some(b) = blockers.first() else {
+            let Some(b) = crate::wizard::first_blocker(blockers) else {
                 return vec![save, Effect::Finish(Box::new(ws.wizard.clone()))];
             };
             ws.wizard.draft.step = b.step.index();

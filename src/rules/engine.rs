@@ -120,6 +120,20 @@ pub struct Finding {
     /// A service the customer can do first at the branch to remove the
     /// block (W1 without a 12123 account: U1), by catalogue code.
     pub offer: Option<&'static str>,
+    /// The field the finding is about, when it is not simply the first
+    /// field the rule reads (a future decision date: `decision_received`).
+    pub field: Option<&'static str>,
+}
+
+impl Finding {
+    /// Whether the finding is about the field `key`: its own field when it
+    /// names one, else every field the rule reads.
+    pub fn concerns(&self, key: &str) -> bool {
+        match self.field {
+            Some(f) => f == key,
+            None => self.rule.reads().contains(&key),
+        }
+    }
 }
 
 /// Every locale key the engine uses (checked by a test in both languages).
@@ -291,6 +305,7 @@ pub fn evaluate(
 ) -> Option<Finding> {
     use Severity::{Block, Info};
     let mut offer = None;
+    let mut about = None;
     let o = match rule {
         RuleId::LicenceRenewalWindow => renewal(date(values, "licence_expiry")?, on, lang),
         RuleId::MedicalCertificateRecent => medical(date(values, "medical_date")?, on, lang),
@@ -346,6 +361,7 @@ pub fn evaluate(
         RuleId::FineSurcharge => {
             let fine = fen(values, "fine_fen")?;
             let received = date(values, "decision_received")?;
+            about = Some("decision_received");
             fine_finding(fine, received, on, lang)
         }
         RuleId::ReportWithin30Days => {
@@ -391,6 +407,7 @@ pub fn evaluate(
         severity: o.severity,
         message: o.message,
         offer,
+        field: about,
     })
 }
 

@@ -97,6 +97,13 @@ pub fn charged_fees(service: &Service, day: NaiveDate, ems: bool) -> Vec<Charged
         .collect()
 }
 
+/// The blocker to show first: one that offers a service to do first (it
+/// explains the others, e.g. W1 without 12123), else the first in order.
+pub fn first_blocker(blockers: Vec<Blocker>) -> Option<Blocker> {
+    let i = blockers.iter().position(|b| b.offer.is_some()).unwrap_or(0);
+    blockers.into_iter().nth(i)
+}
+
 /// One service's wizard, around its draft.
 #[derive(Debug, Clone)]
 pub struct Wizard {
@@ -215,7 +222,7 @@ impl Wizard {
         let key = self.service.fields.get(i)?.key.as_str();
         self.findings(today, lang)
             .into_iter()
-            .find(|f| f.severity == Severity::Block && f.rule.reads().contains(&key))
+            .find(|f| f.severity == Severity::Block && f.concerns(key))
             .map(|f| f.message)
     }
 
@@ -357,11 +364,15 @@ impl Wizard {
             }
             for finding in self.findings(today, lang) {
                 if finding.severity == Severity::Block {
-                    let focus = self
-                        .service
-                        .fields
-                        .iter()
-                        .position(|f| finding.rule.reads().contains(&f.key.as_str()))
+                    let focus = finding
+                        .field
+                        .and_then(|k| self.service.fields.iter().position(|f| f.key == k))
+                        .or_else(|| {
+                            self.service
+                                .fields
+                                .iter()
+                                .position(|f| finding.rule.reads().contains(&f.key.as_str()))
+                        })
                         .unwrap_or(0);
                     out.push(Blocker {
                         step: Step::Fields,
@@ -412,7 +423,7 @@ impl Wizard {
     /// Goes to the next step, or says why not (and moves the focus there).
     pub fn next(&mut self, today: NaiveDate, lang: Lang) -> Result<Step, Blocker> {
         let step = self.step();
-        if let Some(b) = self.blockers(step, today, lang).into_iter().next() {
+        if let Some(b) = first_blocker(self.blockers(step, today, lang)) {
             self.draft.step = b.step.index();
             self.set_focus(b.focus);
             return Err(b);
