@@ -22,7 +22,7 @@ use crate::i18n::Lang;
 
 pub use id::id_check_char;
 pub use normalize::{normalize, MAX_LEN};
-pub use other::uscc_check_char;
+pub use other::{uscc_check_char, SegmentUse};
 pub use text::{Carrier, PlateType, Region, Sex, VinRegion, Want};
 pub use vin::vin_check_char;
 
@@ -150,6 +150,9 @@ pub enum Warning {
     PlateSecondLetterIO(char),
     /// Phone: the first three digits are not in the known segment list.
     PhoneSegmentUnknown(String),
+    /// Phone: a data-only or satellite segment: a real number, but the
+    /// customer may not be reachable by call or SMS on it.
+    PhoneSegmentNotForCalls { prefix: String, usage: SegmentUse },
 }
 
 /// Why an identifier is not valid. `Display` is for logs; people read

@@ -430,6 +430,14 @@ impl Warning {
                 "ident.warning.phone_segment_unknown",
                 &[("prefix", prefix)],
             ),
+            Warning::PhoneSegmentNotForCalls { prefix, usage } => fmt(
+                lang,
+                match usage {
+                    super::SegmentUse::Satellite => "ident.warning.phone_segment_satellite",
+                    _ => "ident.warning.phone_segment_data",
+                },
+                &[("prefix", prefix)],
+            ),
         }
     }
 }
