@@ -571,16 +571,114 @@ fn digits(r: &mut Rng, n: usize) -> String {
     (0..n).map(|_| r.digit()).collect()
 }
 
+/// A serial of `n` characters with at most `max` letters (I and O never).
+fn serial_letters(r: &mut Rng, n: usize, letters: usize) -> String {
+    let mut out: Vec<char> = (0..n).map(|_| r.digit()).collect();
+    let mut placed = 0;
+    while placed < letters.min(n) {
+        let i = r.range(0, n as u64 - 1) as usize;
+        if out[i].is_ascii_digit() {
+            out[i] = char::from(r.pick(&SERIAL[..24]));
+            placed += 1;
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// The office letters of each province, parsed from the data file with the
+/// general TOML parser (the checker keeps its own typed reading).
+fn office_letters() -> std::collections::BTreeMap<char, Vec<char>> {
+    let v: toml::Value =
+        toml::from_str(include_str!("../src/ident/data/plates.toml")).expect("plates.toml");
+    let offices = v
+        .get("offices")
+        .and_then(|o| o.as_table())
+        .expect("[offices]");
+    offices
+        .iter()
+        .map(|(k, v)| {
+            let p = k.chars().next().expect("province");
+            (p, v.as_str().unwrap_or_default().chars().collect())
+        })
+        .collect()
+}
+
+#[test]
+fn generated_ordinary_serials_follow_ga_36() {
+    let offices = office_letters();
+    assert_eq!(offices.len(), 31);
+    let provinces: Vec<char> = PLATE_PROVINCES.chars().collect();
+    let mut r = Rng(2018);
+    for _ in 0..N {
+        let p = r.pick(&provinces);
+        let l = r.pick(&offices[&p]);
+        let k = r.range(0, 5) as usize;
+        let plate = format!("{p}{l}{}", serial_letters(&mut r, 5, k));
+        let res = check(Kind::Plate, &plate, today());
+        if p == '粤' && l == 'Z' {
+            assert_eq!(res, Err(Invalid::ReservedSeries("粤Z".into())), "{plate}");
+        } else if k > 2 {
+            assert_eq!(
+                res,
+                Err(Invalid::TooManyLetters { max: 2, found: k }),
+                "{plate}"
+            );
+        } else {
+            let c = res.unwrap_or_else(|e| panic!("{plate}: {e:?}"));
+            assert!(c.warnings.is_empty(), "{plate}: {:?}", c.warnings);
+        }
+        // An office letter the province is not listed to issue: a warning.
+        let unknown: Vec<char> = ('A'..='Z')
+            .filter(|c| *c != 'I' && *c != 'O' && !offices[&p].contains(c))
+            .collect();
+        if !unknown.is_empty() && k <= 2 {
+            let u = r.pick(&unknown);
+            let plate = format!("{p}{u}{}", serial_letters(&mut r, 5, k));
+            let c =
+                check(Kind::Plate, &plate, today()).unwrap_or_else(|e| panic!("{plate}: {e:?}"));
+            assert_eq!(
+                c.warnings,
+                vec![Warning::PlateOfficeLetterUnknown {
+                    province: p,
+                    letter: u
+                }],
+                "{plate}"
+            );
+        }
+    }
+    // The issue's plates and the research's vectors.
+    for bad in ["京AABCDE", "湘CEZJCV", "粤Z12345"] {
+        assert!(check(Kind::Plate, bad, today()).is_err(), "{bad}");
+    }
+    for good in [
+        "京AD92035",
+        "甘G23459F",
+        "京AA92035",
+        "京A00599",
+        "黑D23908",
+        "粤Z1234港",
+    ] {
+        assert!(check(Kind::Plate, good, today()).is_ok(), "{good}");
+    }
+}
+
 #[test]
 fn generated_plates_and_their_mutations() {
     let provinces: Vec<char> = PLATE_PROVINCES.chars().collect();
-    let letters: Vec<char> = ('A'..='Z').filter(|&c| c != 'I' && c != 'O').collect();
+    let offices = office_letters();
     let mut r = Rng(36);
     for _ in 0..N {
         let p = r.pick(&provinces);
-        let l = r.pick(&letters);
+        let l = r.pick(&offices[&p]);
+        let l = if p == '粤' && l == 'Z' { 'A' } else { l };
         let (plate, t) = match r.range(0, 5) {
-            0 => (format!("{p}{l}{}", serial(&mut r, 5)), PlateType::Ordinary),
+            0 => {
+                let k = r.range(0, 2) as usize;
+                (
+                    format!("{p}{l}{}", serial_letters(&mut r, 5, k)),
+                    PlateType::Ordinary,
+                )
+            }
             1 => {
                 let e = r.pick(&['D', 'A', 'B', 'C', 'E', 'F', 'G', 'H', 'J', 'K']);
                 let s = serial(&mut r, 1);
@@ -607,11 +705,13 @@ fn generated_plates_and_their_mutations() {
                     ('学', PlateType::Learner),
                     ('警', PlateType::Police),
                 ]);
-                (format!("{p}{l}{}{suf}", serial(&mut r, 4)), t)
+                let k = r.range(0, 2) as usize;
+                (format!("{p}{l}{}{suf}", serial_letters(&mut r, 4, k)), t)
             }
             _ => {
                 let (suf, t) = r.pick(&[('港', PlateType::HongKong), ('澳', PlateType::Macau)]);
-                (format!("粤Z{}{suf}", serial(&mut r, 4)), t)
+                let k = r.range(0, 2) as usize;
+                (format!("粤Z{}{suf}", serial_letters(&mut r, 4, k)), t)
             }
         };
         let c = check(Kind::Plate, &plate.to_lowercase(), today())
