@@ -441,8 +441,13 @@ fn catalog_json_has_the_25_services_and_the_contract_keys() {
                 assert!(svc["refusal_reason"].is_null(), "{code}: {svc}");
                 let limit = svc["time_limit"].as_str().unwrap_or_default();
                 assert!(!limit.trim().is_empty(), "{code}: a time limit");
+                // 0 days: on the spot, or no statutory limit because the
+                // issuing office decides (D7–D9, 令162 art. 75).
                 if svc["time_limit_days"] == 0 {
-                    assert_eq!(limit, "当场办结", "{code}: 0 days is on the spot");
+                    assert!(
+                        limit == "当场办结" || limit == "由驾驶证核发地车管所审核决定",
+                        "{code}: 0 days is on the spot: {limit}"
+                    );
                 }
             }
             Some(false) => {
