@@ -20,17 +20,35 @@ pub const REPORT_DAYS: i64 = 30;
 /// The rules the wizard can attach to a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RuleId {
+    /// 期满换证 within 90 days before expiry, or up to a year after (令162
+    /// art. 63, 79(八)).
     LicenceRenewalWindow,
+    /// 身体条件证明 valid six months from issue, counted forward (令162
+    /// art. 85; 民法典 art. 202).
     MedicalCertificateRecent,
+    /// The class must change, or stop, at its age (令162 art. 65, 79(十);
+    /// 令172 from 2025-01-01); no change means D4 does not apply.
     AgeBand,
+    /// Only drivers aged 70 or more submit a yearly certificate (art. 74).
     ElderlyMedical,
+    /// No replacement while the licence is seized or suspended (art. 69).
     LicenceNotDetained,
+    /// 交强险 still valid (令164 art. 54, 57).
     InsuranceValid,
+    /// The inspection-exemption sticker (令164 art. 54, 55).
     InspectionExemption,
+    /// The surcharge on a late fine (行政处罚法 art. 67, 72).
     FineSurcharge,
+    /// Contact or detail changes filed within 30 days (令164 art. 23;
+    /// 令162 art. 66, 81).
     ReportWithin30Days,
+    /// 延期换证 from the licence expiry, at most three years (令162 art. 75).
     DeferralLimit,
+    /// 延期审验 / 延期提交身体条件证明 from 30 days after the scoring cycle
+    /// (art. 72, 74, 75).
     CycleDeferralLimit,
+    /// W1 needs the driver on 交管12123 and the vehicle filed there (MPS
+    /// list of the 25 services, 2018-11-14); a check, not a material.
     PlatformRegistered,
 }
 

@@ -110,9 +110,13 @@ pub enum Exemption {
     NeedsInspection { year: u32, due: NaiveDate },
     /// The 检验有效期 ends on `due`; the window opens on `opens`.
     NotYetDue { due: NaiveDate, opens: NaiveDate },
-    /// The 检验有效期 ended on `due`, `days` days ago: the vehicle may not be
-    /// driven on the road (道路交通安全法 art. 13) and must be inspected at a
-    /// station before a sticker is issued; the branch cannot issue one.
+    /// The 检验有效期 ended on `due`, `days` days ago: the vehicle is overdue
+    /// for its periodic inspection (道路交通安全法 art. 13), may not be driven
+    /// on the road, and is inspected at a station before a sticker is
+    /// issued; the branch cannot issue one. UNCERTAIN (I): that an exempt
+    /// vehicle past its validity needs the on-line inspection rather than a
+    /// late sticker is the commonly published 12123 answer; the notice
+    /// itself was not seen (also marked in the catalogue's V7 entry).
     Overdue { due: NaiveDate, days: i64 },
     /// Not exempt at all.
     NotEligible(NotEligible),
