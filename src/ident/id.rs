@@ -33,21 +33,35 @@ pub fn id_check_char(body: &str) -> Option<char> {
 }
 
 /// The GB/T 2260 table, compiled in as compact text (about 24 KB): one
-/// line per prefecture, `PPPP CC CC …`. It is only read when an ID is
-/// checked: a scan of its 600 lines, no parsing at start-up.
+/// line per prefecture, `PPPP CC CC …`. Nothing is parsed at start-up: the
+/// first ID checked turns it into a sorted array of codes (28 KB), which
+/// later checks search by bisection.
 const GBT2260: &str = include_str!("data/gbt2260.txt");
+
+fn county_codes() -> &'static [u32] {
+    static CODES: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
+    CODES.get_or_init(|| {
+        let mut codes: Vec<u32> = GBT2260
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .flat_map(|l| {
+                let mut parts = l.split(' ');
+                let prefecture: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+                parts.filter_map(move |c| c.parse::<u32>().ok().map(|c| prefecture * 100 + c))
+            })
+            .collect();
+        codes.sort_unstable();
+        codes
+    })
+}
 
 /// Whether `code` (6 digits) is a GB/T 2260 code that exists or existed.
 pub fn county_code_known(code: &str) -> bool {
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return false;
     }
-    let (prefecture, county) = code.split_at(4);
-    GBT2260
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .find(|l| l.starts_with(prefecture) && l.as_bytes().get(4) == Some(&b' '))
-        .is_some_and(|l| l[5..].split(' ').any(|c| c == county))
+    code.parse::<u32>()
+        .is_ok_and(|c| county_codes().binary_search(&c).is_ok())
 }
 
 fn num(chars: &[char]) -> u32 {

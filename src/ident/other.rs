@@ -42,27 +42,41 @@ pub enum SegmentUse {
     Satellite,
 }
 
+type Segment = (&'static str, &'static str, SegmentUse);
+
+/// The table's rows, parsed on the first phone number checked. Lines that
+/// do not parse are skipped (the table is tested).
+fn segments() -> &'static [Segment] {
+    static ROWS: std::sync::OnceLock<Vec<Segment>> = std::sync::OnceLock::new();
+    ROWS.get_or_init(|| {
+        SEGMENTS
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| {
+                let mut cols = l.split('\t');
+                let prefix = cols.next()?;
+                let carrier = cols.next()?;
+                let usage = match cols.next()? {
+                    "mobile" => SegmentUse::Mobile,
+                    "virtual" => SegmentUse::Virtual,
+                    "data" => SegmentUse::Data,
+                    "satellite" => SegmentUse::Satellite,
+                    _ => return None,
+                };
+                Some((prefix, carrier, usage))
+            })
+            .collect()
+    })
+}
+
 /// The longest prefix of `digits` in the segment table: (prefix, carrier,
-/// use). Lines that do not parse are skipped (the table is tested).
-pub(crate) fn segment(digits: &str) -> Option<(&'static str, &'static str, SegmentUse)> {
-    SEGMENTS
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .filter_map(|l| {
-            let mut cols = l.split('\t');
-            let prefix = cols.next()?;
-            let carrier = cols.next()?;
-            let usage = match cols.next()? {
-                "mobile" => SegmentUse::Mobile,
-                "virtual" => SegmentUse::Virtual,
-                "data" => SegmentUse::Data,
-                "satellite" => SegmentUse::Satellite,
-                _ => return None,
-            };
-            Some((prefix, carrier, usage))
-        })
+/// use).
+pub(crate) fn segment(digits: &str) -> Option<Segment> {
+    segments()
+        .iter()
         .filter(|(p, _, _)| digits.starts_with(p))
         .max_by_key(|(p, _, _)| p.len())
+        .copied()
 }
 
 fn carrier_of(name: &str, usage: SegmentUse) -> Option<Carrier> {
@@ -232,4 +246,33 @@ fn check_uscc_plain(chars: &[char]) -> Result<Checked, Invalid> {
         facts,
         warnings: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_segment_row_parses() {
+        let rows = SEGMENTS
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .count();
+        assert_eq!(segments().len(), rows);
+        assert!(rows > 50, "{rows}");
+        for (p, _, _) in segments() {
+            assert!(p.starts_with('1') && (3..=4).contains(&p.len()), "{p}");
+        }
+        assert_eq!(
+            segment("16212345678").map(|s| s.2),
+            Some(SegmentUse::Virtual)
+        );
+        assert_eq!(
+            segment("17401234567").map(|s| s.2),
+            Some(SegmentUse::Satellite)
+        );
+        assert_eq!(segment("13491234567").map(|s| s.0), Some("1349"));
+        assert_eq!(segment("13481234567").map(|s| s.0), Some("134"));
+        assert_eq!(segment("19412345678"), None);
+    }
 }
