@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use jingyou::ident::{check, id_check_char, Kind};
+use jingyou::ident::{check, county_code_known, id_check_char, Kind};
 
 fn main() {
     let n: u64 = std::env::args()
@@ -45,6 +45,26 @@ fn main() {
     let phones: Vec<String> = (0..n)
         .map(|_| format!("1{}{:09}", 3 + next() % 7, next() % 1_000_000_000))
         .collect();
+    // Parsing the county table alone (the first lookup), then one lookup.
+    let start = Instant::now();
+    let known = county_code_known("110105");
+    let first = start.elapsed().as_secs_f64() * 1e6;
+    let start = Instant::now();
+    let again = county_code_known("439952");
+    let second = start.elapsed().as_secs_f64() * 1e6;
+    println!("county table: first lookup {first:.0} µs (parses it), next {second:.2} µs ({known}, {again})");
+    // The first check of each kind also parses its table (once) and, for
+    // the first of all, the locale texts.
+    for (kind, v) in [
+        (Kind::Id, "11010519491231002X"),
+        (Kind::Plate, "京A12345"),
+        (Kind::Phone, "13812345678"),
+    ] {
+        let start = Instant::now();
+        let ok = check(kind, v, today).is_ok();
+        let us = start.elapsed().as_secs_f64() * 1e6;
+        println!("{kind}: first check {us:.0} µs (table parsed once; valid: {ok})");
+    }
     for (kind, values) in [
         (Kind::Id, &ids),
         (Kind::Plate, &plates),

@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 
 use crate::i18n::Lang;
 
-pub use id::id_check_char;
+pub use id::{county_code_known, id_check_char};
 pub use normalize::{normalize, MAX_LEN};
 pub use other::{uscc_check_char, SegmentUse};
 pub use text::{Carrier, PlateType, Region, Sex, VinRegion, Want};
