@@ -1005,11 +1005,14 @@ fn sweep_values(f: &jingyou::catalog::Field, today: NaiveDate) -> Vec<String> {
             .collect(),
         FieldKind::Choice => f.options.iter().map(|o| o.value.clone()).collect(),
         FieldKind::YesNo => vec!["yes".into(), "no".into()],
+        // Valid IDs (the check digit matters: an invalid ID gives no
+        // finding at all): 70 on the test day, 69 (70 tomorrow), 61, 34, 96.
         FieldKind::IdNumber => [
-            "110101195603100012",
-            "110101196406010012",
-            "110101199201010018",
-            "11010519491231002X",
+            "11010119560310001X",
+            "110101195603110015",
+            "11010119640601001X",
+            "11010119920101001X",
+            "110101193001010018",
         ]
         .map(String::from)
         .to_vec(),
@@ -1030,6 +1033,7 @@ fn every_rule_that_makes_a_service_inapplicable_blocks_finishing() {
     let today = d("2026-03-10");
     let now = chrono::DateTime::parse_from_rfc3339("2026-03-10T10:00:00+08:00").expect("now");
     let mut checked = 0;
+    let mut blocked_rules = std::collections::BTreeSet::new();
     for s in offered(&c).into_iter().filter(|s| !s.rules.is_empty()) {
         let mut base = Wizard::new(s.clone(), Draft::new("T-1".into(), &s.code, "001", now));
         for f in &s.fields {
@@ -1071,6 +1075,7 @@ fn every_rule_that_makes_a_service_inapplicable_blocks_finishing() {
                         continue;
                     }
                     checked += 1;
+                    blocked_rules.insert(finding.rule);
                     let blockers = w
                         .finish(now, today, Lang::Zh, false)
                         .expect_err("a blocking rule must stop finishing");
@@ -1092,6 +1097,18 @@ fn every_rule_that_makes_a_service_inapplicable_blocks_finishing() {
         }
     }
     assert!(checked > 100, "only {checked} blocking findings were tried");
+    // Every rule that some service lists was seen blocking at least once.
+    for rule in jingyou::rules::RuleId::ALL {
+        if c.services
+            .iter()
+            .any(|s| s.rules.iter().any(|r| r == rule.as_str()))
+        {
+            assert!(
+                blocked_rules.contains(&rule),
+                "{rule:?} never blocked in the sweep"
+            );
+        }
+    }
 }
 
 #[test]
