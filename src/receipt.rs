@@ -194,6 +194,15 @@ pub fn receipt(
         &mut out,
         fmt(lang, "receipt.time_limit", &[("limit", limit)]),
     );
+    // W1: the surcharge-free deadline the wizard's fine rule computed.
+    if service.rules.iter().any(|r| r == "fine_surcharge") {
+        if let Some(deadline) = crate::rules::surcharge_free_deadline(&app.values) {
+            push(
+                &mut out,
+                fmt(lang, "receipt.fine_deadline", &[("date", &deadline)]),
+            );
+        }
+    }
     push(
         &mut out,
         fmt(

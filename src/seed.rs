@@ -191,6 +191,7 @@ fn gen_value(kind: FieldKind, key: &str, service: &Service, r: &mut Rng, day: Na
             };
             d.to_string()
         }
+        FieldKind::Month => (day + Duration::days(30)).format("%Y-%m").to_string(),
         FieldKind::Choice => service
             .fields
             .iter()

@@ -364,3 +364,91 @@ fn the_receipt_goes_to_the_print_command_and_the_print_is_audited() {
         "{audit:?}"
     );
 }
+
+/// W1 fields up to the 12123 questions: name, ID, phone, plate.
+fn fill_w1_person(h: &mut Harness) {
+    h.text("clwf");
+    h.key("enter");
+    assert!(matches!(h.app.screen, Screen::Wizard(_)), "{}", h.message());
+    h.text("张三");
+    h.key("tab");
+    h.text("11010519491231002X");
+    h.key("tab");
+    h.text("13812345678");
+    h.key("tab");
+    h.text("浙A12345");
+    h.key("tab");
+}
+
+#[test]
+fn w1_without_12123_offers_u1_with_the_details_carried_over() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    fill_w1_person(&mut h);
+    h.text("n");
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Fields));
+    assert!(h.message().contains("12123"), "{}", h.message());
+    assert!(
+        matches!(
+            &h.app.overlay,
+            Some(Overlay::Confirm(
+                jingyou::app::state::Confirm::Offer { service, .. }
+            )) if service == "U1"
+        ),
+        "{:?}",
+        h.app.overlay
+    );
+    h.key("enter");
+    let Screen::Wizard(ws) = &h.app.screen else {
+        panic!("no U1 wizard: {}", h.message());
+    };
+    assert_eq!(ws.wizard.service.code, "U1");
+    assert_eq!(ws.wizard.raw("owner_name"), "张三");
+    assert_eq!(ws.wizard.raw("id_number"), "11010519491231002X");
+    assert_eq!(ws.wizard.raw("phone"), "13812345678");
+    // The W1 draft is kept for later.
+    let drafts = h.rt.store.drafts().expect("drafts");
+    assert!(drafts.iter().any(|d| d.service == "W1"), "{drafts:?}");
+}
+
+#[test]
+fn w1_receipt_shows_the_surcharge_free_deadline_and_no_platform_material() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    fill_w1_person(&mut h);
+    h.text("y");
+    h.key("tab");
+    h.text("y");
+    h.key("tab");
+    h.key("tab");
+    h.text("200");
+    h.key("tab");
+    // A decision received tomorrow is an error, not a finding to ignore.
+    let tomorrow = h.app.today + chrono::Duration::days(1);
+    h.text(&tomorrow.to_string());
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Fields), "{}", h.message());
+    assert!(h.message().contains("晚于今天"), "{}", h.message());
+    let received = h.app.today - chrono::Duration::days(3);
+    for _ in 0..12 {
+        h.input(Input::Backspace);
+    }
+    h.text(&received.to_string());
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Materials), "{}", h.message());
+    h.key("space");
+    h.key("down");
+    h.key("space");
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Payment), "{}", h.message());
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Review), "{}", h.message());
+    h.key("f10");
+    let Screen::Receipt(r) = &h.app.screen else {
+        panic!("no receipt: {}", h.message());
+    };
+    let deadline = received + chrono::Duration::days(15);
+    assert!(r.text.contains(&deadline.to_string()), "{}", r.text);
+    assert!(!r.text.contains("U1"), "{}", r.text);
+}

@@ -121,7 +121,10 @@ fn every_offered_service_is_complete() {
             "{}",
             s.code
         );
-        if s.time_limit == "当场办结" {
+        // 0 days: done on the spot, or no statutory limit (D7–D9 are
+        // decided by the issuing office, 令162 art. 75).
+        if s.time_limit == "当场办结" || s.time_limit == "由驾驶证核发地车管所审核决定"
+        {
             assert_eq!(s.time_limit_days, 0, "{}", s.code);
         } else {
             assert!(s.time_limit_days > 0, "{}", s.code);
@@ -195,7 +198,7 @@ fn every_fee_has_an_effective_date_and_a_note() {
 #[test]
 fn rules_are_known_and_their_fields_exist_with_the_right_kind() {
     let c = builtin();
-    assert_eq!(rule_ids().count(), 10);
+    assert_eq!(rule_ids().count(), 12);
     for s in &c.services {
         for rule in &s.rules {
             let needs =
@@ -223,7 +226,9 @@ fn rules_are_attached_where_the_research_says() {
         ("inspection_exemption", &["V7"]),
         ("fine_surcharge", &["W1"]),
         ("report_within_30_days", &["V10", "D2", "D5", "D10"]),
-        ("deferral_limit", &["D7", "D8", "D9"]),
+        ("deferral_limit", &["D7"]),
+        ("cycle_deferral_limit", &["D8", "D9"]),
+        ("platform_registered", &["W1"]),
     ];
     assert_eq!(expect.len(), RULE_FIELDS.len());
     for (rule, codes) in expect {
@@ -952,4 +957,200 @@ fn show_json() {
         "{}",
         serde_json::to_string_pretty(&j[25]).unwrap_or_default()
     );
+}
+
+// ───────────── rules that make a service inapplicable ─────────────
+
+/// A valid raw value for a field of `kind` (the first option of a choice).
+fn sample(f: &jingyou::catalog::Field, today: NaiveDate) -> String {
+    match f.kind {
+        FieldKind::Name => "张三".into(),
+        FieldKind::Text => "浙江省杭州市西湖区文三路1号".into(),
+        FieldKind::IdNumber => "11010519491231002X".into(),
+        FieldKind::Plate => "浙A12345".into(),
+        FieldKind::Vin => "LSJA24U62JG269225".into(),
+        FieldKind::Phone => "13812345678".into(),
+        FieldKind::LicenceFile => "430101758218".into(),
+        FieldKind::Decision => "3301000000000012".into(),
+        FieldKind::Uscc => {
+            let body = "91330100MA27XXXXX".replace('X', "1");
+            let c = jingyou::ident::uscc_check_char(&body).expect("uscc body");
+            format!("{body}{c}")
+        }
+        FieldKind::Date => today.to_string(),
+        FieldKind::Month => today.format("%Y-%m").to_string(),
+        FieldKind::Choice => f
+            .options
+            .first()
+            .map(|o| o.value.clone())
+            .unwrap_or_default(),
+        FieldKind::YesNo => "no".into(),
+        FieldKind::Money => "200".into(),
+        FieldKind::Integer => "1".into(),
+    }
+}
+
+/// Raw values to try in a field a rule reads: dates around today, every
+/// option, both answers, IDs of several ages.
+fn sweep_values(f: &jingyou::catalog::Field, today: NaiveDate) -> Vec<String> {
+    let offsets = [
+        -1200i64, -400, -366, -200, -183, -90, -31, -16, -1, 0, 1, 60, 91, 400, 1200,
+    ];
+    let day = |o: i64| today + chrono::Duration::days(o);
+    match f.kind {
+        FieldKind::Date => offsets.iter().map(|o| day(*o).to_string()).collect(),
+        FieldKind::Month => offsets
+            .iter()
+            .map(|o| day(*o).format("%Y-%m").to_string())
+            .collect(),
+        FieldKind::Choice => f.options.iter().map(|o| o.value.clone()).collect(),
+        FieldKind::YesNo => vec!["yes".into(), "no".into()],
+        // Valid IDs (the check digit matters: an invalid ID gives no
+        // finding at all): 70 on the test day, 69 (70 tomorrow), 61, 34, 96.
+        FieldKind::IdNumber => [
+            "11010119560310001X",
+            "110101195603110015",
+            "11010119640601001X",
+            "11010119920101001X",
+            "110101193001010018",
+        ]
+        .map(String::from)
+        .to_vec(),
+        _ => vec![sample(f, today)],
+    }
+}
+
+/// The catalogue invariant: for every offered service and every rule it
+/// lists, whatever values make the rule say the service does not apply (or
+/// give a date in the future where the law needs a past one) stop the
+/// wizard finishing, with the rule's own sentence as a blocker.
+#[test]
+fn every_rule_that_makes_a_service_inapplicable_blocks_finishing() {
+    use jingyou::rules::{is_inapplicable, Severity};
+    use jingyou::store::Draft;
+    use jingyou::wizard::Wizard;
+    let c = builtin();
+    let today = d("2026-03-10");
+    let now = chrono::DateTime::parse_from_rfc3339("2026-03-10T10:00:00+08:00").expect("now");
+    let mut checked = 0;
+    let mut blocked_rules = std::collections::BTreeSet::new();
+    for s in offered(&c).into_iter().filter(|s| !s.rules.is_empty()) {
+        let mut base = Wizard::new(s.clone(), Draft::new("T-1".into(), &s.code, "001", now));
+        for f in &s.fields {
+            base.set_raw(&f.key, &sample(f, today));
+        }
+        for rule in &s.rules {
+            let reads: Vec<&jingyou::catalog::Field> = s
+                .fields
+                .iter()
+                .filter(|f| {
+                    jingyou::rules::RuleId::parse(rule)
+                        .is_some_and(|r| r.reads().contains(&f.key.as_str()))
+                })
+                .collect();
+            // Every combination of the swept values of the fields it reads.
+            let mut combos: Vec<Vec<(String, String)>> = vec![vec![]];
+            for f in &reads {
+                combos = combos
+                    .into_iter()
+                    .flat_map(|c| {
+                        sweep_values(f, today).into_iter().map(move |v| {
+                            let mut c = c.clone();
+                            c.push((f.key.clone(), v));
+                            c
+                        })
+                    })
+                    .collect();
+            }
+            for combo in combos {
+                let mut w = base.clone();
+                for (k, v) in &combo {
+                    w.set_raw(k, v);
+                }
+                for finding in w.findings(today, Lang::Zh) {
+                    if is_inapplicable(finding.key) {
+                        assert_eq!(finding.severity, Severity::Block, "{} {combo:?}", s.code);
+                    }
+                    if finding.severity != Severity::Block {
+                        continue;
+                    }
+                    checked += 1;
+                    blocked_rules.insert(finding.rule);
+                    let blockers = w
+                        .finish(now, today, Lang::Zh, false)
+                        .expect_err("a blocking rule must stop finishing");
+                    assert!(
+                        blockers.iter().any(|b| b.message == finding.message),
+                        "{} {combo:?}: {} is not among the blockers",
+                        s.code,
+                        finding.message
+                    );
+                    // The field the rule reads does not count as valid.
+                    let i = s
+                        .fields
+                        .iter()
+                        .position(|f| finding.concerns(&f.key))
+                        .expect("a field the rule reads");
+                    assert!(w.field_blocked(i, today, Lang::Zh).is_some(), "{}", s.code);
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} blocking findings were tried");
+    // Every rule that some service lists was seen blocking at least once.
+    for rule in jingyou::rules::RuleId::ALL {
+        if c.services
+            .iter()
+            .any(|s| s.rules.iter().any(|r| r == rule.as_str()))
+        {
+            assert!(
+                blocked_rules.contains(&rule),
+                "{rule:?} never blocked in the sweep"
+            );
+        }
+    }
+}
+
+#[test]
+fn w1_platform_check_is_no_material_and_carries_over_to_u1() {
+    use jingyou::store::Draft;
+    use jingyou::wizard::Wizard;
+    let c = builtin();
+    let w1 = c.get("W1").expect("W1");
+    assert!(
+        w1.materials
+            .iter()
+            .all(|m| !m.zh.contains("12123") && !m.en.contains("12123")),
+        "the 12123 prerequisite is a check, not a material"
+    );
+    let now = chrono::DateTime::parse_from_rfc3339("2026-03-10T10:00:00+08:00").expect("now");
+    let mut w = Wizard::new(w1.clone(), Draft::new("T-2".into(), "W1", "001", now));
+    w.set_raw("owner_name", "张三");
+    w.set_raw("id_number", "11010519491231002X");
+    w.set_raw("phone", "13812345678");
+    w.set_raw("plate", "浙A12345");
+    w.set_raw("platform_registered", "no");
+    let today = d("2026-03-10");
+    let blockers = w.blockers(jingyou::wizard::Step::Review, today, Lang::Zh);
+    assert!(
+        blockers.iter().any(|b| b.offer == Some("U1")),
+        "{blockers:?}"
+    );
+    // No missing material mentions the platform.
+    assert!(w
+        .missing_materials(today)
+        .iter()
+        .all(|(_, m)| !m.zh.contains("12123")));
+    let u1 = c.get("U1").expect("U1");
+    let carried = w.carry_over(u1);
+    assert_eq!(carried.get("owner_name").map(String::as_str), Some("张三"));
+    assert_eq!(
+        carried.get("id_number").map(String::as_str),
+        Some("11010519491231002X")
+    );
+    assert_eq!(
+        carried.get("phone").map(String::as_str),
+        Some("13812345678")
+    );
+    assert!(!carried.contains_key("plate"));
 }

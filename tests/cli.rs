@@ -335,6 +335,45 @@ fn check_default_language_is_chinese_and_lang_works_after_the_subcommand() {
 }
 
 #[test]
+fn check_json_warnings_follow_the_language_and_keep_exit_0() {
+    let s = Sandbox::new();
+    // Data-only and satellite phone segments, an unknown county code, an
+    // unknown office letter: valid with a warning.
+    for (kind, value, en_word, zh_word) in [
+        ("phone", "14912345678", "data-only", "数据专用"),
+        ("phone", "17401234567", "satellite", "卫星"),
+        ("id", "439952198001010017", "GB/T 2260", "行政区划代码"),
+        ("plate", "湘V12345", "office letter", "发牌机关代号"),
+    ] {
+        for (lang, word) in [("en", en_word), ("zh", zh_word)] {
+            let o = s.run(&["--lang", lang, "check", kind, value, "--json"]);
+            assert_eq!(o.code, 0, "{kind} {value} {lang}: {o:?}");
+            let j = json(&o.stdout);
+            let w = j["warnings"][0].as_str().unwrap_or_default();
+            assert!(w.contains(word), "{kind} {value} {lang}: {j}");
+            if lang == "en" {
+                assert!(
+                    !w.chars()
+                        .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) && !value.contains(c)),
+                    "{j}"
+                );
+            }
+        }
+    }
+    // 162 is a virtual operator, not an unknown segment; USCC with a hyphen.
+    let j = json(&s.run(&["check", "phone", "16212345678", "--json"]).stdout);
+    assert_eq!(j["facts"]["carrier"], "virtual", "{j}");
+    assert_eq!(j["warnings"].as_array().map(Vec::len), Some(0), "{j}");
+    let o = s.run(&["check", "uscc", "59650102-K1LRT4JBC1", "--json"]);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert_eq!(json(&o.stdout)["value"], "59650102K1LRT4JBC1");
+    // The plates are refused.
+    for p in ["京AABCDE", "湘CEZJCV", "粤Z12345"] {
+        assert_eq!(s.run(&["check", "plate", p]).code, 1, "{p}");
+    }
+}
+
+#[test]
 fn check_json_shape() {
     let s = Sandbox::new();
     for v in VECTORS {
@@ -441,8 +480,13 @@ fn catalog_json_has_the_25_services_and_the_contract_keys() {
                 assert!(svc["refusal_reason"].is_null(), "{code}: {svc}");
                 let limit = svc["time_limit"].as_str().unwrap_or_default();
                 assert!(!limit.trim().is_empty(), "{code}: a time limit");
+                // 0 days: on the spot, or no statutory limit because the
+                // issuing office decides (D7–D9, 令162 art. 75).
                 if svc["time_limit_days"] == 0 {
-                    assert_eq!(limit, "当场办结", "{code}: 0 days is on the spot");
+                    assert!(
+                        limit == "当场办结" || limit == "由驾驶证核发地车管所审核决定",
+                        "{code}: 0 days is on the spot: {limit}"
+                    );
                 }
             }
             Some(false) => {

@@ -6,7 +6,9 @@
 
 use chrono::{Datelike, NaiveDate};
 use jingyou::i18n::Lang;
-use jingyou::ident::{check, normalize, Fact, Invalid, Kind, PlateType, Sex, Want, Warning};
+use jingyou::ident::{
+    check, normalize, Fact, Invalid, Kind, PlateType, SegmentUse, Sex, Want, Warning,
+};
 
 const N: usize = 3000;
 
@@ -88,9 +90,29 @@ fn id_with(addr: &str, y: u32, m: u32, d: u32, seq: u32) -> String {
     format!("{body}{}", id_check_independent(&body))
 }
 
+/// Every county code of the compiled-in GB/T 2260 table, read here with an
+/// independent parser (a set of every 6-digit code) rather than the scan
+/// that `check` uses.
+fn county_codes() -> std::collections::BTreeSet<String> {
+    include_str!("../src/ident/data/gbt2260.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .flat_map(|l| {
+            let mut parts = l.split_whitespace();
+            let p = parts.next().unwrap_or_default().to_string();
+            parts.map(move |c| format!("{p}{c}")).collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 fn gen_id(r: &mut Rng) -> GenId {
-    let p = r.pick(&PROVINCES);
-    let addr = format!("{p:02}{:02}{:02}", r.range(1, 99), r.range(0, 99));
+    thread_local! {
+        static CODES: Vec<String> = county_codes()
+            .into_iter()
+            .filter(|c| !c.ends_with("0000") && !c.starts_with('8'))
+            .collect();
+    }
+    let addr = CODES.with(|c| c[r.range(0, c.len() as u64 - 1) as usize].clone());
     let y = r.range(1850, 2025) as u32;
     let m = r.range(1, 12) as u32;
     let d = r.range(1, days_in(y, m) as u64) as u32;
@@ -549,16 +571,115 @@ fn digits(r: &mut Rng, n: usize) -> String {
     (0..n).map(|_| r.digit()).collect()
 }
 
+/// A serial of `n` characters with at most `max` letters (I and O never).
+fn serial_letters(r: &mut Rng, n: usize, letters: usize) -> String {
+    let mut out: Vec<char> = (0..n).map(|_| r.digit()).collect();
+    let mut placed = 0;
+    while placed < letters.min(n) {
+        let i = r.range(0, n as u64 - 1) as usize;
+        if out[i].is_ascii_digit() {
+            out[i] = char::from(r.pick(&SERIAL[..24]));
+            placed += 1;
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// The office letters of each province, parsed from the data file with the
+/// general TOML parser (the checker keeps its own typed reading).
+fn office_letters() -> std::collections::BTreeMap<char, Vec<char>> {
+    let v: toml::Value =
+        toml::from_str(include_str!("../src/ident/data/plates.toml")).expect("plates.toml");
+    let offices = v
+        .get("offices")
+        .and_then(|o| o.as_table())
+        .expect("[offices]");
+    offices
+        .iter()
+        .map(|(k, v)| {
+            let p = k.chars().next().expect("province");
+            (p, v.as_str().unwrap_or_default().chars().collect())
+        })
+        .collect()
+}
+
+#[test]
+fn generated_ordinary_serials_follow_ga_36() {
+    let offices = office_letters();
+    assert_eq!(offices.len(), 31);
+    let provinces: Vec<char> = PLATE_PROVINCES.chars().collect();
+    let mut r = Rng(2018);
+    for _ in 0..N {
+        let p = r.pick(&provinces);
+        let l = r.pick(&offices[&p]);
+        let k = r.range(0, 5) as usize;
+        let plate = format!("{p}{l}{}", serial_letters(&mut r, 5, k));
+        let res = check(Kind::Plate, &plate, today());
+        // The serial's own rule first, then the series it belongs to.
+        if k > 2 {
+            assert_eq!(
+                res,
+                Err(Invalid::TooManyLetters { max: 2, found: k }),
+                "{plate}"
+            );
+        } else if p == '粤' && l == 'Z' {
+            assert_eq!(res, Err(Invalid::ReservedSeries("粤Z".into())), "{plate}");
+        } else {
+            let c = res.unwrap_or_else(|e| panic!("{plate}: {e:?}"));
+            assert!(c.warnings.is_empty(), "{plate}: {:?}", c.warnings);
+        }
+        // An office letter the province is not listed to issue: a warning.
+        let unknown: Vec<char> = ('A'..='Z')
+            .filter(|c| *c != 'I' && *c != 'O' && !offices[&p].contains(c))
+            .collect();
+        if !unknown.is_empty() && k <= 2 {
+            let u = r.pick(&unknown);
+            let plate = format!("{p}{u}{}", serial_letters(&mut r, 5, k));
+            let c =
+                check(Kind::Plate, &plate, today()).unwrap_or_else(|e| panic!("{plate}: {e:?}"));
+            assert_eq!(
+                c.warnings,
+                vec![Warning::PlateOfficeLetterUnknown {
+                    province: p,
+                    letter: u
+                }],
+                "{plate}"
+            );
+        }
+    }
+    // The issue's plates and the research's vectors.
+    for bad in ["京AABCDE", "湘CEZJCV", "粤Z12345"] {
+        assert!(check(Kind::Plate, bad, today()).is_err(), "{bad}");
+    }
+    for good in [
+        "京AD92035",
+        "甘G23459F",
+        "京AA92035",
+        "京A00599",
+        "黑D23908",
+        "粤Z1234港",
+    ] {
+        assert!(check(Kind::Plate, good, today()).is_ok(), "{good}");
+    }
+}
+
 #[test]
 fn generated_plates_and_their_mutations() {
     let provinces: Vec<char> = PLATE_PROVINCES.chars().collect();
-    let letters: Vec<char> = ('A'..='Z').filter(|&c| c != 'I' && c != 'O').collect();
+    let offices = office_letters();
     let mut r = Rng(36);
     for _ in 0..N {
         let p = r.pick(&provinces);
-        let l = r.pick(&letters);
+        let l = r.pick(&offices[&p]);
+        let l = if p == '粤' && l == 'Z' { 'A' } else { l };
         let (plate, t) = match r.range(0, 5) {
-            0 => (format!("{p}{l}{}", serial(&mut r, 5)), PlateType::Ordinary),
+            0 => {
+                let k = r.range(0, 2) as usize;
+                (
+                    format!("{p}{l}{}", serial_letters(&mut r, 5, k)),
+                    PlateType::Ordinary,
+                )
+            }
             1 => {
                 let e = r.pick(&['D', 'A', 'B', 'C', 'E', 'F', 'G', 'H', 'J', 'K']);
                 let s = serial(&mut r, 1);
@@ -585,11 +706,13 @@ fn generated_plates_and_their_mutations() {
                     ('学', PlateType::Learner),
                     ('警', PlateType::Police),
                 ]);
-                (format!("{p}{l}{}{suf}", serial(&mut r, 4)), t)
+                let k = r.range(0, 2) as usize;
+                (format!("{p}{l}{}{suf}", serial_letters(&mut r, 4, k)), t)
             }
             _ => {
                 let (suf, t) = r.pick(&[('港', PlateType::HongKong), ('澳', PlateType::Macau)]);
-                (format!("粤Z{}{suf}", serial(&mut r, 4)), t)
+                let k = r.range(0, 2) as usize;
+                (format!("粤Z{}{suf}", serial_letters(&mut r, 4, k)), t)
             }
         };
         let c = check(Kind::Plate, &plate.to_lowercase(), today())
@@ -659,16 +782,28 @@ fn generated_plates_and_their_mutations() {
 
 // ---------------------------------------------------------------- phone
 
-/// The strict MIIT list written out as prefixes (19x without 194).
-fn strict_segment(n: &str) -> bool {
+/// The segment list written out independently of the data file: ordinary
+/// and virtual prefixes, data-only ones (146, 148, 149), satellite ones
+/// (1349, 174).
+fn segment_kind(n: &str) -> &'static str {
     let p = &n[..3];
+    if p == "174" || &n[..4] == "1349" {
+        return "satellite";
+    }
+    if ["146", "148", "149"].contains(&p) {
+        return "data";
+    }
     let ok2 = ["13", "18"];
     let ok3 = [
-        "145", "146", "147", "149", "150", "151", "152", "153", "155", "156", "157", "158", "159",
-        "165", "166", "167", "170", "171", "172", "173", "174", "175", "176", "177", "178", "190",
-        "191", "192", "193", "195", "196", "197", "198", "199",
+        "145", "147", "150", "151", "152", "153", "155", "156", "157", "158", "159", "162", "165",
+        "166", "167", "170", "171", "172", "173", "175", "176", "177", "178", "190", "191", "192",
+        "193", "195", "196", "197", "198", "199",
     ];
-    ok2.contains(&&n[..2]) || ok3.contains(&p)
+    if ok2.contains(&&n[..2]) || ok3.contains(&p) {
+        "ok"
+    } else {
+        "unknown"
+    }
 }
 
 #[test]
@@ -690,14 +825,32 @@ fn generated_phone_numbers() {
         }
         let c = res.unwrap_or_else(|e| panic!("{n}: {e:?}"));
         assert_eq!(c.value, n);
-        if strict_segment(&n) {
-            assert!(c.warnings.is_empty(), "{n}");
-        } else {
-            warned += 1;
-            assert_eq!(
-                c.warnings,
-                vec![Warning::PhoneSegmentUnknown(n[..3].to_string())]
-            );
+        match segment_kind(&n) {
+            "ok" => assert!(c.warnings.is_empty(), "{n}"),
+            "unknown" => {
+                warned += 1;
+                assert_eq!(
+                    c.warnings,
+                    vec![Warning::PhoneSegmentUnknown(n[..3].to_string())]
+                );
+            }
+            kind => {
+                warned += 1;
+                let usage = if kind == "data" {
+                    SegmentUse::Data
+                } else {
+                    SegmentUse::Satellite
+                };
+                let prefix = if &n[..4] == "1349" { &n[..4] } else { &n[..3] };
+                assert_eq!(
+                    c.warnings,
+                    vec![Warning::PhoneSegmentNotForCalls {
+                        prefix: prefix.to_string(),
+                        usage
+                    }],
+                    "{n}"
+                );
+            }
         }
         for prefix in ["+86", "0086", "86", "+86 ", "＋８６"] {
             let with = format!("{prefix}{n}");
@@ -860,4 +1013,56 @@ fn a_megabyte_paste_is_refused_quickly() {
         check(Kind::Decision, &"1".repeat(65), today()),
         Err(Invalid::TooLong { len: 65, .. })
     ));
+}
+
+#[test]
+fn generated_address_codes_warn_exactly_when_not_in_gb_t_2260() {
+    let codes = county_codes();
+    assert!(codes.len() > 6000);
+    let mut r = Rng(2260);
+    let (mut warned, mut known) = (0, 0);
+    let by_province = |p: u32| -> Vec<&String> {
+        codes
+            .iter()
+            .filter(|c| c.starts_with(&format!("{p:02}")))
+            .collect()
+    };
+    let by_province: Vec<(u32, Vec<&String>)> =
+        PROVINCES.iter().map(|&p| (p, by_province(p))).collect();
+    for _ in 0..N {
+        let (p, of) = &by_province[r.range(0, by_province.len() as u64 - 1) as usize];
+        // Half the time a real code of that province, else any digits.
+        let addr = if r.range(0, 1) == 0 {
+            of[r.range(0, of.len() as u64 - 1) as usize].clone()
+        } else {
+            format!("{p:02}{:04}", r.range(0, 9999))
+        };
+        let n = id_with(&addr, 1980, 1, 1, 17);
+        let c = check(Kind::Id, &n, today()).unwrap_or_else(|e| panic!("{n}: {e:?}"));
+        let expect_known = codes.contains(&addr) && !addr.ends_with("0000");
+        if expect_known {
+            known += 1;
+            assert!(c.warnings.is_empty(), "{n}: {:?}", c.warnings);
+        } else {
+            warned += 1;
+            assert_eq!(
+                c.warnings,
+                vec![Warning::UnknownRegionCode(addr.clone())],
+                "{n}"
+            );
+        }
+    }
+    assert!(warned > N / 10 && known > N / 10, "{warned} {known}");
+    // The issue's codes, and retired ones that old IDs still carry.
+    for (addr, ok) in [
+        ("439952", false),
+        ("379971", false),
+        ("229919", false),
+        ("110103", true),
+        ("110104", true),
+    ] {
+        let n = id_with(addr, 1970, 3, 3, 21);
+        let c = check(Kind::Id, &n, today()).expect("valid");
+        assert_eq!(c.warnings.is_empty(), ok, "{addr}");
+    }
 }

@@ -212,3 +212,41 @@ fn supervisor_screens() {
         snap(&format!("admin_queue_{tag}"), &h);
     });
 }
+
+/// A field whose value makes a rule block finishing shows ✗ with the rule's
+/// sentence, never a green ✓ (D6 for a 34-year-old: art. 74 does not apply),
+/// and W1 without 12123 offers U1 in a dialogue.
+#[test]
+fn blocked_fields_show_no_check_mark_and_w1_offers_u1() {
+    each_lang(|lang, tag| {
+        let mut h = Harness::new(lang);
+        h.setup();
+        h.text("tjsttjzm");
+        h.key("enter");
+        h.text("张三");
+        h.key("tab");
+        h.text("11010119920101001X");
+        h.key("tab");
+        let s = render(&h, 80, 24);
+        let row = s
+            .lines()
+            .find(|l| l.contains("11010119920101001X"))
+            .unwrap_or_else(|| panic!("no ID row:\n{s}"));
+        assert!(row.contains('✗') && !row.contains('✓'), "{row}");
+        assert!(row.contains("34"), "{row}");
+        snap(&format!("wizard_blocked_field_{tag}"), &h);
+
+        let mut h = Harness::new(lang);
+        h.setup();
+        h.text("clwf");
+        h.key("enter");
+        for v in ["张三", "11010519491231002X", "13812345678", "浙A12345"] {
+            h.text(v);
+            h.key("tab");
+        }
+        h.text("n");
+        h.key("f10");
+        assert!(matches!(h.app.overlay, Some(Overlay::Confirm(_))));
+        snap(&format!("wizard_offer_u1_{tag}"), &h);
+    });
+}

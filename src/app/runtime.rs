@@ -251,7 +251,7 @@ impl Runtime {
                 Ok(h) => Msg::Home(h),
                 Err(e) => self.store_err(lang, e),
             }),
-            Effect::NewDraft { service } => {
+            Effect::NewDraft { service, prefill } => {
                 let Some(svc) = app.catalog.get(&service).cloned() else {
                     return Some(Msg::Failed(service));
                 };
@@ -260,7 +260,8 @@ impl Runtime {
                     Ok(n) => n,
                     Err(e) => return Some(self.store_err(lang, e)),
                 };
-                let draft = Draft::new(number, &svc.code, &clerk, now);
+                let mut draft = Draft::new(number, &svc.code, &clerk, now);
+                draft.values = prefill;
                 let r = self
                     .store
                     .save_draft(&draft)

@@ -224,6 +224,14 @@ pub enum Confirm {
     Void { number: String, reason: String },
     /// Quit the app (drafts are saved first).
     Quit,
+    /// Do `service` (named `name`) first, starting with `prefill` carried
+    /// over from draft `draft` (which is kept).
+    Offer {
+        service: String,
+        name: String,
+        draft: String,
+        prefill: std::collections::BTreeMap<String, String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

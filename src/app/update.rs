@@ -45,6 +45,8 @@ pub enum Effect {
     LoadHome,
     NewDraft {
         service: String,
+        /// Field values to start with (carried over from another draft).
+        prefill: std::collections::BTreeMap<String, String>,
     },
     OpenDraft {
         number: String,
@@ -421,6 +423,12 @@ impl App {
                     }
                     Confirm::Quit => self.quit_safely(),
                     Confirm::Void { number, reason } => vec![Effect::VoidApp { number, reason }],
+                    Confirm::Offer {
+                        service, prefill, ..
+                    } => {
+                        self.screen = Screen::Home { selected: 0 };
+                        vec![Effect::NewDraft { service, prefill }]
+                    }
                 }
             }
             Overlay::Locked(mut pin) => {
@@ -662,6 +670,7 @@ impl App {
                         }
                         return vec![Effect::NewDraft {
                             service: s.code.clone(),
+                            prefill: Default::default(),
                         }];
                     }
                 }
@@ -968,7 +977,7 @@ impl App {
         if was == Step::Review {
             let blockers = ws.wizard.blockers(Step::Review, today, lang);
             let save = Effect::SaveDraft(Box::new(ws.wizard.draft.clone()));
-            let Some(b) = blockers.first() else {
+            let Some(b) = crate::wizard::first_blocker(blockers) else {
                 return vec![save, Effect::Finish(Box::new(ws.wizard.clone()))];
             };
             ws.wizard.draft.step = b.step.index();
@@ -979,7 +988,9 @@ impl App {
                 Effect::Flush,
             ];
             let m = b.message.clone();
+            let offer = b.offer;
             self.say(Level::Error, m);
+            self.offer(offer);
             return fx;
         }
         let result = ws.wizard.next(today, lang);
@@ -998,9 +1009,36 @@ impl App {
                     b.message
                 };
                 self.say(Level::Error, hint);
+                self.offer(b.offer);
             }
         }
         fx
+    }
+
+    /// Asks whether to do service `offer` first, with the wizard's values
+    /// carried over (W1 without a 12123 account offers U1). The wizard's
+    /// draft was saved by the caller and stays on the home screen's list.
+    fn offer(&mut self, offer: Option<&'static str>) {
+        let Some(code) = offer else {
+            return;
+        };
+        let Screen::Wizard(ws) = &self.screen else {
+            return;
+        };
+        let Some(target) = self.catalog.get(code).filter(|s| s.offered) else {
+            return;
+        };
+        let prefill = ws.wizard.carry_over(target);
+        let name = match self.lang {
+            Lang::Zh => target.name_zh.clone(),
+            Lang::En => target.name_en.clone(),
+        };
+        self.overlay = Some(Overlay::Confirm(Confirm::Offer {
+            service: code.to_string(),
+            name,
+            draft: ws.wizard.draft.number.clone(),
+            prefill,
+        }));
     }
 
     fn wizard_park(&mut self) -> Vec<Effect> {

@@ -81,6 +81,10 @@ pub(crate) fn guide(s: &Service, lang: Lang, on: NaiveDate) -> String {
     if let Some(basis) = basis {
         slip.para(&fmt(lang, "catalog.guide.basis", &[("basis", &basis)]));
     }
+    // What the research could not confirm against the article (data).
+    for note in &s.uncertain {
+        slip.para(&fmt(lang, "catalog.guide.uncertain", &[("note", note)]));
+    }
 
     if !s.offered {
         slip.heading(tr(lang, "catalog.guide.refused"));

@@ -62,6 +62,7 @@ pub const RULE_FIELDS: &[(&str, &[(&str, FieldKind)])] = &[
             ("registration_date", FieldKind::Date),
             ("vehicle_type", FieldKind::Choice),
             ("accident_injury", FieldKind::YesNo),
+            ("inspection_valid_until", FieldKind::Month),
         ],
     ),
     (
@@ -77,6 +78,20 @@ pub const RULE_FIELDS: &[(&str, &[(&str, FieldKind)])] = &[
         &[
             ("licence_expiry", FieldKind::Date),
             ("deferral_until", FieldKind::Date),
+        ],
+    ),
+    (
+        "cycle_deferral_limit",
+        &[
+            ("cycle_end", FieldKind::Date),
+            ("deferral_until", FieldKind::Date),
+        ],
+    ),
+    (
+        "platform_registered",
+        &[
+            ("platform_registered", FieldKind::YesNo),
+            ("vehicle_filed", FieldKind::YesNo),
         ],
     ),
 ];

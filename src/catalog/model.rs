@@ -45,6 +45,8 @@ pub enum FieldKind {
     Uscc,
     /// A calendar date, typed `YYYY-MM-DD` or `YYYYMMDD`.
     Date,
+    /// A month as printed on a document (`YYYY-MM`, e.g. 检验有效期至).
+    Month,
     /// One of the field's `options`.
     Choice,
     /// 是/否.
@@ -213,4 +215,9 @@ pub struct Service {
     /// such a service is also `offered = false` with a refusal reason.
     #[serde(default)]
     pub disabled: bool,
+    /// Points of this entry that the research could not confirm against
+    /// the article it cites, each naming the article (shown in the guide
+    /// and `catalog --json`; check them with the local 车管所).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uncertain: Vec<String>,
 }

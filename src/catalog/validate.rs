@@ -42,6 +42,7 @@ pub(crate) const FIELD_KINDS: &[&str] = &[
     "decision",
     "uscc",
     "date",
+    "month",
     "choice",
     "yes-no",
     "money",

@@ -376,7 +376,7 @@ pub fn check(g: &Globals, kind: &str, value: &str, json: bool) -> ExitCode {
     match ident::check(k, value, g.clock.today()) {
         Ok(c) => {
             if json {
-                println!("{}", c.to_json());
+                println!("{}", c.to_json_in(g.lang));
             } else {
                 println!("{}", fmt(g.lang, "cli.valid", &[("value", &c.value)]));
                 for line in c.describe(g.lang) {

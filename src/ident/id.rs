@@ -2,10 +2,12 @@
 //! Macau and Taiwan residents (81/82/83) and the 2023 foreign
 //! permanent-residence card (9 + province code).
 //!
-//! Region check: there is no county table here. A number whose
-//! prefecture part (digits 3–4) is `00` cannot name a county and gets
-//! [`Warning::UnknownRegionCode`]; for the permits (81/82/83) the address
-//! code must be `XX0000`, anything else gets the same warning.
+//! Region check: the address code (digits 1–6) must be a GB/T 2260 code that
+//! exists or existed (the table `data/gbt2260.txt`, retired codes included,
+//! since an ID keeps its code for life) and not a province's own `XX0000`;
+//! otherwise [`Warning::UnknownRegionCode`] names it. For the permits
+//! (81/82/83) the address code must be `XX0000`, anything else gets the
+//! same warning. A warning, not an error: the table may lag a new county.
 
 use chrono::{Datelike, NaiveDate};
 
@@ -28,6 +30,38 @@ pub fn id_check_char(body: &str) -> Option<char> {
     }
     let sum: u32 = digits.iter().zip(WEIGHTS).map(|(d, w)| d * w).sum();
     CHECK_CHARS.get((sum % 11) as usize).copied()
+}
+
+/// The GB/T 2260 table, compiled in as compact text (about 24 KB): one
+/// line per prefecture, `PPPP CC CC …`. Nothing is parsed at start-up: the
+/// first ID checked turns it into a sorted array of codes (28 KB), which
+/// later checks search by bisection.
+const GBT2260: &str = include_str!("data/gbt2260.txt");
+
+fn county_codes() -> &'static [u32] {
+    static CODES: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
+    CODES.get_or_init(|| {
+        let mut codes: Vec<u32> = GBT2260
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .flat_map(|l| {
+                let mut parts = l.split(' ');
+                let prefecture: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+                parts.filter_map(move |c| c.parse::<u32>().ok().map(|c| prefecture * 100 + c))
+            })
+            .collect();
+        codes.sort_unstable();
+        codes
+    })
+}
+
+/// Whether `code` (6 digits) is a GB/T 2260 code that exists or existed.
+pub fn county_code_known(code: &str) -> bool {
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    code.parse::<u32>()
+        .is_ok_and(|c| county_codes().binary_search(&c).is_ok())
 }
 
 fn num(chars: &[char]) -> u32 {
@@ -129,7 +163,7 @@ pub(super) fn check(chars: &[char], today: NaiveDate) -> Result<Checked, Invalid
             None => return Err(Invalid::UnknownProvince(code2)),
         };
         region_facts.push(Fact::Province { code: code2, name });
-        if &address[2..4] == "00" {
+        if &address[2..] == "0000" || !county_code_known(&address) {
             warnings.push(Warning::UnknownRegionCode(address.clone()));
         }
     }
@@ -154,6 +188,38 @@ pub(super) fn check(chars: &[char], today: NaiveDate) -> Result<Checked, Invalid
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn county_codes_exist_or_existed() {
+        // In use, retired (崇文区 2010, 宣武区 2010), prefecture level.
+        for code in [
+            "110105", "110103", "110104", "440524", "330102", "110100", "469033",
+        ] {
+            assert!(county_code_known(code), "{code}");
+        }
+        // The codes, and shapes that are no code at all.
+        for code in [
+            "439952", "379971", "229919", "110199", "11010", "1101055", "11010a", "",
+        ] {
+            assert!(!county_code_known(code), "{code}");
+        }
+        // Every line of the table parses: 4 digits, then 2-digit codes, sorted.
+        let mut last = 0u32;
+        let mut n = 0;
+        for l in GBT2260.lines().filter(|l| !l.starts_with('#')) {
+            let (p, rest) = l.split_at(4);
+            assert!(p.bytes().all(|b| b.is_ascii_digit()), "{l}");
+            for c in rest.trim_start().split(' ') {
+                assert!(c.len() == 2 && c.bytes().all(|b| b.is_ascii_digit()), "{l}");
+                let v: u32 = format!("{p}{c}").parse().unwrap_or(0);
+                assert!(v > last, "not sorted at {p}{c}");
+                last = v;
+                n += 1;
+            }
+        }
+        assert!(n > 6000, "{n}");
+        assert!(GBT2260.contains(&format!("# {n} codes.")));
+    }
 
     #[test]
     fn check_char_of_the_gb_examples() {

@@ -20,9 +20,9 @@ use chrono::NaiveDate;
 
 use crate::i18n::Lang;
 
-pub use id::id_check_char;
+pub use id::{county_code_known, id_check_char};
 pub use normalize::{normalize, MAX_LEN};
-pub use other::uscc_check_char;
+pub use other::{uscc_check_char, SegmentUse};
 pub use text::{Carrier, PlateType, Region, Sex, VinRegion, Want};
 pub use vin::vin_check_char;
 
@@ -148,8 +148,14 @@ pub enum Warning {
     VinCheckDigitMismatch { expected: char, found: char },
     /// Plate: the issuing-office letter is I or O.
     PlateSecondLetterIO(char),
+    /// Plate: the province is not known to issue this office letter (the
+    /// office list in `data/plates.toml` is uncertain data).
+    PlateOfficeLetterUnknown { province: char, letter: char },
     /// Phone: the first three digits are not in the known segment list.
     PhoneSegmentUnknown(String),
+    /// Phone: a data-only or satellite segment: a real number, but the
+    /// customer may not be reachable by call or SMS on it.
+    PhoneSegmentNotForCalls { prefix: String, usage: SegmentUse },
 }
 
 /// Why an identifier is not valid. `Display` is for logs; people read
@@ -196,6 +202,13 @@ pub enum Invalid {
     /// Plate: embassy (使) and consulate (领) plates are not checked here.
     #[error("diplomatic plate")]
     DiplomaticPlate,
+    /// Plate: more letters in the serial than its type allows (an ordinary
+    /// serial has at most two, GA 36-2018).
+    #[error("{found} letters in the serial, at most {max}")]
+    TooManyLetters { max: usize, found: usize },
+    /// Plate: a series reserved for other plate types (粤Z is only 港/澳).
+    #[error("reserved series {0}")]
+    ReservedSeries(String),
     /// Phone: the first two digits are not a mobile range (13–19).
     #[error("not a mobile number: {prefix}")]
     NotMobile { prefix: String },

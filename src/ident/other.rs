@@ -27,30 +27,67 @@ pub(super) fn check_digits(
     })
 }
 
-/// The MIIT segment list (with 190–199 but 194 added beyond the 2019 list).
-fn known_segment(d: &[u32]) -> bool {
-    matches!(
-        (d[1], d[2]),
-        (3, _)
-            | (4, 5..=7 | 9)
-            | (5, 0..=3 | 5..=9)
-            | (6, 5..=7)
-            | (7, 0..=8)
-            | (8, _)
-            | (9, 0..=3 | 5..=9)
-    )
+/// The segment table, compiled in: `data/phone_segments.tsv` (prefix,
+/// carrier, use, year, note; its header says the date and source).
+const SEGMENTS: &str = include_str!("data/phone_segments.tsv");
+
+/// What a segment is for, from the table's `use` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SegmentUse {
+    Mobile,
+    Virtual,
+    /// 上网卡 / 物联网: no ordinary calls or SMS.
+    Data,
+    /// 天通 / 海事卫星 satellite phones.
+    Satellite,
 }
 
-fn carrier(d: &[u32]) -> Option<Carrier> {
-    let seg = d[1] * 10 + d[2];
-    Some(match seg {
-        34..=39 | 47 | 50..=52 | 57..=59 | 72 | 78 | 82..=84 | 87 | 88 | 95 | 97 | 98 => {
-            Carrier::ChinaMobile
-        }
-        30..=32 | 45 | 55 | 56 | 66 | 75 | 76 | 85 | 86 | 96 => Carrier::ChinaUnicom,
-        33 | 49 | 53 | 73 | 77 | 80 | 81 | 89 | 90 | 91 | 93 | 99 => Carrier::ChinaTelecom,
-        92 => Carrier::ChinaBroadnet,
-        62 | 65 | 67 | 70 | 71 => Carrier::Virtual,
+type Segment = (&'static str, &'static str, SegmentUse);
+
+/// The table's rows, parsed on the first phone number checked. Lines that
+/// do not parse are skipped (the table is tested).
+fn segments() -> &'static [Segment] {
+    static ROWS: std::sync::OnceLock<Vec<Segment>> = std::sync::OnceLock::new();
+    ROWS.get_or_init(|| {
+        SEGMENTS
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| {
+                let mut cols = l.split('\t');
+                let prefix = cols.next()?;
+                let carrier = cols.next()?;
+                let usage = match cols.next()? {
+                    "mobile" => SegmentUse::Mobile,
+                    "virtual" => SegmentUse::Virtual,
+                    "data" => SegmentUse::Data,
+                    "satellite" => SegmentUse::Satellite,
+                    _ => return None,
+                };
+                Some((prefix, carrier, usage))
+            })
+            .collect()
+    })
+}
+
+/// The longest prefix of `digits` in the segment table: (prefix, carrier,
+/// use).
+pub(crate) fn segment(digits: &str) -> Option<Segment> {
+    segments()
+        .iter()
+        .filter(|(p, _, _)| digits.starts_with(p))
+        .max_by_key(|(p, _, _)| p.len())
+        .copied()
+}
+
+fn carrier_of(name: &str, usage: SegmentUse) -> Option<Carrier> {
+    if usage == SegmentUse::Virtual {
+        return Some(Carrier::Virtual);
+    }
+    Some(match name {
+        "china-mobile" => Carrier::ChinaMobile,
+        "china-unicom" => Carrier::ChinaUnicom,
+        "china-telecom" => Carrier::ChinaTelecom,
+        "china-broadnet" => Carrier::ChinaBroadnet,
         _ => return None,
     })
 }
@@ -95,12 +132,20 @@ pub(super) fn check_phone(chars: &[char]) -> Result<Checked, Invalid> {
         });
     }
     let mut warnings = Vec::new();
-    if !known_segment(&d) {
-        warnings.push(Warning::PhoneSegmentUnknown(
-            number[..3].iter().map(|(_, c)| c).collect(),
-        ));
-    } else if let Some(c) = carrier(&d) {
-        facts.push(Fact::Carrier(c));
+    let digits: String = number.iter().map(|(_, c)| c).collect();
+    match segment(&digits) {
+        None => warnings.push(Warning::PhoneSegmentUnknown(digits[..3].to_string())),
+        Some((prefix, carrier, usage)) => {
+            if let Some(c) = carrier_of(carrier, usage) {
+                facts.push(Fact::Carrier(c));
+            }
+            if matches!(usage, SegmentUse::Data | SegmentUse::Satellite) {
+                warnings.push(Warning::PhoneSegmentNotForCalls {
+                    prefix: prefix.to_string(),
+                    usage,
+                });
+            }
+        }
     }
     Ok(Checked {
         kind: Kind::Phone,
@@ -131,7 +176,37 @@ pub fn uscc_check_char(body: &str) -> Option<char> {
     USCC_ALPHABET.chars().nth(((31 - sum % 31) % 31) as usize)
 }
 
+/// A position in a hyphen-free copy mapped back to the input (1-based).
+fn remap(e: Invalid, original: &[usize]) -> Invalid {
+    let back = |pos: usize| original.get(pos.wrapping_sub(1)).copied().unwrap_or(pos);
+    match e {
+        Invalid::BadChar { pos, ch } => Invalid::BadChar { pos: back(pos), ch },
+        Invalid::Expected { pos, ch, want } => Invalid::Expected {
+            pos: back(pos),
+            ch,
+            want,
+        },
+        Invalid::ForbiddenLetter { pos, ch } => Invalid::ForbiddenLetter { pos: back(pos), ch },
+        other => other,
+    }
+}
+
+/// 统一社会信用代码, 18 characters. Hyphens are ignored, as in phone
+/// numbers: certificates and forms often print the code with one after the
+/// registration authority and region part (`59650102-K1LRT4JBC1`). Error
+/// positions count in the input as typed.
 pub(super) fn check_uscc(chars: &[char]) -> Result<Checked, Invalid> {
+    let original: Vec<usize> = chars
+        .iter()
+        .enumerate()
+        .filter(|(_, &c)| c != '-')
+        .map(|(i, _)| i + 1)
+        .collect();
+    let kept: Vec<char> = chars.iter().copied().filter(|&c| c != '-').collect();
+    check_uscc_plain(&kept).map_err(|e| remap(e, &original))
+}
+
+fn check_uscc_plain(chars: &[char]) -> Result<Checked, Invalid> {
     first_bad(chars, |c| c.is_ascii_uppercase() || c.is_ascii_digit())?;
     if let Some(i) = chars.iter().position(|&c| uscc_value(c).is_none()) {
         return Err(Invalid::ForbiddenLetter {
@@ -171,4 +246,33 @@ pub(super) fn check_uscc(chars: &[char]) -> Result<Checked, Invalid> {
         facts,
         warnings: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_segment_row_parses() {
+        let rows = SEGMENTS
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .count();
+        assert_eq!(segments().len(), rows);
+        assert!(rows > 50, "{rows}");
+        for (p, _, _) in segments() {
+            assert!(p.starts_with('1') && (3..=4).contains(&p.len()), "{p}");
+        }
+        assert_eq!(
+            segment("16212345678").map(|s| s.2),
+            Some(SegmentUse::Virtual)
+        );
+        assert_eq!(
+            segment("17401234567").map(|s| s.2),
+            Some(SegmentUse::Satellite)
+        );
+        assert_eq!(segment("13491234567").map(|s| s.0), Some("1349"));
+        assert_eq!(segment("13481234567").map(|s| s.0), Some("134"));
+        assert_eq!(segment("19412345678"), None);
+    }
 }

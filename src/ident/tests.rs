@@ -611,3 +611,59 @@ fn every_key_in_the_source_exists_and_every_key_is_used() {
         }
     }
 }
+
+#[test]
+fn uscc_hyphens_are_ignored_and_positions_count_as_typed() {
+    let c = ok(Kind::Uscc, "59650102-K1LRT4JBC1");
+    assert_eq!(c.value, "59650102K1LRT4JBC1");
+    assert_eq!(ok(Kind::Uscc, "5965-0102-K1LR-T4JB-C1").value, c.value);
+    // The I at typed position 19 (18 without the hyphen) is reported at 19.
+    assert_eq!(
+        err(Kind::Uscc, "59650102-K1LRT4JBCI"),
+        Invalid::ForbiddenLetter { pos: 19, ch: 'I' }
+    );
+    assert_eq!(
+        err(Kind::Uscc, "59-6A0102K1LRT4JBC1"),
+        Invalid::Expected {
+            pos: 5,
+            ch: 'A',
+            want: Want::Digit
+        }
+    );
+    assert_eq!(
+        err(Kind::Uscc, "59650102-K1LRT4JBC2"),
+        Invalid::CheckDigit {
+            expected: '1',
+            found: '2'
+        }
+    );
+    assert_eq!(
+        err(Kind::Uscc, "59650102-K1LRT4JBC"),
+        Invalid::Length {
+            expected: "18",
+            found: 17
+        }
+    );
+}
+
+#[test]
+fn phone_segments_from_the_table() {
+    for (n, usage) in [
+        ("14612345678", SegmentUse::Data),
+        ("14812345678", SegmentUse::Data),
+        ("14912345678", SegmentUse::Data),
+        ("17401234567", SegmentUse::Satellite),
+        ("17491234567", SegmentUse::Satellite),
+    ] {
+        let c = ok(Kind::Phone, n);
+        assert!(
+            matches!(&c.warnings[..], [Warning::PhoneSegmentNotForCalls { usage: u, .. }] if *u == usage),
+            "{n}: {:?}",
+            c.warnings
+        );
+        assert!(!c.describe(Lang::En).join(" ").is_empty());
+    }
+    let c = ok(Kind::Phone, "16212345678");
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    assert!(c.facts.contains(&Fact::Carrier(Carrier::Virtual)));
+}

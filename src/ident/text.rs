@@ -43,6 +43,18 @@ pub enum PlateType {
 }
 
 impl PlateType {
+    /// Whether the plate ends in a suffix character (挂 学 警 港 澳).
+    pub fn has_suffix(&self) -> bool {
+        matches!(
+            self,
+            PlateType::Trailer
+                | PlateType::Learner
+                | PlateType::Police
+                | PlateType::HongKong
+                | PlateType::Macau
+        )
+    }
+
     /// Machine name used in JSON.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -425,9 +437,22 @@ impl Warning {
             Warning::PlateSecondLetterIO(ch) => {
                 fmt(lang, "ident.warning.plate_second_letter_io", &[("ch", ch)])
             }
+            Warning::PlateOfficeLetterUnknown { province, letter } => fmt(
+                lang,
+                "ident.warning.plate_office_letter_unknown",
+                &[("province", province), ("letter", letter)],
+            ),
             Warning::PhoneSegmentUnknown(prefix) => fmt(
                 lang,
                 "ident.warning.phone_segment_unknown",
+                &[("prefix", prefix)],
+            ),
+            Warning::PhoneSegmentNotForCalls { prefix, usage } => fmt(
+                lang,
+                match usage {
+                    super::SegmentUse::Satellite => "ident.warning.phone_segment_satellite",
+                    _ => "ident.warning.phone_segment_data",
+                },
                 &[("prefix", prefix)],
             ),
         }
@@ -492,6 +517,14 @@ impl Invalid {
                 tr(lang, "ident.invalid.hk_mo_plate_not_yue_z").to_string()
             }
             Invalid::DiplomaticPlate => tr(lang, "ident.invalid.diplomatic_plate").to_string(),
+            Invalid::TooManyLetters { max, found } => fmt(
+                lang,
+                "ident.invalid.too_many_letters",
+                &[("max", max), ("found", found)],
+            ),
+            Invalid::ReservedSeries(prefix) => {
+                fmt(lang, "ident.invalid.reserved_series", &[("prefix", prefix)])
+            }
             Invalid::NotMobile { prefix } => {
                 fmt(lang, "ident.invalid.not_mobile", &[("prefix", prefix)])
             }
@@ -514,6 +547,8 @@ impl Invalid {
             Invalid::UnknownProvince(_) => "unknown-province",
             Invalid::HkMoPlateNotYueZ => "hk-mo-plate-not-yue-z",
             Invalid::DiplomaticPlate => "diplomatic-plate",
+            Invalid::TooManyLetters { .. } => "too-many-letters",
+            Invalid::ReservedSeries(_) => "reserved-series",
             Invalid::NotMobile { .. } => "not-mobile",
         }
     }

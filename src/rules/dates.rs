@@ -1,10 +1,16 @@
 //! Calendar arithmetic: months, ages, day counts.
 //!
-//! "N months earlier/later" means the same day of the month N months away,
-//! clamped to that month's last day (DESIGN.md §6; 民法典 art. 202: a period
-//! without a corresponding day ends on the last day of the month). All
-//! functions are total: results outside chrono's range saturate at
-//! [`NaiveDate::MIN`]/[`NaiveDate::MAX`] instead of panicking.
+//! A period of months is counted **forward from its start**, as 民法典
+//! art. 201–202 count it: the day of the start is not counted, and the period
+//! ends on the corresponding day of the last month, or on that month's last
+//! day when it has no such day. So a certificate issued on 2026-02-28 and
+//! valid for six months is valid up to and including 2026-08-28 (not 08-31),
+//! one of 2026-04-30 to 2026-10-30, one of 2026-08-31 to 2027-02-28: always
+//! [`months_after`] of the start. Counting back from the end ("issued on or
+//! after six months before today") is not the same at month ends and is not
+//! used for validity. All functions are total: results outside chrono's
+//! range saturate at [`NaiveDate::MIN`]/[`NaiveDate::MAX`] instead of
+//! panicking.
 
 use chrono::{Datelike, Days, NaiveDate};
 
@@ -56,6 +62,19 @@ pub fn months_before(d: NaiveDate, months: u32) -> NaiveDate {
 /// (2024-02-29 plus 12 months = 2025-02-28).
 pub fn months_after(d: NaiveDate, months: u32) -> NaiveDate {
     shift_months(d, i64::from(months))
+}
+
+/// The last day of `d`'s month (2024-02-10 → 2024-02-29).
+pub fn month_end(d: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(d.year(), d.month(), days_in_month(d.year(), d.month())).unwrap_or(d)
+}
+
+/// The first day of the month `months` months before `d`'s month
+/// (2024-05-31, 2 → 2024-03-01): with `months = 2` and a due date at a month
+/// end, the three calendar months that end on the due date start here.
+pub fn first_of_month_before(d: NaiveDate, months: u32) -> NaiveDate {
+    let m = months_before(d, months);
+    NaiveDate::from_ymd_opt(m.year(), m.month(), 1).unwrap_or(m)
 }
 
 /// `d` plus `n` days (negative `n` goes back), saturating at chrono's range.
@@ -170,6 +189,30 @@ mod tests {
         assert_eq!(age_on(b, d(2025, 3, 1)), 21);
         assert_eq!(age_on(b, d(2028, 2, 28)), 23);
         assert_eq!(age_on(b, d(2028, 2, 29)), 24);
+    }
+
+    #[test]
+    fn civil_code_art_202_counts_forward_from_the_start() {
+        // Six months from the issue date, the corresponding day.
+        assert_eq!(months_after(d(2026, 2, 28), 6), d(2026, 8, 28));
+        assert_eq!(months_after(d(2026, 4, 30), 6), d(2026, 10, 30));
+        // No corresponding day: the last day of the month.
+        assert_eq!(months_after(d(2026, 8, 31), 6), d(2027, 2, 28));
+        assert_eq!(months_after(d(2027, 8, 31), 6), d(2028, 2, 29));
+        assert_eq!(months_after(d(2026, 3, 31), 6), d(2026, 9, 30));
+        assert_eq!(months_after(d(2024, 2, 29), 6), d(2024, 8, 29));
+    }
+
+    #[test]
+    fn month_ends_and_month_starts() {
+        assert_eq!(month_end(d(2024, 2, 10)), d(2024, 2, 29));
+        assert_eq!(month_end(d(2025, 2, 28)), d(2025, 2, 28));
+        assert_eq!(month_end(d(2100, 2, 1)), d(2100, 2, 28));
+        assert_eq!(month_end(d(2026, 12, 31)), d(2026, 12, 31));
+        assert_eq!(month_end(d(2026, 4, 1)), d(2026, 4, 30));
+        assert_eq!(first_of_month_before(d(2024, 5, 31), 2), d(2024, 3, 1));
+        assert_eq!(first_of_month_before(d(2026, 2, 28), 2), d(2025, 12, 1));
+        assert_eq!(first_of_month_before(d(2026, 1, 31), 2), d(2025, 11, 1));
     }
 
     #[test]

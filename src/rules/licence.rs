@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use super::dates::{add_days, age_on, days_between, months_after, months_before};
+use super::dates::{add_days, age_on, days_between, months_after};
 
 /// Days before expiry from which a licence can be renewed (令162 art. 63).
 pub const RENEWAL_WINDOW_DAYS: i64 = 90;
@@ -169,26 +169,26 @@ pub fn renewal_window(expiry: NaiveDate, on: NaiveDate) -> Renewal {
 /// Whether a medical certificate (身体条件证明) is acceptable on `on`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MedicalCert {
-    /// Issued within the last six months (and not in the future).
-    Valid,
-    /// Older than six months: only certificates issued on or after
-    /// `last_acceptable` are accepted.
-    TooOld { last_acceptable: NaiveDate },
+    /// Within its six months: valid up to and including `valid_until`.
+    Valid { valid_until: NaiveDate },
+    /// Its six months ended on `valid_until`, before `on`.
+    TooOld { valid_until: NaiveDate },
     /// Dated after `on`: a typing error or a forged date.
     Future,
 }
 
-/// A certificate issued on `issued` is valid on `on` if
-/// `months_before(on, 6) <= issued <= on`. (Clamping makes this slightly
-/// generous at month ends: on 08-31 a certificate of 02-28 is still valid.)
+/// A certificate issued on `issued` is valid for six months (令162 art. 85),
+/// counted forward from the issue date as 民法典 art. 202 counts a period:
+/// up to and including `months_after(issued, 6)`. Issued 2026-02-28 → valid
+/// to 2026-08-28; 2026-04-30 → 2026-10-30; 2026-08-31 → 2027-02-28.
 pub fn medical_certificate(issued: NaiveDate, on: NaiveDate) -> MedicalCert {
-    let last_acceptable = months_before(on, MEDICAL_CERT_MONTHS);
+    let valid_until = months_after(issued, MEDICAL_CERT_MONTHS);
     if issued > on {
         MedicalCert::Future
-    } else if issued < last_acceptable {
-        MedicalCert::TooOld { last_acceptable }
+    } else if on > valid_until {
+        MedicalCert::TooOld { valid_until }
     } else {
-        MedicalCert::Valid
+        MedicalCert::Valid { valid_until }
     }
 }
 
@@ -214,7 +214,9 @@ pub enum AgeBand {
         limit: u32,
         to: LicenceClass,
     },
-    /// The holder may no longer drive this class at all (C3, C4 at 70).
+    /// The holder may no longer drive this class at all (C3, C4 at 70; M, N,
+    /// P at the large-vehicle limit): the licence is cancelled (art. 79(十)),
+    /// there is nothing to exchange.
     MustStop { age: u32, limit: u32 },
 }
 
@@ -226,7 +228,11 @@ pub enum AgeBand {
 /// - D, E (普通三轮/二轮摩托车) at 70 → F (轻便摩托车).
 /// - C6 (轻型牵引挂车) at 70 → C1 (or C2, as above).
 /// - C3, C4 (低速载货汽车, 三轮汽车) at 70 → must stop.
-/// - Every other class: no age-related change.
+/// - M, N, P (轮式专用机械车, 无轨电车, 有轨电车) at the large-vehicle limit
+///   (60; 63 for applications from 2025-01-01, 令172) → must stop: art. 65
+///   offers no lower class for them and art. 79(十) cancels a licence
+///   holding only these classes at that age.
+/// - Every other class (C1, C2, C5, F): no age-related change.
 pub fn age_band(birth: NaiveDate, class: LicenceClass, on: NaiveDate) -> AgeBand {
     let age = age_on(birth, on);
     let limit = large_vehicle_age_limit(on);
@@ -250,6 +256,9 @@ pub fn age_band(birth: NaiveDate, class: LicenceClass, on: NaiveDate) -> AgeBand
             age,
             limit: ELDERLY_AGE,
         },
+        LicenceClass::M | LicenceClass::N | LicenceClass::P if age >= limit => {
+            AgeBand::MustStop { age, limit }
+        }
         _ => AgeBand::Unchanged { age },
     }
 }
@@ -265,25 +274,49 @@ pub fn annual_medical_required(birth: NaiveDate, on: NaiveDate) -> bool {
 pub enum Deferral {
     /// Allowed; `max_until` is the latest date a deferral may run to.
     Allowed { max_until: NaiveDate },
-    /// The requested date is later than three years after expiry.
+    /// The requested date is later than three years after the deadline.
     TooLong { max_until: NaiveDate },
-    /// Applied more than one year after expiry; `last_day` was the last day.
+    /// Applied more than one year after the licence expired; `last_day` was
+    /// the last day.
     TooLate { last_day: NaiveDate },
-    /// The requested date is not after both the expiry and today.
+    /// The requested date is not after both the deadline and today.
     UntilNotLater,
 }
 
-/// A deferral to `until`, applied for on `on`, for a licence expiring on
-/// `expiry`. It may be applied for while the licence is valid or up to and
-/// including `months_after(expiry, 12)`, and may run at most three years,
-/// counted from the expiry date (judgement: art. 75 says "最长不超过三年"
-/// without a start; the expiry date is the deadline being deferred).
-pub fn deferral(expiry: NaiveDate, until: NaiveDate, on: NaiveDate) -> Deferral {
-    let last_day = months_after(expiry, OVERDUE_GRACE_MONTHS);
-    let max_until = months_after(expiry, MAX_DEFERRAL_MONTHS);
-    if on > last_day {
-        Deferral::TooLate { last_day }
-    } else if until <= expiry || until <= on {
+/// The deadline that a 审验 or a 身体条件证明 deferral (D8, D9) defers: 30
+/// days after the end of the scoring cycle (记分周期), art. 72 and art. 74.
+/// A cycle ending on 2026-03-09 gives 2026-04-08.
+pub fn cycle_deadline(cycle_end: NaiveDate) -> NaiveDate {
+    add_days(cycle_end, CYCLE_SUBMIT_DAYS)
+}
+
+/// Days after the end of a scoring cycle within which the 审验 (art. 72) or
+/// the yearly 身体条件证明 (art. 74) is due.
+pub const CYCLE_SUBMIT_DAYS: i64 = 30;
+
+/// A deferral to `until`, applied for on `on`, of `deadline` (令162 art. 75).
+///
+/// `deadline` is the date being deferred: the licence expiry for 延期换证
+/// (D7), [`cycle_deadline`] for 延期审验 and 延期提交身体条件证明 (D8, D9).
+/// The deferral runs at most three years from that deadline
+/// (`months_after(deadline, 36)`, 民法典 art. 202) and must end after both
+/// the deadline and today. Art. 75 lets it be applied for while the licence
+/// is valid or within one year after it expired: `licence_expiry` is `None`
+/// for a 长期 licence, which never expires.
+pub fn deferral(
+    deadline: NaiveDate,
+    licence_expiry: Option<NaiveDate>,
+    until: NaiveDate,
+    on: NaiveDate,
+) -> Deferral {
+    let max_until = months_after(deadline, MAX_DEFERRAL_MONTHS);
+    if let Some(expiry) = licence_expiry {
+        let last_day = months_after(expiry, OVERDUE_GRACE_MONTHS);
+        if on > last_day {
+            return Deferral::TooLate { last_day };
+        }
+    }
+    if until <= deadline || until <= on {
         Deferral::UntilNotLater
     } else if until > max_until {
         Deferral::TooLong { max_until }
@@ -387,32 +420,69 @@ mod tests {
     }
 
     #[test]
-    fn medical_certificate_six_months() {
+    fn medical_certificate_six_months_counted_forward() {
+        let valid = |until| MedicalCert::Valid { valid_until: until };
+        let old = |until| MedicalCert::TooOld { valid_until: until };
+        // 民法典 art. 202: 02-28 + 6 months = 08-28, not 08-31.
+        let issued = d(2026, 2, 28);
+        assert_eq!(
+            medical_certificate(issued, d(2026, 8, 27)),
+            valid(d(2026, 8, 28))
+        );
+        assert_eq!(
+            medical_certificate(issued, d(2026, 8, 28)),
+            valid(d(2026, 8, 28))
+        );
+        assert_eq!(
+            medical_certificate(issued, d(2026, 8, 29)),
+            old(d(2026, 8, 28))
+        );
+        assert_eq!(
+            medical_certificate(issued, d(2026, 8, 31)),
+            old(d(2026, 8, 28))
+        );
+        // 04-30 → 10-30.
+        let issued = d(2026, 4, 30);
+        assert_eq!(
+            medical_certificate(issued, d(2026, 10, 30)),
+            valid(d(2026, 10, 30))
+        );
+        assert_eq!(
+            medical_certificate(issued, d(2026, 10, 31)),
+            old(d(2026, 10, 30))
+        );
+        // No corresponding day: month end; leap years.
+        let issued = d(2026, 8, 31);
+        assert_eq!(
+            medical_certificate(issued, d(2027, 2, 28)),
+            valid(d(2027, 2, 28))
+        );
+        assert_eq!(
+            medical_certificate(issued, d(2027, 3, 1)),
+            old(d(2027, 2, 28))
+        );
+        let issued = d(2023, 8, 31);
+        assert_eq!(
+            medical_certificate(issued, d(2024, 2, 29)),
+            valid(d(2024, 2, 29))
+        );
+        assert_eq!(
+            medical_certificate(issued, d(2024, 3, 1)),
+            old(d(2024, 2, 29))
+        );
+        let issued = d(2024, 2, 29);
+        assert_eq!(
+            medical_certificate(issued, d(2024, 8, 29)),
+            valid(d(2024, 8, 29))
+        );
+        assert_eq!(
+            medical_certificate(issued, d(2024, 8, 30)),
+            old(d(2024, 8, 29))
+        );
+        // Issue day itself; the day before it is the future.
         let on = d(2026, 8, 31);
-        assert_eq!(medical_certificate(d(2026, 2, 28), on), MedicalCert::Valid);
-        assert_eq!(
-            medical_certificate(d(2026, 2, 27), on),
-            MedicalCert::TooOld {
-                last_acceptable: d(2026, 2, 28)
-            }
-        );
-        assert_eq!(medical_certificate(on, on), MedicalCert::Valid);
+        assert_eq!(medical_certificate(on, on), valid(d(2027, 2, 28)));
         assert_eq!(medical_certificate(d(2026, 9, 1), on), MedicalCert::Future);
-        let on = d(2026, 7, 15);
-        assert_eq!(medical_certificate(d(2026, 1, 15), on), MedicalCert::Valid);
-        assert_eq!(
-            medical_certificate(d(2026, 1, 14), on),
-            MedicalCert::TooOld {
-                last_acceptable: d(2026, 1, 15)
-            }
-        );
-        // Leap year: 2024-08-31 − 6 months = 2024-02-29.
-        assert_eq!(
-            medical_certificate(d(2024, 2, 28), d(2024, 8, 31)),
-            MedicalCert::TooOld {
-                last_acceptable: d(2024, 2, 29)
-            }
-        );
     }
 
     #[test]
@@ -494,59 +564,163 @@ mod tests {
             assert_eq!(age_band(b, c, before), AgeBand::Unchanged { age: 69 });
             assert_eq!(age_band(b, c, at), AgeBand::MustStop { age: 70, limit: 70 });
         }
-        for c in [
-            LicenceClass::F,
-            LicenceClass::M,
-            LicenceClass::C2,
-            LicenceClass::C5,
-        ] {
+        for c in [LicenceClass::F, LicenceClass::C2, LicenceClass::C5] {
             assert_eq!(age_band(b, c, at), AgeBand::Unchanged { age: 70 });
+        }
+        for c in [LicenceClass::M, LicenceClass::N, LicenceClass::P] {
+            assert_eq!(age_band(b, c, at), AgeBand::MustStop { age: 70, limit: 63 });
         }
         assert!(!annual_medical_required(b, before));
         assert!(annual_medical_required(b, at));
     }
 
     #[test]
+    fn wheeled_machinery_and_trams_stop_at_the_large_vehicle_limit() {
+        // Born 1964-06-01: 60 on 2024-06-01, 63 on 2027-06-01.
+        let b = d(1964, 6, 1);
+        for c in [LicenceClass::M, LicenceClass::N, LicenceClass::P] {
+            // Before 2025-01-01 the limit is 60 (令162 art. 79(十)).
+            assert_eq!(
+                age_band(b, c, d(2024, 5, 31)),
+                AgeBand::Unchanged { age: 59 }
+            );
+            assert_eq!(
+                age_band(b, c, d(2024, 6, 1)),
+                AgeBand::MustStop { age: 60, limit: 60 }
+            );
+            assert_eq!(
+                age_band(b, c, d(2024, 12, 31)),
+                AgeBand::MustStop { age: 60, limit: 60 }
+            );
+            // From 2025-01-01 (令172) it is 63.
+            assert_eq!(
+                age_band(b, c, d(2025, 1, 1)),
+                AgeBand::Unchanged { age: 60 }
+            );
+            assert_eq!(
+                age_band(b, c, d(2027, 5, 31)),
+                AgeBand::Unchanged { age: 62 }
+            );
+            assert_eq!(
+                age_band(b, c, d(2027, 6, 1)),
+                AgeBand::MustStop { age: 63, limit: 63 }
+            );
+            assert_eq!(
+                age_band(b, c, d(2027, 6, 2)),
+                AgeBand::MustStop { age: 63, limit: 63 }
+            );
+        }
+        // Born on a leap day: 63 on 2027-02-28 (no 02-29 that year).
+        let b = d(1964, 2, 29);
+        assert_eq!(
+            age_band(b, LicenceClass::M, d(2027, 2, 27)),
+            AgeBand::Unchanged { age: 62 }
+        );
+        assert_eq!(
+            age_band(b, LicenceClass::M, d(2027, 2, 28)),
+            AgeBand::MustStop { age: 63, limit: 63 }
+        );
+    }
+
+    #[test]
+    fn cycle_deadline_is_thirty_days_after_the_cycle() {
+        assert_eq!(cycle_deadline(d(2026, 3, 9)), d(2026, 4, 8));
+        assert_eq!(cycle_deadline(d(2024, 1, 31)), d(2024, 3, 1));
+        assert_eq!(cycle_deadline(d(2025, 1, 31)), d(2025, 3, 2));
+    }
+
+    #[test]
     fn deferral_edges() {
         let e = d(2026, 6, 30);
+        let ex = Some(e);
         // Max until 2029-06-30; last application day 2027-06-30.
         assert_eq!(
-            deferral(e, d(2029, 6, 30), d(2026, 5, 1)),
+            deferral(e, ex, d(2029, 6, 30), d(2026, 5, 1)),
             Deferral::Allowed {
                 max_until: d(2029, 6, 30)
             }
         );
         assert_eq!(
-            deferral(e, d(2029, 7, 1), d(2026, 5, 1)),
+            deferral(e, ex, d(2029, 7, 1), d(2026, 5, 1)),
             Deferral::TooLong {
                 max_until: d(2029, 6, 30)
             }
         );
         assert_eq!(
-            deferral(e, d(2028, 1, 1), d(2027, 6, 30)),
+            deferral(e, ex, d(2028, 1, 1), d(2027, 6, 30)),
             Deferral::Allowed {
                 max_until: d(2029, 6, 30)
             }
         );
         assert_eq!(
-            deferral(e, d(2028, 1, 1), d(2027, 7, 1)),
+            deferral(e, ex, d(2028, 1, 1), d(2027, 7, 1)),
             Deferral::TooLate {
                 last_day: d(2027, 6, 30)
             }
         );
         assert_eq!(
-            deferral(e, d(2026, 6, 30), d(2026, 5, 1)),
+            deferral(e, ex, d(2026, 6, 30), d(2026, 5, 1)),
             Deferral::UntilNotLater
         );
         assert_eq!(
-            deferral(e, d(2027, 1, 1), d(2027, 1, 1)),
+            deferral(e, ex, d(2026, 7, 1), d(2026, 5, 1)),
+            Deferral::Allowed {
+                max_until: d(2029, 6, 30)
+            }
+        );
+        assert_eq!(
+            deferral(e, ex, d(2027, 1, 1), d(2027, 1, 1)),
             Deferral::UntilNotLater
         );
-        // Feb 29 expiry: three years later clamps to Feb 28.
+        // Feb 29 deadline: three years later clamps to Feb 28.
+        let f = d(2024, 2, 29);
         assert_eq!(
-            deferral(d(2024, 2, 29), d(2027, 3, 1), d(2024, 1, 1)),
+            deferral(f, Some(f), d(2027, 3, 1), d(2024, 1, 1)),
             Deferral::TooLong {
                 max_until: d(2027, 2, 28)
+            }
+        );
+        assert_eq!(
+            deferral(f, Some(f), d(2027, 2, 28), d(2024, 1, 1)),
+            Deferral::Allowed {
+                max_until: d(2027, 2, 28)
+            }
+        );
+    }
+
+    #[test]
+    fn review_deferral_counts_from_the_cycle_deadline_not_the_expiry() {
+        // A 长期 licence (no expiry); cycle ended 2026-03-09, deadline 04-08.
+        let deadline = cycle_deadline(d(2026, 3, 9));
+        assert_eq!(
+            deferral(deadline, None, d(2029, 4, 8), d(2026, 3, 20)),
+            Deferral::Allowed {
+                max_until: d(2029, 4, 8)
+            }
+        );
+        assert_eq!(
+            deferral(deadline, None, d(2029, 4, 9), d(2026, 3, 20)),
+            Deferral::TooLong {
+                max_until: d(2029, 4, 8)
+            }
+        );
+        assert_eq!(
+            deferral(deadline, None, d(2026, 4, 8), d(2026, 3, 20)),
+            Deferral::UntilNotLater
+        );
+        // Without an expiry there is no "too late": the licence never lapses.
+        assert_eq!(
+            deferral(deadline, None, d(2040, 4, 8), d(2038, 1, 1)),
+            Deferral::TooLong {
+                max_until: d(2029, 4, 8)
+            }
+        );
+        // A licence that expired more than a year ago is too late, whatever
+        // the cycle.
+        assert_eq!(
+            deferral(deadline, Some(d(2025, 3, 1)), d(2027, 1, 1), d(2026, 3, 2)),
+            Deferral::TooLate {
+                last_day: d(2026, 3, 1)
             }
         );
     }

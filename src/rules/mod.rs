@@ -10,8 +10,11 @@ pub mod fines;
 pub mod licence;
 pub mod vehicle;
 
-pub use dates::{age_on, months_after, months_before, within_days};
-pub use engine::{evaluate, Finding, RuleId, Severity};
+pub use dates::{age_on, month_end, months_after, months_before, within_days};
+pub use engine::{
+    evaluate, inspection_due, is_inapplicable, surcharge_free_deadline, Finding, RuleId, Severity,
+    INAPPLICABLE,
+};
 pub use fines::late_surcharge_fen;
 pub use licence::{
     age_band, deferral, large_vehicle_age_limit, medical_certificate, renewal_window, AgeBand,

@@ -3,9 +3,9 @@
 //! Policy dates, each one place to change. Certainty as in domain.md:
 //! P = partly confirmed (secondary sources), I = inference.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
-use super::dates::{age_on, months_after, months_before};
+use super::dates::{days_between, first_of_month_before, month_end};
 
 /// 2014 reform: 非营运轿车和其他小型、微型载客汽车 (面包车、7座及以上除外)
 /// registered within 6 years skip on-line inspection and collect a sticker
@@ -25,8 +25,8 @@ pub const EXEMPTION_2020_EXTENSION: (i32, u32, u32) = (2020, 11, 20);
 /// MPS/SAMR notice text was not seen.)
 pub const EXEMPTION_2022: (i32, u32, u32) = (2022, 10, 1);
 
-/// Months before an inspection due date from which the sticker (or the
-/// inspection) can be applied for (art. 54 practice; I).
+/// Months before the end of the 检验有效期 within which the sticker (or the
+/// inspection) can be applied for (令164 art. 54: "检验有效期满前三个月内").
 pub const APPLY_MONTHS_BEFORE_DUE: u32 = 3;
 
 fn policy_date((y, m, d): (i32, u32, u32)) -> NaiveDate {
@@ -94,19 +94,30 @@ pub enum NotEligible {
     TypeNotCovered,
     /// The registration date is after the application date.
     RegisteredInFuture,
+    /// The recorded 检验有效期 ends before the vehicle was registered.
+    ValidUntilBeforeRegistration,
 }
 
 /// The exemption status on a given day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exemption {
-    /// Inspection year `year` is a sticker-only year and its due date is at
-    /// most three months away: the branch can issue the sticker now.
-    Sticker { year: u32 },
+    /// Inspection year `year` is a sticker-only year, the 检验有效期 ends on
+    /// `due` and the application is in the three months before it: the
+    /// branch can issue the sticker now.
+    Sticker { year: u32, due: NaiveDate },
     /// Year `year` needs an on-line inspection (at an inspection station, not
-    /// a branch), and its due date is at most three months away.
-    NeedsInspection { year: u32 },
-    /// The next due date is more than three months away.
-    NotYetDue { due: NaiveDate },
+    /// a branch); the 检验有效期 ends on `due`, at most three months away.
+    NeedsInspection { year: u32, due: NaiveDate },
+    /// The 检验有效期 ends on `due`; the window opens on `opens`.
+    NotYetDue { due: NaiveDate, opens: NaiveDate },
+    /// The 检验有效期 ended on `due`, `days` days ago: the vehicle is overdue
+    /// for its periodic inspection (道路交通安全法 art. 13), may not be driven
+    /// on the road, and is inspected at a station before a sticker is
+    /// issued; the branch cannot issue one. UNCERTAIN (I): that an exempt
+    /// vehicle past its validity needs the on-line inspection rather than a
+    /// late sticker is the commonly published 12123 answer; the notice
+    /// itself was not seen (also marked in the catalogue's V7 entry).
+    Overdue { due: NaiveDate, days: i64 },
     /// Not exempt at all.
     NotEligible(NotEligible),
 }
@@ -141,21 +152,26 @@ fn event(regime: Regime, vehicle: VehicleType, k: u32) -> Option<Event> {
     }
 }
 
-/// The exemption status on `on` of a vehicle registered on `registered`,
-/// under the rule in force on `on`.
+/// The exemption status on `on` of a vehicle registered on `registered`
+/// whose 行驶证 records 检验有效期至 `valid_until` (a month: any day of it
+/// stands for the month), under the rule in force on `on`.
 ///
-/// The due date of inspection year `k` is the `k`-th anniversary of the
-/// registration (`months_after(registered, 12 k)`, clamped). The function
-/// looks at the next due date on or after `on`; a sticker or inspection is
-/// "now" when `on` is within [`APPLY_MONTHS_BEFORE_DUE`] months before it
-/// (`months_before(due, 3) <= on <= due`). Whether an earlier cycle was
-/// missed is not known here.
+/// The 行驶证 records the validity as a month, so the due date is the last
+/// day of that month (`month_end`). 令164 art. 54 opens the application
+/// three months before it: the three calendar months that end on the due
+/// date, from the first day of the month two months earlier (valid until
+/// 2024-05 → due 2024-05-31, window 2024-03-01 ..= 2024-05-31). After the
+/// due date the vehicle is overdue ([`Exemption::Overdue`]), not "not yet
+/// due" for the next cycle.
 ///
-/// Schedules: 2014 rule: years 2, 4 sticker; 6 and every year after,
-/// inspection. 2020 rule (small ≤6 and 7–9 seats): 2, 4 sticker; 6, 8, 10
-/// inspection; yearly from 11; motorcycles 2, 4 sticker, yearly from 6.
-/// 2022 rule: as 2020 but year 8 is a sticker year (not for motorcycles,
-/// which the 2022 rule is not known to change).
+/// Which inspection year the due date closes is counted in whole years from
+/// the registration month (2022-05 → 2024-05 is year 2). Schedules: 2014
+/// rule: years 2, 4 sticker; 6 and every year after, inspection. 2020 rule
+/// (small ≤6 and 7–9 seats): 2, 4 sticker; 6, 8, 10 inspection; yearly from
+/// 11; motorcycles 2, 4 sticker, yearly from 6. 2022 rule: as 2020 but year
+/// 8 is a sticker year (not for motorcycles, which the 2022 rule is not
+/// known to change). A year with no scheduled event (the validity moved
+/// after a late inspection) needs an inspection.
 ///
 /// Not checked here (the clerk must ask): 营运转非营运 and 非法改装, which
 /// are also always excluded.
@@ -163,6 +179,7 @@ pub fn inspection_exemption(
     registered: NaiveDate,
     vehicle: VehicleType,
     accident_injury: bool,
+    valid_until: NaiveDate,
     on: NaiveDate,
 ) -> Exemption {
     let regime = if on < policy_date(EXEMPTION_2014) {
@@ -190,28 +207,27 @@ pub fn inspection_exemption(
     if registered > on {
         return Exemption::NotEligible(NotEligible::RegisteredInFuture);
     }
-    // The next due date is at most age + 1 years away, and every year from
-    // the yearly phase has an event, so this search always ends.
-    let age = age_on(registered, on);
-    for k in 1..=age.saturating_add(2) {
-        let Some(ev) = event(regime, vehicle, k) else {
-            continue;
-        };
-        let due = months_after(registered, k.saturating_mul(12));
-        if due < on {
-            continue;
-        }
-        if months_before(due, APPLY_MONTHS_BEFORE_DUE) > on {
-            return Exemption::NotYetDue { due };
-        }
-        return match ev {
-            Event::Sticker => Exemption::Sticker { year: k },
-            Event::Inspection => Exemption::NeedsInspection { year: k },
+    let due = month_end(valid_until);
+    if due < registered {
+        return Exemption::NotEligible(NotEligible::ValidUntilBeforeRegistration);
+    }
+    if on > due {
+        return Exemption::Overdue {
+            due,
+            days: days_between(due, on),
         };
     }
-    // Only reachable at the end of chrono's calendar.
-    Exemption::NotYetDue {
-        due: NaiveDate::MAX,
+    let opens = first_of_month_before(due, APPLY_MONTHS_BEFORE_DUE - 1);
+    if on < opens {
+        return Exemption::NotYetDue { due, opens };
+    }
+    let months = (i64::from(due.year()) * 12 + i64::from(due.month()))
+        - (i64::from(registered.year()) * 12 + i64::from(registered.month()));
+    // Whole years, rounded to the nearest: 24 months is year 2.
+    let year = u32::try_from((months + 6) / 12).unwrap_or(u32::MAX).max(1);
+    match event(regime, vehicle, year) {
+        Some(Event::Sticker) => Exemption::Sticker { year, due },
+        _ => Exemption::NeedsInspection { year, due },
     }
 }
 
@@ -223,8 +239,9 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
     }
 
-    fn small(reg: NaiveDate, on: NaiveDate) -> Exemption {
-        inspection_exemption(reg, VehicleType::SmallPassenger, false, on)
+    /// A small passenger car registered on `reg`, 检验有效期至 `until`.
+    fn small(reg: NaiveDate, until: NaiveDate, on: NaiveDate) -> Exemption {
+        inspection_exemption(reg, VehicleType::SmallPassenger, false, until, on)
     }
 
     #[test]
@@ -239,77 +256,165 @@ mod tests {
     }
 
     #[test]
-    fn sticker_window_is_three_months_before_the_anniversary() {
-        // Registered 2022-05-31: year-2 due 2024-05-31, window from 2024-02-29.
-        let reg = d(2022, 5, 31);
+    fn due_at_the_end_of_the_recorded_month() {
+        // The issue's case: registered 2022-05-10, valid until 2024-05,
+        // applying 2024-05-20: due 2024-05-31, the year-2 sticker.
+        let reg = d(2022, 5, 10);
+        let until = d(2024, 5, 1);
+        let due = d(2024, 5, 31);
         assert_eq!(
-            small(reg, d(2024, 2, 28)),
+            small(reg, until, d(2024, 5, 20)),
+            Exemption::Sticker { year: 2, due }
+        );
+        // Window: 2024-03-01 ..= 2024-05-31 (three calendar months).
+        assert_eq!(
+            small(reg, until, d(2024, 2, 29)),
             Exemption::NotYetDue {
-                due: d(2024, 5, 31)
+                due,
+                opens: d(2024, 3, 1)
             }
         );
-        assert_eq!(small(reg, d(2024, 2, 29)), Exemption::Sticker { year: 2 });
-        assert_eq!(small(reg, d(2024, 5, 31)), Exemption::Sticker { year: 2 });
-        // The day after the due date: the next event (year 4) is far away.
         assert_eq!(
-            small(reg, d(2024, 6, 1)),
+            small(reg, until, d(2024, 3, 1)),
+            Exemption::Sticker { year: 2, due }
+        );
+        assert_eq!(small(reg, until, due), Exemption::Sticker { year: 2, due });
+        // Any day of the month stands for the month.
+        assert_eq!(
+            small(reg, d(2024, 5, 31), d(2024, 5, 20)),
+            Exemption::Sticker { year: 2, due }
+        );
+    }
+
+    #[test]
+    fn overdue_is_overdue_not_the_next_cycle() {
+        let reg = d(2022, 5, 10);
+        let until = d(2024, 5, 1);
+        assert_eq!(
+            small(reg, until, d(2024, 6, 1)),
+            Exemption::Overdue {
+                due: d(2024, 5, 31),
+                days: 1
+            }
+        );
+        assert_eq!(
+            small(reg, until, d(2025, 5, 31)),
+            Exemption::Overdue {
+                due: d(2024, 5, 31),
+                days: 365
+            }
+        );
+    }
+
+    #[test]
+    fn february_due_dates_and_leap_years() {
+        // Registered 2022-02-15, valid until 2024-02: due 2024-02-29.
+        let reg = d(2022, 2, 15);
+        let until = d(2024, 2, 1);
+        let due = d(2024, 2, 29);
+        assert_eq!(
+            small(reg, until, d(2023, 11, 30)),
             Exemption::NotYetDue {
+                due,
+                opens: d(2023, 12, 1)
+            }
+        );
+        assert_eq!(
+            small(reg, until, d(2023, 12, 1)),
+            Exemption::Sticker { year: 2, due }
+        );
+        assert_eq!(
+            small(reg, until, d(2024, 2, 28)),
+            Exemption::Sticker { year: 2, due }
+        );
+        assert_eq!(
+            small(reg, until, d(2024, 2, 29)),
+            Exemption::Sticker { year: 2, due }
+        );
+        assert_eq!(
+            small(reg, until, d(2024, 3, 1)),
+            Exemption::Overdue { due, days: 1 }
+        );
+        // Non-leap: valid until 2026-02 → due 2026-02-28; 03-01 is overdue.
+        let reg = d(2024, 2, 29);
+        let until = d(2026, 2, 1);
+        let due = d(2026, 2, 28);
+        assert_eq!(
+            small(reg, until, d(2026, 2, 28)),
+            Exemption::Sticker { year: 2, due }
+        );
+        assert_eq!(
+            small(reg, until, d(2026, 3, 1)),
+            Exemption::Overdue { due, days: 1 }
+        );
+        // A January due date opens in November of the year before.
+        let reg = d(2023, 1, 20);
+        let until = d(2025, 1, 1);
+        assert_eq!(
+            small(reg, until, d(2024, 10, 31)),
+            Exemption::NotYetDue {
+                due: d(2025, 1, 31),
+                opens: d(2024, 11, 1)
+            }
+        );
+        assert_eq!(
+            small(reg, until, d(2024, 11, 1)),
+            Exemption::Sticker {
+                year: 2,
+                due: d(2025, 1, 31)
+            }
+        );
+    }
+
+    #[test]
+    fn year_six_needs_an_inspection() {
+        let reg = d(2020, 5, 31);
+        assert_eq!(
+            small(reg, d(2026, 5, 1), d(2026, 3, 1)),
+            Exemption::NeedsInspection {
+                year: 6,
                 due: d(2026, 5, 31)
             }
         );
-        assert_eq!(small(reg, d(2026, 3, 1)), Exemption::Sticker { year: 4 });
         assert_eq!(
-            small(reg, d(2028, 3, 1)),
-            Exemption::NeedsInspection { year: 6 }
+            small(reg, d(2024, 5, 1), d(2024, 4, 1)),
+            Exemption::Sticker {
+                year: 4,
+                due: d(2024, 5, 31)
+            }
         );
     }
 
     #[test]
     fn year_eight_depends_on_the_rule_in_force() {
-        // Registered 2012-12-15; year-8 due 2020-12-15.
-        let reg = d(2012, 12, 15);
-        // 2014 rule (before 2020-11-20): yearly inspections after year 6.
-        assert_eq!(
-            small(reg, d(2020, 11, 19)),
-            Exemption::NeedsInspection { year: 8 }
-        );
-        // 2020 rule: year 8 is an inspection year, years 7 and 9 have none.
-        assert_eq!(
-            small(reg, d(2020, 11, 20)),
-            Exemption::NeedsInspection { year: 8 }
-        );
-        assert_eq!(
-            small(reg, d(2020, 12, 16)),
-            Exemption::NotYetDue {
-                due: d(2022, 12, 15)
-            }
-        );
-        // Registered 2014-12-15: year 8 due 2022-12-15, window from
-        // 2022-09-15. An inspection year under the 2020 rule, a sticker year
-        // under the 2022 rule.
+        // Registered 2014-12-15; year 8 ends 2022-12-31, window from
+        // 2022-10-01, which is also the day the 2022 rule starts.
         let reg = d(2014, 12, 15);
+        let until = d(2022, 12, 1);
+        let due = d(2022, 12, 31);
         assert_eq!(
-            small(reg, d(2022, 9, 14)),
+            small(reg, until, d(2022, 9, 30)),
             Exemption::NotYetDue {
-                due: d(2022, 12, 15)
+                due,
+                opens: d(2022, 10, 1)
             }
         );
         assert_eq!(
-            small(reg, d(2022, 9, 30)),
-            Exemption::NeedsInspection { year: 8 }
+            small(reg, until, d(2022, 10, 1)),
+            Exemption::Sticker { year: 8, due }
         );
-        assert_eq!(small(reg, d(2022, 10, 1)), Exemption::Sticker { year: 8 });
-        // 2020 rule: no event in year 7.
+        // Registered 2012-12-15, year 8 ends 2020-12-31: 2014 rule before
+        // 2020-11-20 and 2020 rule after both need an inspection.
+        let reg = d(2012, 12, 15);
+        let until = d(2020, 12, 1);
+        let due = d(2020, 12, 31);
         assert_eq!(
-            small(reg, d(2021, 9, 15)),
-            Exemption::NotYetDue {
-                due: d(2022, 12, 15)
-            }
+            small(reg, until, d(2020, 11, 19)),
+            Exemption::NeedsInspection { year: 8, due }
         );
-        // 2014 rule: yearly from year 7 (registered 2012-06-01, due 2019-06-01).
         assert_eq!(
-            small(d(2012, 6, 1), d(2019, 5, 1)),
-            Exemption::NeedsInspection { year: 7 }
+            small(reg, until, d(2020, 11, 20)),
+            Exemption::NeedsInspection { year: 8, due }
         );
     }
 
@@ -317,57 +422,94 @@ mod tests {
     fn after_ten_years_yearly_inspection() {
         let reg = d(2014, 3, 1);
         assert_eq!(
-            small(reg, d(2024, 2, 1)),
-            Exemption::NeedsInspection { year: 10 }
+            small(reg, d(2025, 3, 1), d(2025, 1, 1)),
+            Exemption::NeedsInspection {
+                year: 11,
+                due: d(2025, 3, 31)
+            }
         );
+        // A validity moved by a late inspection (year 7) needs one too.
         assert_eq!(
-            small(reg, d(2025, 1, 1)),
-            Exemption::NeedsInspection { year: 11 }
+            small(d(2019, 5, 1), d(2026, 5, 1), d(2026, 4, 1)),
+            Exemption::NeedsInspection {
+                year: 7,
+                due: d(2026, 5, 31)
+            }
         );
     }
 
     #[test]
     fn seven_to_nine_seats_from_2020_extension() {
         let reg = d(2018, 12, 20);
-        let seven = |on| inspection_exemption(reg, VehicleType::SevenToNine, false, on);
+        let until = d(2020, 12, 1);
+        let seven = |on| inspection_exemption(reg, VehicleType::SevenToNine, false, until, on);
         assert_eq!(
             seven(d(2020, 11, 19)),
             Exemption::NotEligible(NotEligible::TypeNotCovered)
         );
-        assert_eq!(seven(d(2020, 11, 20)), Exemption::Sticker { year: 2 });
+        assert_eq!(
+            seven(d(2020, 11, 20)),
+            Exemption::Sticker {
+                year: 2,
+                due: d(2020, 12, 31)
+            }
+        );
     }
 
     #[test]
     fn motorcycles_from_2020_extension() {
         let reg = d(2018, 12, 20);
-        let moto = |on| inspection_exemption(reg, VehicleType::Motorcycle, false, on);
+        let moto = |until, on| inspection_exemption(reg, VehicleType::Motorcycle, false, until, on);
         assert_eq!(
-            moto(d(2020, 11, 19)),
+            moto(d(2020, 12, 1), d(2020, 11, 19)),
             Exemption::NotEligible(NotEligible::TypeNotCovered)
         );
-        assert_eq!(moto(d(2020, 11, 20)), Exemption::Sticker { year: 2 });
+        assert_eq!(
+            moto(d(2020, 12, 1), d(2020, 11, 20)),
+            Exemption::Sticker {
+                year: 2,
+                due: d(2020, 12, 31)
+            }
+        );
         // Year 8 stays an inspection for motorcycles under the 2022 rule.
-        assert_eq!(moto(d(2026, 10, 1)), Exemption::NeedsInspection { year: 8 });
+        assert_eq!(
+            moto(d(2026, 12, 1), d(2026, 10, 1)),
+            Exemption::NeedsInspection {
+                year: 8,
+                due: d(2026, 12, 31)
+            }
+        );
     }
 
     #[test]
     fn no_scheme_before_2014_09_01() {
         let reg = d(2012, 10, 1);
+        let until = d(2014, 10, 1);
         assert_eq!(
-            small(reg, d(2014, 8, 31)),
+            small(reg, until, d(2014, 8, 31)),
             Exemption::NotEligible(NotEligible::NoSchemeYet)
         );
-        assert_eq!(small(reg, d(2014, 9, 1)), Exemption::Sticker { year: 2 });
+        assert_eq!(
+            small(reg, until, d(2014, 9, 1)),
+            Exemption::Sticker {
+                year: 2,
+                due: d(2014, 10, 31)
+            }
+        );
     }
 
     #[test]
     fn exclusions() {
         let reg = d(2024, 1, 10);
+        let until = d(2026, 1, 1);
         let on = d(2025, 12, 1);
-        let t = |v, acc| inspection_exemption(reg, v, acc, on);
+        let t = |v, acc| inspection_exemption(reg, v, acc, until, on);
         assert_eq!(
             t(VehicleType::SmallPassenger, false),
-            Exemption::Sticker { year: 2 }
+            Exemption::Sticker {
+                year: 2,
+                due: d(2026, 1, 31)
+            }
         );
         assert_eq!(
             t(VehicleType::Van, false),
@@ -386,27 +528,12 @@ mod tests {
             Exemption::NotEligible(NotEligible::AccidentInjury)
         );
         assert_eq!(
-            inspection_exemption(d(2026, 1, 1), VehicleType::SmallPassenger, false, on),
+            inspection_exemption(d(2026, 1, 1), VehicleType::SmallPassenger, false, until, on),
             Exemption::NotEligible(NotEligible::RegisteredInFuture)
         );
-    }
-
-    #[test]
-    fn feb_29_registration() {
-        // Registered 2024-02-29: year-2 due 2026-02-28, window from 2025-11-28.
-        let reg = d(2024, 2, 29);
         assert_eq!(
-            small(reg, d(2025, 11, 27)),
-            Exemption::NotYetDue {
-                due: d(2026, 2, 28)
-            }
-        );
-        assert_eq!(small(reg, d(2025, 11, 28)), Exemption::Sticker { year: 2 });
-        assert_eq!(
-            small(reg, d(2026, 3, 1)),
-            Exemption::NotYetDue {
-                due: d(2028, 2, 29)
-            }
+            small(reg, d(2023, 12, 1), on),
+            Exemption::NotEligible(NotEligible::ValidUntilBeforeRegistration)
         );
     }
 }

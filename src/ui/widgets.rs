@@ -124,8 +124,26 @@ pub fn confirm(app: &App, c: &Confirm, f: &mut Frame, area: Rect) {
             "admin.confirm_void",
             &[("number", number), ("reason", reason)],
         ),
+        Confirm::Offer {
+            service,
+            name,
+            draft,
+            ..
+        } => fmt(
+            app.lang,
+            "confirm.offer",
+            &[("code", service), ("name", name), ("number", draft)],
+        ),
     };
-    let rect = centered(area, 60, 6);
+    let rect = centered(
+        area,
+        60,
+        if matches!(c, Confirm::Offer { .. }) {
+            8
+        } else {
+            6
+        },
+    );
     f.render_widget(Clear, rect);
     let p = Paragraph::new(vec![
         Line::from(Span::styled(question, app.theme.roles.warn)),

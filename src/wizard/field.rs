@@ -1,7 +1,7 @@
 //! One validator per field kind: raw text in, normalised value (or the
 //! reason it is wrong) out.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::catalog::{Field, FieldKind};
 use crate::i18n::{fmt, tr, Lang};
@@ -78,6 +78,27 @@ pub fn parse_date(raw: &str) -> Option<NaiveDate> {
     None
 }
 
+/// Parses a month: `2024-05`, `202405`, `2024/5`, `2024.05`, `2024年5月`
+/// (full-width too), or a whole date, whose day is dropped. The value is
+/// the first day of the month.
+pub fn parse_month(raw: &str) -> Option<NaiveDate> {
+    let s = ident::normalize(raw);
+    let s = s.trim_end_matches('月').replace('年', "-");
+    if let Some(d) = parse_date(&s) {
+        return d.with_day(1);
+    }
+    let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
+    let seps = s.chars().filter(|c| matches!(c, '-' | '/' | '.')).count();
+    if digits.len() == 6 && seps == 0 && s.len() == 6 {
+        return NaiveDate::from_ymd_opt(digits[0..4].parse().ok()?, digits[4..6].parse().ok()?, 1);
+    }
+    let parts: Vec<&str> = s.split(['-', '/', '.']).collect();
+    if parts.len() == 2 && parts[0].len() == 4 && (1..=2).contains(&parts[1].len()) {
+        return NaiveDate::from_ymd_opt(parts[0].parse().ok()?, parts[1].parse().ok()?, 1);
+    }
+    None
+}
+
 /// Parses an amount in yuan (`200`, `200.5`, `200.50`) into fen.
 pub fn parse_money(raw: &str) -> Option<u64> {
     let s = ident::normalize(raw);
@@ -139,6 +160,10 @@ pub fn validate(field: &Field, raw: &str, today: NaiveDate, lang: Lang) -> Statu
         FieldKind::Date => match parse_date(trimmed) {
             Some(d) => ok(d.to_string()),
             None => Status::Invalid(tr(lang, "wizard.bad_date").to_string()),
+        },
+        FieldKind::Month => match parse_month(trimmed) {
+            Some(d) => ok(d.format("%Y-%m").to_string()),
+            None => Status::Invalid(tr(lang, "wizard.bad_month").to_string()),
         },
         FieldKind::Money => match parse_money(trimmed) {
             Some(f) => Status::Valid(Valid {
@@ -220,6 +245,23 @@ mod tests {
         assert_eq!(parse_date("2026-02-30"), None);
         assert_eq!(parse_date("11/28/2026"), None);
         assert_eq!(parse_date("2026112"), None);
+    }
+
+    #[test]
+    fn months_in_the_shapes_clerks_type() {
+        let m = NaiveDate::from_ymd_opt(2024, 5, 1);
+        assert_eq!(parse_month("2024-05"), m);
+        assert_eq!(parse_month("202405"), m);
+        assert_eq!(parse_month("2024/5"), m);
+        assert_eq!(parse_month("2024.05"), m);
+        assert_eq!(parse_month("2024年5月"), m);
+        assert_eq!(parse_month("２０２４－０５"), m);
+        assert_eq!(parse_month("2024-05-31"), m);
+        assert_eq!(parse_month("2024-13"), None);
+        assert_eq!(parse_month("2024-00"), None);
+        assert_eq!(parse_month("24-05"), None);
+        assert_eq!(parse_month("2024"), None);
+        assert_eq!(parse_month(""), None);
     }
 
     #[test]

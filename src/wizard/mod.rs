@@ -59,6 +59,9 @@ pub struct Blocker {
     /// The field or material index to focus on that step.
     pub focus: usize,
     pub message: String,
+    /// A service to do first that removes this block (from the rule's
+    /// finding, e.g. U1 for W1 without a 12123 account).
+    pub offer: Option<&'static str>,
 }
 
 /// A material still to bring, as shown on the "what to bring" slip.
@@ -92,6 +95,13 @@ pub fn charged_fees(service: &Service, day: NaiveDate, ems: bool) -> Vec<Charged
             fen: f.fen,
         })
         .collect()
+}
+
+/// The blocker to show first: one that offers a service to do first (it
+/// explains the others, e.g. W1 without 12123), else the first in order.
+pub fn first_blocker(blockers: Vec<Blocker>) -> Option<Blocker> {
+    let i = blockers.iter().position(|b| b.offer.is_some()).unwrap_or(0);
+    blockers.into_iter().nth(i)
 }
 
 /// One service's wizard, around its draft.
@@ -202,6 +212,31 @@ impl Wizard {
             .iter()
             .filter_map(|r| RuleId::parse(r))
             .filter_map(|r| rules::evaluate(r, &values, today, lang))
+            .collect()
+    }
+
+    /// The sentence of the first blocking finding among the rules that read
+    /// field `i`, if any: such a field is not shown as valid (✓) even when
+    /// its own check passes, since its value stops the service.
+    pub fn field_blocked(&self, i: usize, today: NaiveDate, lang: Lang) -> Option<String> {
+        let key = self.service.fields.get(i)?.key.as_str();
+        self.findings(today, lang)
+            .into_iter()
+            .find(|f| f.severity == Severity::Block && f.concerns(key))
+            .map(|f| f.message)
+    }
+
+    /// The values to carry into service `target` when the clerk does it
+    /// first (an [`Blocker::offer`]): every raw field value whose key is also
+    /// a field of `target` (name, ID number, phone...).
+    pub fn carry_over(&self, target: &Service) -> BTreeMap<String, String> {
+        target
+            .fields
+            .iter()
+            .filter_map(|f| {
+                let v = self.draft.values.get(&f.key)?;
+                Some((f.key.clone(), v.clone()))
+            })
             .collect()
     }
 
@@ -316,27 +351,34 @@ impl Wizard {
                         step: Step::Fields,
                         focus: i,
                         message: fmt(lang, "wizard.required", &[("field", label)]),
+                        offer: None,
                     }),
                     Status::Invalid(why) => out.push(Blocker {
                         step: Step::Fields,
                         focus: i,
                         message: format!("{label}: {why}"),
+                        offer: None,
                     }),
                     _ => {}
                 }
             }
             for finding in self.findings(today, lang) {
                 if finding.severity == Severity::Block {
-                    let focus = self
-                        .service
-                        .fields
-                        .iter()
-                        .position(|f| finding.rule.reads().contains(&f.key.as_str()))
+                    let focus = finding
+                        .field
+                        .and_then(|k| self.service.fields.iter().position(|f| f.key == k))
+                        .or_else(|| {
+                            self.service
+                                .fields
+                                .iter()
+                                .position(|f| finding.rule.reads().contains(&f.key.as_str()))
+                        })
                         .unwrap_or(0);
                     out.push(Blocker {
                         step: Step::Fields,
                         focus,
                         message: finding.message,
+                        offer: finding.offer,
                     });
                 }
             }
@@ -351,6 +393,7 @@ impl Wizard {
                         "wizard.material_missing",
                         &[("material", &m.text(lang))],
                     ),
+                    offer: None,
                 });
             }
         }
@@ -360,6 +403,7 @@ impl Wizard {
                     step: Step::Payment,
                     focus: 0,
                     message: tr(lang, "wizard.payment_missing").to_string(),
+                    offer: None,
                 });
             }
             if let Delivery::Ems { address } = &self.draft.delivery {
@@ -368,6 +412,7 @@ impl Wizard {
                         step: Step::Payment,
                         focus: 2,
                         message: tr(lang, "wizard.address_missing").to_string(),
+                        offer: None,
                     });
                 }
             }
@@ -378,7 +423,7 @@ impl Wizard {
     /// Goes to the next step, or says why not (and moves the focus there).
     pub fn next(&mut self, today: NaiveDate, lang: Lang) -> Result<Step, Blocker> {
         let step = self.step();
-        if let Some(b) = self.blockers(step, today, lang).into_iter().next() {
+        if let Some(b) = first_blocker(self.blockers(step, today, lang)) {
             self.draft.step = b.step.index();
             self.set_focus(b.focus);
             return Err(b);

@@ -78,7 +78,43 @@ fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     let w = &ws.wizard;
     let r = &app.theme.roles;
     let findings = w.findings(app.today, app.lang);
-    let notes_h = (findings.len() as u16 + 2).clamp(3, 6);
+    // The focused field's full notes and the rules' findings.
+    let mut lines = Vec::new();
+    match w.status(w.focus(), app.today, app.lang) {
+        Status::Valid(v) if v.notes.len() > 1 => {
+            lines.push(Line::from(Span::styled(v.notes.join("；"), r.hint)));
+        }
+        Status::Invalid(why) => lines.push(Line::from(Span::styled(why, r.invalid))),
+        _ => {}
+    }
+    if let Some(field) = w.service.fields.get(w.focus()) {
+        let hint = match app.lang {
+            Lang::Zh => field.hint_zh.as_deref(),
+            Lang::En => field.hint_en.as_deref(),
+        };
+        if let Some(h) = hint {
+            lines.push(Line::from(Span::styled(h.to_string(), r.hint)));
+        }
+    }
+    for fd in &findings {
+        let style = match fd.severity {
+            Severity::Info => r.valid,
+            Severity::Warn => r.warn,
+            Severity::Block => r.invalid,
+        };
+        lines.push(Line::from(Span::styled(fd.message.clone(), style)));
+    }
+    // As tall as the wrapped sentences need (a rule's sentence is the reason
+    // a service is refused: it must be readable), at most half the page.
+    let inner = usize::from(area.width.saturating_sub(2)).max(1);
+    let wrapped: usize = lines
+        .iter()
+        .map(|l| {
+            let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+            crate::catalog::wrap(&text, inner, "", "").len().max(1)
+        })
+        .sum();
+    let notes_h = (wrapped as u16 + 2).clamp(3, (area.height / 2).max(3));
     let [list, notes] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(notes_h)]).areas(area);
     let rows = list.height as usize;
@@ -142,13 +178,19 @@ fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
                 }
             }
         }
-        let (mark, style) = match &st {
-            Status::Empty => (String::new(), r.hint),
-            Status::Valid(v) => (
+        // A field whose value makes a rule block finishing is not valid,
+        // whatever its own check says.
+        let blocked = findings.iter().find(|fd| {
+            fd.severity == Severity::Block && fd.rule.reads().contains(&field.key.as_str())
+        });
+        let (mark, style) = match (&st, blocked) {
+            (Status::Empty, _) => (String::new(), r.hint),
+            (Status::Valid(_), Some(fd)) => (format!("✗ {}", fd.message), r.invalid),
+            (Status::Valid(v), None) => (
                 format!("✓ {}", v.notes.first().cloned().unwrap_or_default()),
                 r.valid,
             ),
-            Status::Invalid(why) => (format!("✗ {why}"), r.invalid),
+            (Status::Invalid(why), _) => (format!("✗ {why}"), r.invalid),
         };
         let mark = if app.theme.ascii_borders {
             mark.replace('✓', "OK").replace('✗', "X")
@@ -159,32 +201,6 @@ fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
             Paragraph::new(fit(&mark, status.width as usize)).style(style),
             status,
         );
-    }
-    // The focused field's full notes and the rules' findings.
-    let mut lines = Vec::new();
-    match w.status(w.focus(), app.today, app.lang) {
-        Status::Valid(v) if v.notes.len() > 1 => {
-            lines.push(Line::from(Span::styled(v.notes.join("；"), r.hint)));
-        }
-        Status::Invalid(why) => lines.push(Line::from(Span::styled(why, r.invalid))),
-        _ => {}
-    }
-    if let Some(field) = w.service.fields.get(w.focus()) {
-        let hint = match app.lang {
-            Lang::Zh => field.hint_zh.as_deref(),
-            Lang::En => field.hint_en.as_deref(),
-        };
-        if let Some(h) = hint {
-            lines.push(Line::from(Span::styled(h.to_string(), r.hint)));
-        }
-    }
-    for fd in findings {
-        let style = match fd.severity {
-            Severity::Info => r.valid,
-            Severity::Warn => r.warn,
-            Severity::Block => r.invalid,
-        };
-        lines.push(Line::from(Span::styled(fd.message, style)));
     }
     f.render_widget(
         Paragraph::new(lines)
