@@ -42,7 +42,7 @@ name="jingyou-$version"
 
 if [ "$build" -eq 1 ]; then
     command -v cargo >/dev/null 2>&1 || die "cargo not found: the bundle is built on a development machine with Rust."
-    cargo zigbuild --version >/dev/null 2>&1 \
+    command -v cargo-zigbuild >/dev/null 2>&1 \
         || die "cargo-zigbuild not found. Install it and zig with: pip install ziglang cargo-zigbuild  (or: cargo install cargo-zigbuild --locked)"
     if ! command -v zig >/dev/null 2>&1 && ! python3 -m ziglang version >/dev/null 2>&1; then
         die "zig not found. Install it with: pip install ziglang"
