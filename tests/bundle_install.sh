@@ -172,7 +172,14 @@ printf '# edited\n' >>"$etc/hub.env"
 inst --with-hub-service --systemd-dir "$units" --etc-dir "$etc" --no-start >/dev/null
 grep -q '^# edited' "$etc/hub.env" || fail "a second install overwrote hub.env"
 if command -v systemd-analyze >/dev/null 2>&1; then
-    systemd-analyze verify "$units"/jingyou-sync.timer "$units"/jingyou-sync.service 2>&1 | grep -v "^$" || true
+    # Checks syntax, known keys and that ExecStart is executable.
+    if ! out="$(systemd-analyze verify "$units"/jingyou-hub.service "$units"/jingyou-sync.service "$units"/jingyou-sync.timer 2>&1)" \
+        || printf '%s\n' "$out" | grep -qi "unknown\|invalid\|failed"; then
+        fail "systemd-analyze verify: $out"
+    fi
+    echo "systemd-analyze verify: the three units are valid"
+else
+    echo "systemd-analyze is not installed: units not verified"
 fi
 # What the timer runs, as it runs it (no hub here: exit 5, said in words).
 set +e
