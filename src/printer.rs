@@ -60,7 +60,8 @@ pub enum PrintError {
         command: String,
         source: std::io::Error,
     },
-    #[error("print command {command:?} failed ({status}): {stderr}")]
+    // stderr is shown to the clerk, not logged: it might echo the receipt.
+    #[error("print command {command:?} failed (exit status {status})")]
     Exit {
         command: String,
         /// The exit code, or the signal that ended it, as text.
