@@ -295,6 +295,8 @@ backup=""
 if [ "$upgrade" -eq 1 ] && [ "$has_store" -eq 1 ]; then
     backup="$data_dir.before-$version-$(date +%Y%m%d-%H%M%S)"
     cp -a -- "$data_dir" "$backup" || die "could not back up $data_dir to $backup; nothing was changed."
+    # It holds personal data: only its owner may enter it.
+    chmod 700 "$backup"
     say "  backed up the data: $data_dir -> $backup"
 fi
 
