@@ -6,6 +6,7 @@ set -euo pipefail
 usage() {
     cat <<'EOF'
 Usage: ./install.sh [--prefix DIR] [--offline] [--no-build]
+       ./install.sh --bundle [--offline] [--no-build]
 
 Builds jingyou (cargo build --release) and installs:
   PREFIX/bin/jingyou, PREFIX/bin/jingyou-hub
@@ -16,7 +17,13 @@ Options:
   --prefix DIR   install under DIR (default: $PREFIX, else /usr/local)
   --offline      pass --offline to cargo: use only crates already downloaded
                  (cargo fetch beforehand, or a vendored registry)
-  --no-build     install the binaries already in target/release
+  --no-build     install the binaries already in target/release (with
+                 --bundle: bundle those already in target/x86_64-unknown-linux-gnu/release)
+  --bundle       build the portable release instead (glibc 2.17 or newer:
+                 CentOS 7, Kylin V10, UOS 20, Debian 10+, Ubuntu 18.04+) and
+                 write dist/jingyou-VERSION-x86_64-linux.tar.gz for branch PCs
+                 without a compiler or network; it needs cargo-zigbuild and
+                 zig:  pip install ziglang cargo-zigbuild
   -h, --help     this text
 
 Running it again replaces the installed files; nothing else is changed.
@@ -32,6 +39,7 @@ die() {
 prefix="${PREFIX:-/usr/local}"
 offline=()
 build=1
+bundle=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --prefix)
@@ -46,6 +54,7 @@ while [ $# -gt 0 ]; do
             ;;
         --offline) offline=(--offline); shift ;;
         --no-build) build=0; shift ;;
+        --bundle) bundle=1; shift ;;
         -h | --help) usage; exit 0 ;;
         *) printf 'install.sh: unknown option %s\n\n' "$1" >&2; usage >&2; exit 2 ;;
     esac
@@ -58,6 +67,10 @@ cd "$src"
 
 bins=(jingyou jingyou-hub)
 target_dir="${CARGO_TARGET_DIR:-$src/target}"
+
+if [ "$bundle" -eq 1 ]; then
+    exec "$src/packaging/make-bundle.sh" "${offline[@]}" $([ "$build" -eq 1 ] || echo --no-build)
+fi
 
 if [ "$build" -eq 1 ]; then
     command -v cargo >/dev/null 2>&1 || die "cargo not found. Install Rust (https://rustup.rs, or on Debian: apt-get install cargo), then run this again; rustup users may need: . \"\$HOME/.cargo/env\""

@@ -94,12 +94,54 @@ impl Default for UiConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct PrintConfig {
     /// A command that receives the receipt text on stdin (e.g. `lp -d counter`).
-    /// Empty: receipts are only shown and written to the data dir.
+    /// Neither this nor `device`: receipts are only shown and written to the data dir.
     pub command: Option<String>,
+    /// A printer device (or an existing file) written directly, e.g.
+    /// `/dev/usb/lp0`; wins over `command` when both are set.
+    pub device: Option<PathBuf>,
+    /// The bytes the printer expects: UTF-8, or GB18030 for Chinese
+    /// dot-matrix (ESC/P) and thermal (ESC/POS) printers.
+    pub encoding: PrintEncoding,
+    /// Paper width in display columns (a CJK character counts two); longer
+    /// lines are wrapped, rules cut.
+    #[serde(deserialize_with = "paper_width")]
+    pub width: usize,
+}
+
+/// Paper widths a counter printer can have: 16 (narrow thermal) to 255.
+fn paper_width<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    let w = usize::deserialize(d)?;
+    if (16..=255).contains(&w) {
+        Ok(w)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "[print] width = {w}: a paper width is 16 to 255 columns"
+        )))
+    }
+}
+
+impl Default for PrintConfig {
+    fn default() -> Self {
+        PrintConfig {
+            command: None,
+            device: None,
+            encoding: PrintEncoding::Utf8,
+            width: crate::receipt::WIDTH,
+        }
+    }
+}
+
+/// How printed text is encoded.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum PrintEncoding {
+    #[serde(rename = "utf-8", alias = "utf8", alias = "UTF-8")]
+    Utf8,
+    #[serde(rename = "gb18030", alias = "GB18030")]
+    Gb18030,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

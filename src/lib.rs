@@ -19,6 +19,7 @@ pub mod keymap;
 pub mod log;
 pub mod mask;
 pub mod paths;
+pub mod printer;
 pub mod receipt;
 pub mod reconcile;
 pub mod retention;

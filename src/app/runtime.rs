@@ -325,7 +325,9 @@ impl Runtime {
                         &text,
                     )
                     .ok();
-                    self.print(&text, &d.clerk, &d.number);
+                    // A failure reaches the clerk through the UI loop (and
+                    // is logged); the draft is parked either way.
+                    self.print(lang, &text, &d.clerk, &d.number);
                     Some((text, file))
                 } else {
                     None
@@ -352,8 +354,9 @@ impl Runtime {
             }),
             Effect::Print { text, what } => {
                 let who = app.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
-                Some(match self.print(&text, &who, &what) {
-                    Some(cmd) => Msg::Info(fmt(lang, "receipt.printed", &[("command", &cmd)])),
+                Some(match self.print(lang, &text, &who, &what) {
+                    Some(Ok(target)) => Msg::Info(fmt(lang, "print.sent", &[("target", &target)])),
+                    Some(Err(m)) => Msg::Failed(m),
                     None => Msg::Warn(tr(lang, "receipt.no_printer").to_string()),
                 })
             }
@@ -412,7 +415,9 @@ impl Runtime {
         )
         .map_err(|e| crate::log::warn(&format!("receipt {}: not written: {e}", stored.number)))
         .ok();
-        self.print(&text, &stored.clerk, &stored.number);
+        // Without the UI loop a failure here is only logged: the receipt
+        // screen comes next either way, and F5 prints again.
+        self.print(lang, &text, &stored.clerk, &stored.number);
         Msg::Finished {
             app: Box::new(stored),
             receipt: text,
@@ -420,28 +425,42 @@ impl Runtime {
         }
     }
 
-    /// Sends text to the configured print command (audited as a print of
-    /// `what` by `who`); the command when one is configured and started.
-    fn print(&self, text: &str, who: &str, what: &str) -> Option<String> {
-        let cmd = self.config.print.command.clone()?;
-        let _ = self.store.audit(self.clock.now(), who, "print", what);
-        let mut child = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(&cmd)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .ok()?;
-        let mut stdin = child.stdin.take()?;
-        let text = text.to_string();
-        // The printer may be slow: never block the counter on it.
-        std::thread::spawn(move || {
-            let _ = stdin.write_all(text.as_bytes());
-            drop(stdin);
-            let _ = child.wait();
-        });
-        Some(cmd)
+    /// Sends text to the configured printer (audited as a print of `what`
+    /// by `who`). With the UI loop running the printer is waited for on a
+    /// thread, and a failure is logged and reported to the clerk in `lang`;
+    /// without it (tests) it is waited for here. `None`: no printer is
+    /// configured; else the target, or why it failed here.
+    fn print(
+        &self,
+        lang: Lang,
+        text: &str,
+        who: &str,
+        what: &str,
+    ) -> Option<Result<String, String>> {
+        let target = crate::printer::Target::of(&self.config.print)?;
+        if let Err(e) = self.store.audit(self.clock.now(), who, "print", what) {
+            crate::log::warn(&format!("audit of a print: {e}"));
+        }
+        let bytes = crate::printer::render(text, &self.config.print);
+        let shown = target.describe();
+        let send = move || {
+            crate::printer::send(&target, &bytes, crate::printer::COMMAND_TIMEOUT).map_err(|e| {
+                crate::log::warn(&format!("print: {e}"));
+                e.message(lang)
+            })
+        };
+        match self.ui.clone() {
+            // The printer may be slow: never block the counter on it.
+            Some(sink) => {
+                std::thread::spawn(move || {
+                    if let Err(m) = send() {
+                        sink(Msg::Failed(m));
+                    }
+                });
+                Some(Ok(shown))
+            }
+            None => Some(send().map(|()| shown)),
+        }
     }
 }
 

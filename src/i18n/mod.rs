@@ -65,6 +65,8 @@ pub const SOURCES: &[(Lang, &str, &str)] = &[
     locale!(En, "en", "wizard.toml"),
     locale!(Zh, "zh", "doctor.toml"),
     locale!(En, "en", "doctor.toml"),
+    locale!(Zh, "zh", "print.toml"),
+    locale!(En, "en", "print.toml"),
 ];
 
 #[cfg(test)]
