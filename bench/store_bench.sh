@@ -39,6 +39,8 @@ cleanup() {
   rm -rf "$W"
 }
 trap cleanup EXIT
+# The app gets a fresh HOME; cargo and rustup keep theirs.
+export RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup} CARGO_HOME=${CARGO_HOME:-$HOME/.cargo}
 export HOME=$W/home XDG_CONFIG_HOME=$W/home/.config
 mkdir -p "$HOME/.config"
 
