@@ -204,14 +204,14 @@ fn session(sshd: &Sshd, data: &Path, term: &str, tag: &str) -> Tmux {
 }
 
 #[test]
+#[ignore = "needs root, sshd, ssh, ssh-keygen and tmux; .ci/run runs the ignored tests"]
 fn the_app_works_over_ssh_on_vt100_and_linux_terminals() {
-    if !is_root() || !have("sshd") || !have("ssh") || !have("ssh-keygen") || !have("tmux") {
-        eprintln!("skipped: needs root, sshd, ssh, ssh-keygen and tmux");
-        return;
-    }
+    assert!(
+        is_root() && have("sshd") && have("ssh") && have("ssh-keygen") && have("tmux"),
+        "this test needs root, sshd, ssh, ssh-keygen and tmux"
+    );
     let Some(sshd) = Sshd::start() else {
-        eprintln!("skipped: could not start a throwaway sshd");
-        return;
+        panic!("could not start a throwaway sshd");
     };
     for (term, tag) in [("vt100", "vt"), ("linux", "lx"), ("xterm", "xt")] {
         let data: PathBuf = sshd.dir.path().join(format!("data-{tag}"));
