@@ -51,7 +51,8 @@ impl Output {
     pub fn emit(&self) -> std::process::ExitCode {
         print!("{}", self.stdout);
         if !self.stderr.is_empty() {
-            eprint!("{}", self.stderr);
+            // Error sentences may echo what was typed: no raw escapes.
+            eprint!("{}", crate::mask::escape_controls(&self.stderr));
             if !self.stderr.ends_with('\n') {
                 eprintln!();
             }

@@ -741,3 +741,38 @@ fn a_running_tui_owns_the_store_and_a_killed_one_leaves_no_lock() {
         "a lock left by kill -9 is not 'already running': {o:?}"
     );
 }
+
+#[test]
+fn a_non_utf8_data_dir_works_and_never_panics() {
+    use std::os::unix::ffi::OsStrExt;
+    let s = Sandbox::new();
+    let dir = s
+        .path("data")
+        .join(std::ffi::OsStr::from_bytes(b"\xff\xfe"));
+    let mut c = s.bare(JINGYOU);
+    c.arg("--data-dir")
+        .arg(&dir)
+        .args(["seed", "--count", "3", "--days", "1"]);
+    assert_eq!(output(c).code, 0);
+    let mut c = s.bare(JINGYOU);
+    c.arg("--data-dir")
+        .arg(&dir)
+        .args(["tally", "--format", "json"]);
+    let o = output(c);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert_eq!(json(&o.stdout)["total"], 3);
+}
+
+#[test]
+fn an_argument_echoed_in_an_error_has_its_escapes_escaped() {
+    let s = Sandbox::new();
+    assert_eq!(s.run(&["seed", "--count", "1", "--days", "1"]).code, 0);
+    let o = s.run(&["queue", "retry", "\u{1b}]0;x\u{7}"]);
+    assert_eq!(o.code, 1, "{o:?}");
+    assert!(
+        !o.stderr.contains('\u{1b}') && !o.stderr.contains('\u{7}'),
+        "{:?}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("\\u{1b}]0;x\\u{7}"), "{:?}", o.stderr);
+}

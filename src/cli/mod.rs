@@ -226,13 +226,21 @@ fn store_command(g: &Globals, cmd: &Command) -> ExitCode {
         }
         _ => None,
     };
+    // Arguments that are not UTF-8 (a path) cannot travel to the running
+    // app; then the store is opened here (and is busy if the app runs).
+    let args: Option<Vec<String>> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.into_string().ok())
+        .collect();
     let req = Request {
-        args: std::env::args().skip(1).collect(),
+        args: args.clone().unwrap_or_default(),
         lang: g.lang,
         pin,
     };
-    if let Some(out) = control::ask(&g.store_dir(), &req, Duration::from_secs(600)) {
-        return out.emit();
+    if args.is_some() {
+        if let Some(out) = control::ask(&g.store_dir(), &req, Duration::from_secs(600)) {
+            return out.emit();
+        }
     }
     let store = match g.open_store() {
         Ok(s) => s,
