@@ -7,15 +7,26 @@ use super::{Catalog, BUILTIN_TOML};
 
 const BUILTIN_NAME: &str = "src/catalog/builtin.toml";
 
-/// The compiled-in catalogue, parsed once per process.
+/// The compiled-in catalogue, read once per process from its compiled
+/// form (`builtin.json`, made from `builtin.toml` and checked against it by
+/// a test), so no TOML is parsed at start-up; the TOML is the fallback.
 pub(crate) fn parse_builtin() -> Result<Catalog, Vec<OverrideError>> {
     static BUILTIN: std::sync::OnceLock<Result<Catalog, Vec<OverrideError>>> =
         std::sync::OnceLock::new();
-    BUILTIN.get_or_init(parse_builtin_now).clone()
+    BUILTIN
+        .get_or_init(|| match serde_json::from_str(BUILTIN_JSON) {
+            Ok(services) => Ok(Catalog { services }),
+            Err(_) => parse_builtin_now(),
+        })
+        .clone()
 }
 
-/// Parses and checks the compiled-in catalogue.
-fn parse_builtin_now() -> Result<Catalog, Vec<OverrideError>> {
+/// `builtin.toml` as parsed and checked, as JSON. Regenerate with
+/// `JINGYOU_UPDATE_CATALOG=1 cargo test --lib compiled_catalogue`.
+pub(crate) const BUILTIN_JSON: &str = include_str!("builtin.json");
+
+/// Parses and checks the compiled-in catalogue from its TOML source.
+pub(crate) fn parse_builtin_now() -> Result<Catalog, Vec<OverrideError>> {
     let file = Path::new(BUILTIN_NAME);
     let raw = parse_raw(BUILTIN_TOML, file).map_err(|e| vec![e])?;
     let mut errors = Vec::new();
@@ -90,4 +101,33 @@ pub(crate) fn default_override_path() -> Option<PathBuf> {
                 .map(|h| PathBuf::from(h).join(".config"))
         })?;
     Some(base.join("jingyou").join("catalog.toml"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The compiled catalogue is exactly what the TOML source parses to.
+    #[test]
+    fn compiled_catalogue_is_the_toml_source() {
+        let parsed = match parse_builtin_now() {
+            Ok(c) => c,
+            Err(e) => panic!("builtin.toml: {e:?}"),
+        };
+        let json = serde_json::to_string_pretty(&parsed.services).expect("json");
+        if std::env::var_os("JINGYOU_UPDATE_CATALOG").is_some() {
+            std::fs::write(
+                concat!(env!("CARGO_MANIFEST_DIR"), "/src/catalog/builtin.json"),
+                format!("{json}\n"),
+            )
+            .expect("write builtin.json");
+            return;
+        }
+        let compiled: Vec<crate::catalog::Service> =
+            serde_json::from_str(BUILTIN_JSON).expect("builtin.json parses");
+        assert!(
+            compiled == parsed.services,
+            "src/catalog/builtin.json is stale: run JINGYOU_UPDATE_CATALOG=1 cargo test --lib compiled_catalogue"
+        );
+    }
 }
