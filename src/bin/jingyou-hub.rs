@@ -36,6 +36,7 @@ fn main() -> ExitCode {
     let mut config = HubConfig::new(args.listen, args.data);
     config.workers = args.workers.clamp(1, 64);
     config.log = !args.quiet;
+    config.handle_signals = true;
     match &args.tokens {
         Some(path) => match Tokens::load(path) {
             Ok(t) => config.tokens = Some(t),
@@ -51,8 +52,13 @@ fn main() -> ExitCode {
     match serve(config) {
         Ok(handle) => {
             println!("jingyou-hub listening on http://{}", handle.local_addr());
-            handle.wait();
-            ExitCode::SUCCESS
+            match handle.wait() {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("jingyou-hub: {e}");
+                    ExitCode::from(1)
+                }
+            }
         }
         Err(e) => {
             eprintln!("jingyou-hub: {e}");

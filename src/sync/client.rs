@@ -21,11 +21,9 @@ use ureq::Body;
 
 /// Bodies above this are sent gzip-compressed.
 pub const GZIP_ABOVE: usize = 1024;
-/// Most items per batch (the hub's limit).
-pub const MAX_BATCH: usize = 500;
 /// Largest reply body read.
 const MAX_REPLY: u64 = 16 * 1024 * 1024;
-const TUS: &str = "1.0.0";
+const TUS: &str = crate::wire::TUS_VERSION;
 
 /// How to reach the hub.
 #[derive(Debug, Clone)]
@@ -139,84 +137,11 @@ pub struct Health {
     pub elapsed: Duration,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ItemStatus {
-    Accepted,
-    Duplicate,
-    Rejected,
-}
-
-/// The hub's answer for one application or void.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ItemResult {
-    pub id: String,
-    pub status: ItemStatus,
-    pub receipt: Option<String>,
-    pub reason: Option<String>,
-    /// The hub's hint: a rejection that may go away by itself
-    /// (`attachments_incomplete`, `unknown_application`).
-    #[serde(default)]
-    pub retryable: bool,
-    #[serde(default)]
-    pub message: Option<String>,
-}
-
-impl ItemResult {
-    /// The hub holds it: accepted now or before.
-    pub fn is_acknowledged(&self) -> bool {
-        matches!(self.status, ItemStatus::Accepted | ItemStatus::Duplicate)
-    }
-}
-
-/// Rejection reasons that are worth retrying later (docs/protocol.md).
-pub const RETRYABLE_REASONS: &[&str] = &["attachments_incomplete", "unknown_application"];
-
-/// One void to send.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VoidItem {
-    pub id: String,
-    pub reason: String,
-    /// RFC 3339.
-    pub at: String,
-}
-
-/// `GET /v1/tallies`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tallies {
-    pub from: String,
-    pub to: String,
-    pub total: u64,
-    pub branches: Vec<BranchTally>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BranchTally {
-    pub branch: String,
-    pub total: u64,
-    pub by_service: std::collections::BTreeMap<String, u64>,
-}
-
-/// One line of `GET /v1/applications`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HubApplication {
-    pub id: String,
-    pub number: String,
-    pub receipt: String,
-    pub date: String,
-    pub service: String,
-    pub voided: bool,
-}
-
-#[derive(Deserialize)]
-struct ApplicationsReply {
-    applications: Vec<HubApplication>,
-}
-
-#[derive(Deserialize)]
-struct ResultsReply {
-    results: Vec<ItemResult>,
-}
+use crate::wire::{ApplicationsReply, ResultsReply};
+pub use crate::wire::{
+    BranchTally, HubApplication, ItemResult, ItemStatus, Tallies, VoidItem, MAX_BATCH,
+    RETRYABLE_REASONS,
+};
 
 /// Tus metadata of one attachment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -781,15 +706,7 @@ impl HubClient {
 
 /// Percent-encodes a query value (branch codes are plain, but be safe).
 fn encode_query(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// sha256 (hex) of a byte slice, for `attachments[].sha256`.
