@@ -1,13 +1,17 @@
 //! Blocking HTTP client of the /v1 upload protocol (docs/protocol.md), on ureq 3.
 //!
-//! Every call has timeouts (connect, per read/write stall, response, body),
-//! never follows a redirect, reads 4xx/5xx bodies, and parses replies strictly:
+//! Every call has timeouts (connect, per read/write stall, response, body)
+//! and one total budget for the whole request (connect, send, the whole
+//! reply: `request_timeout`, shortened to what is left of a deadline set with
+//! [`HubClient::set_deadline`]), so no hub can hold a call longer, not even
+//! by trickling its reply a byte at a time. It never follows a redirect, reads 4xx/5xx bodies, and parses replies strictly:
 //! a 200 that is not the hub's JSON is [`ClientError::NotAcknowledged`], never
 //! success. Retrying, backoff and persistence are the caller's (the relay's).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -42,6 +46,10 @@ pub struct ClientConfig {
     pub stall_timeout: Duration,
     /// Total budget for sending one body and for receiving one body.
     pub body_timeout: Duration,
+    /// Total budget for one request: connect, send, and the whole reply.
+    pub request_timeout: Duration,
+    /// Longest `Retry-After` honoured (a larger one is cut to this).
+    pub retry_after_cap: Duration,
     pub user_agent: String,
     /// PEM file of root certificates to trust INSTEAD of the bundled Mozilla
     /// roots (a private county CA). `None`: webpki roots.
@@ -57,6 +65,8 @@ impl ClientConfig {
             connect_timeout: Duration::from_secs(20),
             stall_timeout: Duration::from_secs(60),
             body_timeout: Duration::from_secs(600),
+            request_timeout: Duration::from_secs(120),
+            retry_after_cap: Duration::from_secs(15 * 60),
             user_agent: format!("jingyou/{}", env!("CARGO_PKG_VERSION")),
             ca_file: None,
         }
@@ -75,6 +85,9 @@ pub enum ClientError {
     Retryable {
         reason: String,
         retry_after: Option<Duration>,
+        /// The hub was reached but did not finish its reply in time (a
+        /// stalled hub, not a missing link).
+        stalled: bool,
     },
     /// A reply that is not the hub's acknowledgement: an HTML page (captive
     /// portal), a redirect, the wrong content type, unparsable JSON, missing
@@ -105,6 +118,11 @@ impl ClientError {
         )
     }
 
+    /// The hub was reached but its reply did not finish in time.
+    pub fn is_stall(&self) -> bool {
+        matches!(self, ClientError::Retryable { stalled: true, .. })
+    }
+
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             ClientError::Retryable { retry_after, .. } => *retry_after,
@@ -116,6 +134,7 @@ impl ClientError {
         ClientError::Retryable {
             reason: reason.into(),
             retry_after: None,
+            stalled: false,
         }
     }
 
@@ -173,6 +192,8 @@ pub struct UploadProgress<'a> {
 /// The blocking hub client.
 pub struct HubClient {
     agent: ureq::Agent,
+    /// No request runs past this (`sync --max-wait`).
+    deadline: Mutex<Option<Instant>>,
     config: ClientConfig,
     base: String,
     origin: String,
@@ -195,21 +216,33 @@ fn header_u64(r: &Response<Body>, name: &str) -> Option<u64> {
     header_str(r, name).and_then(|v| v.trim().parse().ok())
 }
 
-/// `Retry-After` as seconds or an HTTP date.
-fn retry_after(r: &Response<Body>) -> Option<Duration> {
+/// `Retry-After` as seconds or an HTTP date, at most `cap`.
+fn retry_after(r: &Response<Body>, cap: Duration) -> Option<Duration> {
     let v = header_str(r, "Retry-After")?.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let delta = when.signed_duration_since(chrono::Utc::now());
-    Some(delta.to_std().unwrap_or(Duration::ZERO))
+    let wait = if let Ok(secs) = v.parse::<u64>() {
+        Duration::from_secs(secs)
+    } else {
+        let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+        let delta = when.signed_duration_since(chrono::Utc::now());
+        delta.to_std().unwrap_or(Duration::ZERO)
+    };
+    Some(wait.min(cap))
 }
 
 fn transport_error(e: ureq::Error) -> ClientError {
     use ureq::Error as E;
     let reason = match &e {
-        E::Timeout(t) => format!("timed out ({t:?})"),
+        // Reaching the hub is the link; anything later is the hub stalling.
+        E::Timeout(t @ (ureq::Timeout::Resolve | ureq::Timeout::Connect)) => {
+            format!("timed out ({t:?})")
+        }
+        E::Timeout(t) => {
+            return ClientError::Retryable {
+                reason: format!("the hub did not finish its reply in time ({t:?})"),
+                retry_after: None,
+                stalled: true,
+            }
+        }
         E::Io(io) => format!("connection failed: {io}"),
         E::HostNotFound => "host not found".into(),
         E::ConnectionFailed => "connection failed".into(),
@@ -291,6 +324,7 @@ impl HubClient {
             .new_agent();
         Ok(HubClient {
             agent,
+            deadline: Mutex::new(None),
             config,
             base,
             origin,
@@ -316,15 +350,42 @@ impl HubClient {
         }
     }
 
-    fn auth<B>(&self, rb: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
-        match &self.config.token {
+    /// No request starts or runs past `deadline` (`None`: no deadline but
+    /// each request's own `request_timeout`).
+    pub fn set_deadline(&self, deadline: Option<Instant>) {
+        *self.deadline.lock().unwrap_or_else(|p| p.into_inner()) = deadline;
+    }
+
+    /// The total time this request may take.
+    fn budget(&self) -> Result<Duration, ClientError> {
+        let deadline = *self.deadline.lock().unwrap_or_else(|p| p.into_inner());
+        let mut budget = self.config.request_timeout;
+        if let Some(d) = deadline {
+            let left = d.saturating_duration_since(Instant::now());
+            if left < Duration::from_millis(50) {
+                return Err(ClientError::retry(
+                    "the time given to this sync is up; the rest waits for the next one",
+                ));
+            }
+            budget = budget.min(left);
+        }
+        Ok(budget)
+    }
+
+    /// The request with its total budget and (if any) the bearer token.
+    fn prepare<B>(
+        &self,
+        rb: ureq::RequestBuilder<B>,
+    ) -> Result<ureq::RequestBuilder<B>, ClientError> {
+        let rb = rb.config().timeout_global(Some(self.budget()?)).build();
+        Ok(match &self.config.token {
             Some(t) => rb.header("Authorization", format!("Bearer {t}")),
             None => rb,
-        }
+        })
     }
 
     /// Turns a non-2xx reply into an error; `Ok(resp)` for 2xx.
-    fn check_status(mut resp: Response<Body>) -> Result<Response<Body>, ClientError> {
+    fn check_status(&self, mut resp: Response<Body>) -> Result<Response<Body>, ClientError> {
         let status = resp.status().as_u16();
         if (200..300).contains(&status) {
             return Ok(resp);
@@ -335,7 +396,7 @@ impl HubClient {
                 "HTTP {status} redirect to {to} (not followed)"
             )));
         }
-        let wait = retry_after(&resp);
+        let wait = retry_after(&resp, self.config.retry_after_cap);
         let body = resp
             .body_mut()
             .with_config()
@@ -360,6 +421,7 @@ impl HubClient {
             408 | 429 | 500..=599 => ClientError::Retryable {
                 reason: format!("HTTP {status} {code}: {message}"),
                 retry_after: wait,
+                stalled: false,
             },
             _ => ClientError::Rejected {
                 status,
@@ -388,6 +450,11 @@ impl HubClient {
             .read_to_vec()
             .map_err(|e| match e {
                 ureq::Error::BodyExceedsLimit(_) => ClientError::not_ack("the reply is too large"),
+                ureq::Error::Timeout(t) => ClientError::Retryable {
+                    reason: format!("the hub did not finish its reply in time ({t:?})"),
+                    retry_after: None,
+                    stalled: true,
+                },
                 e => ClientError::retry(format!("the reply was cut: {e}")),
             })?;
         serde_json::from_slice(&body)
@@ -396,17 +463,17 @@ impl HubClient {
 
     fn get_json<T: DeserializeOwned>(&self, path_and_query: &str) -> Result<T, ClientError> {
         let resp = self
-            .auth(self.agent.get(&self.url(path_and_query)))
+            .prepare(self.agent.get(&self.url(path_and_query)))?
             .header("Accept", "application/json")
             .call()
             .map_err(transport_error)?;
-        Self::read_json(Self::check_status(resp)?)
+        Self::read_json(self.check_status(resp)?)
     }
 
     fn post_json<T: DeserializeOwned>(&self, path: &str, body: &Value) -> Result<T, ClientError> {
         let raw = serde_json::to_vec(body).map_err(|e| ClientError::Invalid(e.to_string()))?;
         let rb = self
-            .auth(self.agent.post(&self.url(path)))
+            .prepare(self.agent.post(&self.url(path)))?
             .header("Accept", "application/json")
             .content_type("application/json");
         let resp = if raw.len() > GZIP_ABOVE {
@@ -416,7 +483,7 @@ impl HubClient {
             rb.send(&raw[..])
         }
         .map_err(transport_error)?;
-        Self::read_json(Self::check_status(resp)?)
+        Self::read_json(self.check_status(resp)?)
     }
 
     /// `GET /v1/health` (no token needed), timed.
@@ -425,9 +492,12 @@ impl HubClient {
         let resp = self
             .agent
             .get(&self.url("/v1/health"))
+            .config()
+            .timeout_global(Some(self.budget()?))
+            .build()
             .call()
             .map_err(transport_error)?;
-        let mut h: Health = Self::read_json(Self::check_status(resp)?)?;
+        let mut h: Health = Self::read_json(self.check_status(resp)?)?;
         if h.status != "ok" {
             return Err(ClientError::not_ack(format!(
                 "health status {:?}",
@@ -552,13 +622,13 @@ impl HubClient {
             md.push_str(&format!(",sha256 {}", b64(sha)));
         }
         let resp = self
-            .auth(self.agent.post(&self.url("/v1/uploads")))
+            .prepare(self.agent.post(&self.url("/v1/uploads")))?
             .header("Tus-Resumable", TUS)
             .header("Upload-Length", length.to_string())
             .header("Upload-Metadata", md)
             .send_empty()
             .map_err(transport_error)?;
-        let resp = Self::check_status(resp)?;
+        let resp = self.check_status(resp)?;
         if resp.status().as_u16() != 201 {
             return Err(ClientError::not_ack(format!(
                 "upload creation answered HTTP {} instead of 201",
@@ -575,14 +645,14 @@ impl HubClient {
     /// hub no longer knows it (404/410: create a new one).
     pub fn upload_offset(&self, url: &str) -> Result<Option<(u64, u64)>, ClientError> {
         let resp = self
-            .auth(self.agent.head(url))
+            .prepare(self.agent.head(url))?
             .header("Tus-Resumable", TUS)
             .call()
             .map_err(transport_error)?;
         if matches!(resp.status().as_u16(), 404 | 410) {
             return Ok(None);
         }
-        let resp = Self::check_status(resp)?;
+        let resp = self.check_status(resp)?;
         match (
             header_u64(&resp, "Upload-Offset"),
             header_u64(&resp, "Upload-Length"),
@@ -658,7 +728,7 @@ impl HubClient {
             }
             let sum = base64::engine::general_purpose::STANDARD.encode(Sha1::digest(&buf));
             let resp = self
-                .auth(self.agent.patch(&url))
+                .prepare(self.agent.patch(&url))?
                 .header("Tus-Resumable", TUS)
                 .header("Upload-Offset", offset.to_string())
                 .header("Upload-Checksum", format!("sha1 {sum}"))
@@ -695,7 +765,7 @@ impl HubClient {
                     return Err(ClientError::retry("the hub forgot the upload; start again"))
                 }
                 _ => {
-                    Self::check_status(resp)?;
+                    self.check_status(resp)?;
                     return Err(ClientError::not_ack("unexpected 2xx to PATCH"));
                 }
             }

@@ -1,6 +1,6 @@
 //! A hand-rolled loopback "hub" for client tests: it reads one request per
-//! connection and answers with raw bytes, optionally one byte at a time with
-//! a pause between (a hub that trickles its reply).
+//! connection and answers with raw bytes, optionally the body one byte at a
+//! time with a pause between (a hub that trickles its reply).
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -48,8 +48,8 @@ fn read_request(stream: &mut TcpStream) -> bool {
 }
 
 impl FakeHub {
-    /// Answers every request with `reply` (a whole HTTP response), written
-    /// `chunk` bytes at a time with `pause` between writes.
+    /// Answers every request with `reply` (a whole HTTP response): its head
+    /// at once, then its body `chunk` bytes at a time with `pause` between.
     pub fn start(reply: Vec<u8>, chunk: usize, pause: Duration) -> FakeHub {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -73,7 +73,16 @@ impl FakeHub {
                         s.set_nodelay(true).ok();
                         while read_request(&mut s) {
                             requests.fetch_add(1, Ordering::SeqCst);
-                            for part in reply.chunks(chunk.max(1)) {
+                            // the head at once, then the body in chunks
+                            let split = reply
+                                .windows(4)
+                                .position(|w| w == b"\r\n\r\n")
+                                .map_or(0, |p| p + 4);
+                            let (head, body) = reply.split_at(split);
+                            if s.write_all(head).is_err() {
+                                return;
+                            }
+                            for part in body.chunks(chunk.max(1)) {
                                 if stop.load(Ordering::SeqCst) || s.write_all(part).is_err() {
                                     return;
                                 }
