@@ -6,8 +6,10 @@
 //! Tests start it in-process with [`serve`] on `127.0.0.1:0` and stop it with
 //! [`HubHandle::shutdown`]; [`Faults`] lets them make it misbehave on purpose.
 
+pub mod backend;
 mod faults;
 mod handlers;
+pub mod pg;
 mod server;
 pub mod store;
 
@@ -30,6 +32,8 @@ pub enum HubError {
     Listen { addr: String, reason: String },
     #[error("cannot open the hub store in {dir}: {reason} (is another jingyou-hub using it?)")]
     Open { dir: String, reason: String },
+    #[error("cannot use the database: {0}")]
+    Database(String),
     #[error("tokens file {path}: {reason}")]
     Tokens { path: String, reason: String },
     #[error(transparent)]
@@ -126,7 +130,10 @@ pub struct HubStats {
 pub struct HubConfig {
     /// `host:port`; port 0 picks a free one.
     pub listen: String,
+    /// The sled store's directory (used when `db` is `None`).
     pub data_dir: PathBuf,
+    /// A PostgreSQL URL: the PostgreSQL backend instead of sled.
+    pub db: Option<String>,
     /// `None`: any branch is accepted (and a warning printed by the binary).
     pub tokens: Option<Tokens>,
     /// Store work at once (threads of the blocking pool).
@@ -161,6 +168,7 @@ impl HubConfig {
         HubConfig {
             listen: listen.into(),
             data_dir: data_dir.into(),
+            db: None,
             tokens: None,
             workers: 4,
             max_waiting: 64,
@@ -181,7 +189,7 @@ impl HubConfig {
 
 /// State shared by the connection tasks and the store workers.
 pub(crate) struct Shared {
-    pub store: HubStore,
+    pub store: backend::Backend,
     pub tokens: Option<Tokens>,
     pub faults: Option<Arc<Faults>>,
     pub stats: Arc<HubStats>,
@@ -261,11 +269,18 @@ impl Drop for HubHandle {
 /// tokio runtime) until [`HubHandle::shutdown`] or, with
 /// `handle_signals`, SIGTERM/SIGINT.
 pub fn serve(config: HubConfig) -> Result<HubHandle, HubError> {
-    let store =
-        HubStore::open(&config.data_dir, config.cache_bytes).map_err(|e| HubError::Open {
-            dir: config.data_dir.display().to_string(),
-            reason: e.to_string(),
-        })?;
+    let store = match &config.db {
+        Some(url) => backend::Backend::Postgres(
+            pg::PgStore::open(url, config.workers.clamp(1, 256))
+                .map_err(|e| HubError::Database(e.to_string()))?,
+        ),
+        None => backend::Backend::Sled(
+            HubStore::open(&config.data_dir, config.cache_bytes).map_err(|e| HubError::Open {
+                dir: config.data_dir.display().to_string(),
+                reason: e.to_string(),
+            })?,
+        ),
+    };
     let listen_err = |reason: String| HubError::Listen {
         addr: config.listen.clone(),
         reason,

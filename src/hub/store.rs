@@ -33,6 +33,11 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("hub store: a record could not be decoded: {0}")]
     Decode(#[from] serde_json::Error),
+    #[error("hub database: {0}")]
+    Postgres(String),
+    /// A transaction to run again (deadlock, serialization failure).
+    #[error("hub database: {0}")]
+    Retry(String),
 }
 
 /// One application as the hub keeps it.
