@@ -300,3 +300,44 @@ fn a_thousand_idle_keep_alive_connections_cost_no_threads() {
         Some(0)
     );
 }
+
+#[test]
+fn health_is_never_refused_for_being_busy() {
+    use std::sync::atomic::Ordering;
+    let dir = tempfile::tempdir().unwrap();
+    let faults = std::sync::Arc::new(jingyou::hub::Faults::default());
+    faults.stall_ms.store(1500, Ordering::SeqCst);
+    let mut cfg = HubConfig::new("127.0.0.1:0", dir.path());
+    cfg.log = false;
+    cfg.workers = 1;
+    cfg.max_waiting = 1;
+    cfg.faults = Some(faults);
+    let hub = serve(cfg).unwrap();
+    let url = format!("{}/v1/tallies?from=2026-01-01&to=2026-01-02", hub.url());
+    // two requests take both places (one working, one waiting)
+    let busy: Vec<_> = (0..2)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || agent().get(&url).call().map(|r| r.status().as_u16()))
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let r = agent().get(&url).call().unwrap();
+    assert_eq!(r.status().as_u16(), 503, "the store queue is full");
+    assert!(r.headers().get("Retry-After").is_some());
+    let t = Instant::now();
+    let r = agent()
+        .get(&format!("{}/v1/health", hub.url()))
+        .call()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "health while busy");
+    assert!(
+        t.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        t.elapsed()
+    );
+    for b in busy {
+        assert_eq!(b.join().unwrap().unwrap(), 200);
+    }
+    hub.shutdown().unwrap();
+}
