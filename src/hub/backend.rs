@@ -9,6 +9,8 @@ use super::store::{
     BranchDay, HubStore, NewApp, NewVoid, Outcome, PatchOutcome, StoreError, StoredApp, Upload,
 };
 
+// One per hub process, never moved after start: the size difference is moot.
+#[allow(clippy::large_enum_variant)]
 pub enum Backend {
     Sled(HubStore),
     Postgres(PgStore),
