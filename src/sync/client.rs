@@ -268,15 +268,24 @@ fn gzip(data: &[u8]) -> Result<Vec<u8>, ClientError> {
 impl HubClient {
     pub fn new(config: ClientConfig) -> Result<HubClient, ClientError> {
         let base = config.base_url.trim_end_matches('/').to_string();
-        let (scheme, rest) = base
-            .split_once("://")
-            .ok_or_else(|| ClientError::Invalid(format!("hub URL {base} has no scheme")))?;
-        if scheme != "http" && scheme != "https" {
-            return Err(ClientError::Invalid(format!(
-                "hub URL {base}: only http and https"
-            )));
-        }
-        let host = rest.split('/').next().unwrap_or("");
+        // the http crate's URI parser (ureq's own), not string surgery
+        let uri: ureq::http::Uri = base
+            .parse()
+            .map_err(|e| ClientError::Invalid(format!("hub URL {base} is not a URL: {e}")))?;
+        let scheme = match uri.scheme_str() {
+            Some(s @ ("http" | "https")) => s.to_string(),
+            Some(_) => {
+                return Err(ClientError::Invalid(format!(
+                    "hub URL {base}: only http and https"
+                )))
+            }
+            None => {
+                return Err(ClientError::Invalid(format!(
+                    "hub URL {base} has no scheme"
+                )))
+            }
+        };
+        let host = uri.authority().map(|a| a.as_str()).unwrap_or("");
         if host.is_empty() {
             return Err(ClientError::Invalid(format!("hub URL {base} has no host")));
         }
