@@ -532,98 +532,141 @@ fn retryable(e: postgres::Error) -> StoreError {
     }
 }
 
+/// One batch in one transaction and a handful of statements whatever its
+/// size (arrays through `unnest`): per branch, lock its receipt counter,
+/// claim the ids (`ON CONFLICT DO NOTHING`, in id order), number the new
+/// ones, store them and their tallies, then read back the receipts of the
+/// ids that were there already.
 fn insert_batch(
     c: &mut Client,
     batch: &[Option<NewApp>],
 ) -> Result<Vec<Option<Outcome>>, StoreError> {
     let mut tx = c.transaction().map_err(retryable)?;
     let mut out = vec![None; batch.len()];
-    let mut order: Vec<usize> = (0..batch.len()).filter(|i| batch[*i].is_some()).collect();
-    order.sort_by(|a, b| {
-        let id = |i: &usize| batch[*i].as_ref().map(|x| x.id.as_str());
-        id(a).cmp(&id(b))
-    });
-    // the branches' counters first, in order: batches of a branch queue here
-    let mut branches: Vec<&str> = order
-        .iter()
-        .filter_map(|i| batch[*i].as_ref().map(|a| a.branch.as_str()))
-        .collect();
-    branches.sort_unstable();
-    branches.dedup();
-    for b in &branches {
+    let mut by_branch: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, app) in batch.iter().enumerate() {
+        if let Some(app) = app {
+            by_branch.entry(app.branch.as_str()).or_default().push(i);
+        }
+    }
+    for (branch, mut idxs) in by_branch {
+        idxs.sort_by(|a, b| {
+            let id = |i: &usize| batch[*i].as_ref().map(|x| x.id.as_str());
+            id(a).cmp(&id(b))
+        });
+        let apps: Vec<&NewApp> = idxs.iter().filter_map(|i| batch[*i].as_ref()).collect();
+        // the branch's counter first: batches of a branch queue here
         tx.execute(
             "INSERT INTO branch_seq (branch, n) VALUES ($1, 0)
              ON CONFLICT (branch) DO UPDATE SET n = branch_seq.n",
-            &[b],
+            &[&branch],
         )
         .map_err(retryable)?;
-    }
-    for i in order {
-        let Some(app) = &batch[i] else { continue };
-        out[i] = Some(insert_one(&mut tx, app)?);
+        let ids: Vec<&str> = apps.iter().map(|a| a.id.as_str()).collect();
+        let dates: Vec<&str> = apps.iter().map(|a| a.date.as_str()).collect();
+        let fps: Vec<&str> = apps.iter().map(|a| a.fingerprint.as_str()).collect();
+        let claimed: HashSet<String> = tx
+            .query(
+                "INSERT INTO app_ids (id, branch, app_date, fingerprint, receipt)
+                 SELECT u.id, $1, u.d::date, u.fp, ''
+                 FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(id, d, fp, ord)
+                 ORDER BY u.ord
+                 ON CONFLICT (id) DO NOTHING
+                 RETURNING id",
+                &[&branch, &ids, &dates, &fps],
+            )
+            .map_err(retryable)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        // the first copy of each claimed id is new; anything else was there
+        let mut first = HashSet::new();
+        let (mut fresh, mut known) = (Vec::new(), Vec::new());
+        for (k, app) in apps.iter().enumerate() {
+            if claimed.contains(&app.id) && first.insert(app.id.as_str()) {
+                fresh.push(k);
+            } else {
+                known.push(k);
+            }
+        }
+        if !fresh.is_empty() {
+            let last: i64 = tx
+                .query_one(
+                    "UPDATE branch_seq SET n = n + $2 WHERE branch = $1 RETURNING n",
+                    &[&branch, &(fresh.len() as i64)],
+                )
+                .map_err(retryable)?
+                .get(0);
+            let start = last - fresh.len() as i64 + 1;
+            let receipts: Vec<String> = (0..fresh.len())
+                .map(|j| format!("HUB-{branch}-{:06}", start + j as i64))
+                .collect();
+            let col = |f: fn(&NewApp) -> &str| -> Vec<&str> {
+                fresh.iter().map(|k| f(apps[*k])).collect()
+            };
+            let f_ids = col(|a| a.id.as_str());
+            let f_dates = col(|a| a.date.as_str());
+            let f_numbers = col(|a| a.number.as_str());
+            let f_services = col(|a| a.service.as_str());
+            let f_bodies: Vec<String> = fresh.iter().map(|k| apps[*k].body.to_string()).collect();
+            tx.execute(
+                "UPDATE app_ids a SET receipt = u.r
+                 FROM unnest($1::text[], $2::text[]) AS u(id, r) WHERE a.id = u.id",
+                &[&f_ids, &receipts],
+            )
+            .map_err(retryable)?;
+            tx.execute(
+                "INSERT INTO applications (id, branch, app_date, number, service, receipt, body)
+                 SELECT u.id, $1, u.d::date, u.num, u.svc, u.r, u.b::jsonb
+                 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+                      AS u(id, d, num, svc, r, b)",
+                &[
+                    &branch,
+                    &f_ids,
+                    &f_dates,
+                    &f_numbers,
+                    &f_services,
+                    &receipts,
+                    &f_bodies,
+                ],
+            )
+            .map_err(retryable)?;
+            tx.execute(
+                "INSERT INTO day_tally (app_date, branch, service, n)
+                 SELECT u.d::date, $1, u.svc, count(*)
+                 FROM unnest($2::text[], $3::text[]) AS u(d, svc) GROUP BY u.d, u.svc
+                 ON CONFLICT (app_date, branch, service) DO UPDATE SET n = day_tally.n + EXCLUDED.n",
+                &[&branch, &f_dates, &f_services],
+            )
+            .map_err(retryable)?;
+            for (j, k) in fresh.iter().enumerate() {
+                out[idxs[*k]] = Some(Outcome::Accepted(receipts[j].clone()));
+            }
+        }
+        if !known.is_empty() {
+            let k_ids: Vec<&str> = known.iter().map(|k| apps[*k].id.as_str()).collect();
+            let held: BTreeMap<String, (String, String)> = tx
+                .query(
+                    "SELECT id, fingerprint, receipt FROM app_ids WHERE id = ANY($1::text[])",
+                    &[&k_ids],
+                )
+                .map_err(retryable)?
+                .iter()
+                .map(|r| (r.get(0), (r.get(1), r.get(2))))
+                .collect();
+            for k in known {
+                let app = apps[k];
+                out[idxs[k]] = Some(match held.get(&app.id) {
+                    Some((fp, receipt)) if *fp == app.fingerprint => {
+                        Outcome::Duplicate(receipt.clone())
+                    }
+                    _ => Outcome::Conflict,
+                });
+            }
+        }
     }
     tx.commit().map_err(retryable)?;
     Ok(out)
-}
-
-fn insert_one(tx: &mut Transaction<'_>, app: &NewApp) -> Result<Outcome, StoreError> {
-    let claimed = tx
-        .execute(
-            "INSERT INTO app_ids (id, branch, app_date, fingerprint, receipt)
-             VALUES ($1, $2, $3::text::date, $4, '')
-             ON CONFLICT (id) DO NOTHING",
-            &[&app.id, &app.branch, &app.date, &app.fingerprint],
-        )
-        .map_err(retryable)?;
-    if claimed == 0 {
-        let row = tx
-            .query_one(
-                "SELECT fingerprint, receipt FROM app_ids WHERE id = $1",
-                &[&app.id],
-            )
-            .map_err(retryable)?;
-        let (fp, receipt): (String, String) = (row.get(0), row.get(1));
-        return Ok(if fp == app.fingerprint {
-            Outcome::Duplicate(receipt)
-        } else {
-            Outcome::Conflict
-        });
-    }
-    let n: i64 = tx
-        .query_one(
-            "UPDATE branch_seq SET n = n + 1 WHERE branch = $1 RETURNING n",
-            &[&app.branch],
-        )
-        .map_err(retryable)?
-        .get(0);
-    let receipt = format!("HUB-{}-{:06}", app.branch, n);
-    tx.execute(
-        "UPDATE app_ids SET receipt = $2 WHERE id = $1",
-        &[&app.id, &receipt],
-    )
-    .map_err(retryable)?;
-    let body = app.body.to_string();
-    tx.execute(
-        "INSERT INTO applications (id, branch, app_date, number, service, receipt, body)
-         VALUES ($1, $2, $3::text::date, $4, $5, $6, $7::text::jsonb)",
-        &[
-            &app.id,
-            &app.branch,
-            &app.date,
-            &app.number,
-            &app.service,
-            &receipt,
-            &body,
-        ],
-    )
-    .map_err(retryable)?;
-    tx.execute(
-        "INSERT INTO day_tally (app_date, branch, service, n) VALUES ($1::text::date, $2, $3, 1)
-         ON CONFLICT (app_date, branch, service) DO UPDATE SET n = day_tally.n + 1",
-        &[&app.date, &app.branch, &app.service],
-    )
-    .map_err(retryable)?;
-    Ok(Outcome::Accepted(receipt))
 }
 
 fn void_one(tx: &mut Transaction<'_>, branch: &str, v: &NewVoid) -> Result<Outcome, StoreError> {
