@@ -50,6 +50,8 @@ pub struct SyncConfig {
     pub connect_timeout_ms: u64,
     /// Longest wait for a byte to move, in either direction.
     pub stall_timeout_ms: u64,
+    /// Longest a whole request may take: connect, send, the whole reply.
+    pub request_timeout_ms: u64,
     pub backoff_base_ms: u64,
     pub backoff_cap_ms: u64,
 }
@@ -59,6 +61,7 @@ impl Default for SyncConfig {
         SyncConfig {
             connect_timeout_ms: 15_000,
             stall_timeout_ms: 30_000,
+            request_timeout_ms: 120_000,
             backoff_base_ms: 5_000,
             backoff_cap_ms: 15 * 60_000,
         }

@@ -31,4 +31,5 @@ pub mod tally;
 pub mod term_out;
 pub mod tui;
 pub mod ui;
+pub mod wire;
 pub mod wizard;

@@ -5,12 +5,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
-use jingyou::hub::{serve, HubConfig, HubHandle, Tokens};
+use jingyou::hub::{serve, HubHandle, Tokens};
 use serde_json::{json, Value};
 use sha1::Digest as _;
 
-fn start(dir: &std::path::Path, tokens: Option<Tokens>) -> HubHandle {
-    let mut cfg = HubConfig::new("127.0.0.1:0", dir);
+#[path = "support/backends.rs"]
+mod backends;
+use backends::{Backend, Place};
+
+fn start(place: &Place, tokens: Option<Tokens>) -> HubHandle {
+    let mut cfg = place.config("127.0.0.1:0");
     cfg.tokens = tokens;
     cfg.log = false;
     serve(cfg).expect("hub starts")
@@ -87,10 +91,9 @@ fn hdr(r: &Reply, name: &str) -> String {
         .to_string()
 }
 
-#[test]
-fn idempotent_batches_conflicts_and_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    let hub = start(dir.path(), None);
+fn idempotent_batches_conflicts_and_errors(backend: Backend) {
+    let dir = Place::new(backend);
+    let hub = start(&dir, None);
     let a = agent();
     let url = format!("{}/v1/applications", hub.url());
     let batch = json!({"branch": "3301A", "applications": [
@@ -197,10 +200,9 @@ fn idempotent_batches_conflicts_and_errors() {
     hub.shutdown().unwrap();
 }
 
-#[test]
-fn size_limits_and_gzip() {
-    let dir = tempfile::tempdir().unwrap();
-    let hub = start(dir.path(), None);
+fn size_limits_and_gzip(backend: Backend) {
+    let dir = Place::new(backend);
+    let hub = start(&dir, None);
     let a = agent();
     let url = format!("{}/v1/applications", hub.url());
     // 5 MiB body: 413
@@ -290,15 +292,14 @@ fn size_limits_and_gzip() {
     hub.shutdown().unwrap();
 }
 
-#[test]
-fn tokens_401_403() {
-    let dir = tempfile::tempdir().unwrap();
+fn tokens_401_403(backend: Backend) {
+    let dir = Place::new(backend);
     let tokens =
         Tokens::parse("# branches\n3301A tok-aaaaaaaa\n3301B tok-bbbbbbbb\n* tok-operator\n")
             .unwrap();
     assert!(Tokens::parse("3301A short").is_err());
     assert!(Tokens::parse("3301A").is_err());
-    let hub = start(dir.path(), Some(tokens));
+    let hub = start(&dir, Some(tokens));
     let a = agent();
     let url = format!("{}/v1/applications", hub.url());
     let batch =
@@ -384,10 +385,9 @@ fn tokens_401_403() {
     hub.shutdown().unwrap();
 }
 
-#[test]
-fn concurrent_duplicates_make_one_record() {
-    let dir = tempfile::tempdir().unwrap();
-    let hub = start(dir.path(), None);
+fn concurrent_duplicates_make_one_record(backend: Backend) {
+    let dir = Place::new(backend);
+    let hub = start(&dir, None);
     let url = format!("{}/v1/applications", hub.url());
     let barrier = Arc::new(std::sync::Barrier::new(8));
     let threads: Vec<_> = (0..8)
@@ -425,10 +425,9 @@ fn concurrent_duplicates_make_one_record() {
     hub.shutdown().unwrap();
 }
 
-#[test]
-fn tallies_listing_voids_and_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let hub = start(dir.path(), None);
+fn tallies_listing_voids_and_restart(backend: Backend) {
+    let dir = Place::new(backend);
+    let hub = start(&dir, None);
     let a = agent();
     let base = hub.url();
     let batch = json!({"branch": "3301A", "applications": [
@@ -531,7 +530,7 @@ fn tallies_listing_voids_and_restart() {
     assert_eq!(bad.status, 400);
 
     hub.shutdown().unwrap();
-    let hub = start(dir.path(), None);
+    let hub = start(&dir, None);
     let base = hub.url();
     check(&base);
     // receipts continue, duplicates still found
@@ -559,10 +558,9 @@ fn meta(branch: &str, app: &str, file: &str) -> String {
     )
 }
 
-#[test]
-fn tus_protocol_details() {
-    let dir = tempfile::tempdir().unwrap();
-    let hub = start(dir.path(), None);
+fn tus_protocol_details(backend: Backend) {
+    let dir = Place::new(backend);
+    let hub = start(&dir, None);
     let a = agent();
     let base = hub.url();
     let r = send(
@@ -665,7 +663,7 @@ fn tus_protocol_details() {
     assert_eq!(hdr(&r, "Cache-Control"), "no-store");
     // survives a restart
     hub.shutdown().unwrap();
-    let hub = start(dir.path(), None);
+    let hub = start(&dir, None);
     let loc = loc.replace(&base, &hub.url());
     let r = send(&a, "HEAD", &loc, None, None, &[("Tus-Resumable", "1.0.0")]);
     assert_eq!(hdr(&r, "Upload-Offset"), "5");
@@ -681,14 +679,13 @@ fn tus_protocol_details() {
     hub.shutdown().unwrap();
 }
 
-#[test]
-fn overload_gives_503_with_retry_after() {
-    let dir = tempfile::tempdir().unwrap();
+fn overload_gives_503_with_retry_after(backend: Backend) {
+    let dir = Place::new(backend);
     let faults = Arc::new(jingyou::hub::Faults::default());
     faults
         .stall_ms
         .store(400, std::sync::atomic::Ordering::SeqCst);
-    let mut cfg = HubConfig::new("127.0.0.1:0", dir.path());
+    let mut cfg = dir.config("127.0.0.1:0");
     cfg.log = false;
     cfg.workers = 1;
     cfg.max_waiting = 1;
@@ -711,10 +708,9 @@ fn overload_gives_503_with_retry_after() {
     hub.shutdown().unwrap();
 }
 
-#[test]
-fn garbage_never_breaks_the_hub() {
-    let dir = tempfile::tempdir().unwrap();
-    let hub = start(dir.path(), None);
+fn garbage_never_breaks_the_hub(backend: Backend) {
+    let dir = Place::new(backend);
+    let hub = start(&dir, None);
     let a = agent();
     let url = format!("{}/v1/applications", hub.url());
     let bodies: Vec<Value> = vec![
@@ -817,3 +813,14 @@ fn garbage_never_breaks_the_hub() {
     assert_eq!(r.status, 200);
     hub.shutdown().unwrap();
 }
+
+conformance!(
+    idempotent_batches_conflicts_and_errors,
+    size_limits_and_gzip,
+    tokens_401_403,
+    concurrent_duplicates_make_one_record,
+    tallies_listing_voids_and_restart,
+    tus_protocol_details,
+    overload_gives_503_with_retry_after,
+    garbage_never_breaks_the_hub,
+);

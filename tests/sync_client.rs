@@ -15,6 +15,10 @@ use jingyou::sync::client::{
 };
 use serde_json::json;
 
+#[path = "support/fake_hub.rs"]
+mod fake_hub;
+use fake_hub::FakeHub;
+
 fn start(dir: &std::path::Path, tokens: Option<Tokens>) -> (HubHandle, Arc<Faults>) {
     let faults = Arc::new(Faults::default());
     let mut cfg = HubConfig::new("127.0.0.1:0", dir);
@@ -225,24 +229,17 @@ fn fault_knobs_are_classified() {
 #[test]
 fn redirects_and_strict_results_are_not_acknowledged() {
     // a tiny fake server answering a fixed reply to every request
-    fn fake(reply: &'static str) -> (String, std::thread::JoinHandle<()>) {
-        let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", server.server_addr().to_ip().unwrap());
-        let t = std::thread::spawn(move || {
-            if let Ok(Some(rq)) = server.recv_timeout(Duration::from_secs(5)) {
-                let (status, rest) = reply.split_once(' ').unwrap();
-                let mut r = tiny_http::Response::from_string(rest)
-                    .with_status_code(status.parse::<u16>().unwrap());
-                r.add_header(
-                    tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap(),
-                );
-                r.add_header(
-                    tiny_http::Header::from_bytes("Location", "http://elsewhere/").unwrap(),
-                );
-                let _ = rq.respond(r);
-            }
-        });
-        (url, t)
+    fn fake(reply: &'static str) -> FakeHub {
+        let (status, rest) = reply.split_once(' ').unwrap();
+        FakeHub::start(
+            FakeHub::json_reply(
+                status.parse().unwrap(),
+                &["Location: http://elsewhere/"],
+                rest,
+            ),
+            usize::MAX,
+            Duration::ZERO,
+        )
     }
     let apps = [
         application("s-1", "3301A", 1, "A01"),
@@ -255,8 +252,8 @@ fn redirects_and_strict_results_are_not_acknowledged() {
         r#"200 {"results": [{"id": "s-1", "status": "accepted", "receipt": null, "reason": null}, {"id": "s-2", "status": "accepted", "receipt": "R2", "reason": null}]}"#,
         r#"200 {"ok": true}"#,
     ] {
-        let (url, t) = fake(reply);
-        let mut cfg = ClientConfig::new(url, "3301A");
+        let hub = fake(reply);
+        let mut cfg = ClientConfig::new(hub.url.clone(), "3301A");
         cfg.stall_timeout = Duration::from_secs(2);
         let e = HubClient::new(cfg)
             .unwrap()
@@ -266,7 +263,7 @@ fn redirects_and_strict_results_are_not_acknowledged() {
             matches!(e, ClientError::NotAcknowledged { .. }),
             "{reply}: {e:?}"
         );
-        t.join().unwrap();
+        assert_eq!(hub.requests.load(Ordering::SeqCst), 1, "{reply}");
     }
 }
 

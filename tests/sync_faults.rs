@@ -24,7 +24,7 @@ use jingyou::hub::{serve, Faults, HubConfig, HubHandle, HubStore, Tokens};
 use jingyou::seed::{seed, Rng};
 use jingyou::store::{AttachedFile, Branch, Delivery, NewApplication, Payment, Store, UploadState};
 use jingyou::sync::client::{ClientConfig, HubClient};
-use jingyou::sync::relay::{PassReport, Relay, RelayEvent, Settings};
+use jingyou::sync::relay::{LinkState, PassReport, Relay, RelayEvent, Settings};
 use serde_json::Value;
 use sha2::Digest;
 
@@ -41,6 +41,7 @@ fn config() -> Config {
             stall_timeout_ms: 500,
             backoff_base_ms: 10,
             backoff_cap_ms: 200,
+            ..SyncConfig::default()
         },
         ..Config::default()
     }
@@ -912,4 +913,111 @@ fn bare_200_html_and_redirects_are_never_acknowledgements() {
     let rep = relay(&store, &c, &data, 20).pass(true, &mut |_| {});
     assert_eq!(rep.acknowledged, 30, "{rep:?}");
     assert_exactly_once(&store, &hub, &reader(&hub.url(), "3301A", None), 30);
+}
+
+// ───────────────────────────── e. a hub that trickles ─────────────────────────────
+
+#[path = "support/fake_hub.rs"]
+mod fake_hub;
+use fake_hub::FakeHub;
+
+/// A results reply that would acknowledge nothing useful, sent one byte
+/// every `pause`: what matters is that nobody waits for its end.
+fn trickling_hub(pause: Duration) -> FakeHub {
+    let body = format!("{{\"results\": [{}]}}", " ".repeat(400));
+    FakeHub::start(FakeHub::json_reply(200, &[], &body), 1, pause)
+}
+
+/// `jingyou sync --once --max-wait 5` against a hub that answers one byte
+/// every 2 s (stall timeout 3 s, so no single read ever times out): the
+/// command ends within its five seconds, the records stay pending.
+#[test]
+fn sync_max_wait_bounds_a_trickling_hub() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("client");
+    drop(seeded(&root.join("data"), "3301A", 30));
+    let hub = trickling_hub(Duration::from_secs(2));
+    let mut c = jingyou(&root, &hub.url, None);
+    std::fs::write(
+        root.join("config.toml"),
+        "[sync]\nconnect_timeout_ms = 500\nstall_timeout_ms = 3000\nbackoff_base_ms = 10\nbackoff_cap_ms = 200\n",
+    )
+    .unwrap();
+    c.args(["sync", "--once", "--max-wait", "5"]);
+    let t = Instant::now();
+    let (code, _, err) = run(c);
+    let took = t.elapsed();
+    assert_eq!(code, 3, "records are left pending: {err}");
+    assert!(
+        took < Duration::from_secs(8),
+        "sync --once --max-wait 5 took {took:?}"
+    );
+    assert!(
+        hub.requests.load(Ordering::SeqCst) >= 1,
+        "the hub was asked"
+    );
+    drop(hub);
+    let q = queue_json(&root, "http://127.0.0.1:9");
+    assert_eq!(q.len(), 30);
+    assert!(q.iter().all(|r| r["state"] == "pending"), "{q:?}");
+}
+
+/// The relay (the clerk's status bar) tells a stalled hub from a missing
+/// link, and no request outlives `request_timeout`.
+#[test]
+fn a_trickling_hub_shows_as_stalled() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let store = seeded(&data, "3301A", 5);
+    let hub = trickling_hub(Duration::from_millis(300));
+    let mut cfg = ClientConfig::new(hub.url.clone(), "3301A");
+    cfg.connect_timeout = Duration::from_millis(500);
+    cfg.stall_timeout = Duration::from_secs(3);
+    cfg.request_timeout = Duration::from_secs(2);
+    let client = HubClient::new(cfg).unwrap();
+    let mut r = relay(&store, &client, &data, 20);
+    let t = Instant::now();
+    let report = r.pass(true, &mut |_| {});
+    assert!(t.elapsed() < Duration::from_secs(4), "{:?}", t.elapsed());
+    assert_eq!(report.link, Some(LinkState::Stalled), "{report:?}");
+    assert_eq!(report.acknowledged, 0);
+    assert_eq!(report.pending, 5);
+    // and a hub that is not there at all is offline, not stalled
+    drop(hub);
+    let mut cfg = ClientConfig::new("http://127.0.0.1:9", "3301A");
+    cfg.connect_timeout = Duration::from_millis(500);
+    let client = HubClient::new(cfg).unwrap();
+    let mut r = relay(&store, &client, &data, 20);
+    let report = r.pass(true, &mut |_| {});
+    assert_eq!(report.link, Some(LinkState::Offline), "{report:?}");
+}
+
+/// `Retry-After: 99999999` (three years) is cut to `backoff_cap_ms`.
+#[test]
+fn retry_after_is_capped_at_the_backoff_cap() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("client");
+    drop(seeded(&root.join("data"), "3301A", 3));
+    let hub = FakeHub::start(
+        FakeHub::json_reply(
+            503,
+            &["Retry-After: 99999999"],
+            r#"{"error": {"code": "overloaded", "message": "busy"}}"#,
+        ),
+        usize::MAX,
+        Duration::ZERO,
+    );
+    let mut c = jingyou(&root, &hub.url, None);
+    c.args(["sync", "--once"]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 3, "{err}");
+    let q = queue_json(&root, &hub.url);
+    assert_eq!(q.len(), 3);
+    let latest = chrono::Local::now() + chrono::Duration::seconds(60);
+    for r in &q {
+        let next = r["next_try"].as_str().expect("a next try");
+        let next = chrono::DateTime::parse_from_rfc3339(next).unwrap();
+        // backoff_cap_ms = 200 in SYNC_TOML: well within a minute
+        assert!(next < latest, "next try {next} for {r}");
+    }
 }

@@ -79,7 +79,7 @@ pub enum Command {
         /// One pass over everything pending now, ignoring the backoff schedule
         #[arg(long)]
         once: bool,
-        /// Without --once: give up after this many seconds of retrying
+        /// Give up after this many seconds (with --once too: no request runs past it)
         #[arg(long, default_value_t = 300, value_name = "SECS")]
         max_wait: u64,
     },

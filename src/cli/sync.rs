@@ -84,6 +84,10 @@ pub fn run(ctx: &Ctx, once: bool, max_wait: u64) -> Output {
         Ok(c) => c,
         Err(e) => return Output::fail(EXIT_FAILURE, e.to_string()),
     };
+    // --max-wait bounds the whole command, --once included: no request
+    // (however slowly a hub answers) runs past it.
+    let started = Instant::now();
+    client.set_deadline(Some(started + Duration::from_secs(max_wait)));
     let mut relay = Relay {
         store: ctx.store,
         client: &client,
@@ -128,7 +132,6 @@ pub fn run(ctx: &Ctx, once: bool, max_wait: u64) -> Output {
         let _ = write!(err, "\r{line}\x1b[K");
         let _ = err.flush();
     };
-    let started = Instant::now();
     let mut acknowledged = 0;
     let mut quarantined = 0;
     let mut first = true;

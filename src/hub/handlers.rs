@@ -1,33 +1,83 @@
-//! Routing and the endpoints of /v1 (docs/protocol.md).
+//! The endpoints of /v1 (docs/protocol.md): pure functions from a request
+//! whose body was already read (by src/hub/server.rs, within its limits and
+//! deadlines) to a [`Reply`]. They run on the hub's bounded blocking pool,
+//! because the store (sled) blocks. No HTTP plumbing and no fault injection
+//! lives here.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use chrono::{DateTime, NaiveDate};
 use serde_json::{json, Value};
 use sha1::{Digest as _, Sha1};
 use sha2::Sha256;
-use tiny_http::{Header, Method, Request, Response};
 
 use super::store::{canonical_json, hex, NewApp, NewVoid, Outcome, PatchOutcome};
-use super::{Faults, Shared, MAX_BATCH, MAX_JSON_BODY, MAX_PATCH_BODY, MAX_UPLOAD_LENGTH};
+use super::Shared;
+use crate::wire::{
+    self, reason, ItemResult, ItemStatus, MAX_BATCH, MAX_JSON_BODY, MAX_PATCH_BODY,
+    MAX_UPLOAD_LENGTH, TUS_VERSION,
+};
 
-const TUS_VERSION: &str = "1.0.0";
+/// The request methods the hub knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Method {
+    Get,
+    Post,
+    Head,
+    Patch,
+    Options,
+    Other(String),
+}
+
+impl Method {
+    pub(crate) fn from_http(m: &hyper::Method) -> Method {
+        match *m {
+            hyper::Method::GET => Method::Get,
+            hyper::Method::POST => Method::Post,
+            hyper::Method::HEAD => Method::Head,
+            hyper::Method::PATCH => Method::Patch,
+            hyper::Method::OPTIONS => Method::Options,
+            ref other => Method::Other(other.as_str().to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Head => "HEAD",
+            Method::Patch => "PATCH",
+            Method::Options => "OPTIONS",
+            Method::Other(m) => m,
+        })
+    }
+}
+
+/// One request, its body read in full.
+pub(crate) struct HubRequest {
+    pub method: Method,
+    pub path: String,
+    pub query: String,
+    pub headers: hyper::HeaderMap,
+    pub body: bytes::Bytes,
+}
 
 /// A reply, built before anything is written.
 pub(crate) struct Reply {
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: Vec<u8>,
-    content_type: Option<&'static str>,
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+    pub content_type: Option<&'static str>,
     /// Branch for the log line.
-    branch: Option<String>,
+    pub branch: Option<String>,
 }
 
 impl Reply {
-    fn json(status: u16, v: &Value) -> Reply {
+    pub(crate) fn json(status: u16, v: &Value) -> Reply {
         Reply {
             status,
             headers: Vec::new(),
@@ -37,11 +87,21 @@ impl Reply {
         }
     }
 
-    fn error(status: u16, code: &str, message: impl Into<String>) -> Reply {
+    pub(crate) fn error(status: u16, code: &str, message: impl Into<String>) -> Reply {
         Reply::json(
             status,
             &json!({"error": {"code": code, "message": message.into()}}),
         )
+    }
+
+    pub(crate) fn html(status: u16, page: &str) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: page.as_bytes().to_vec(),
+            content_type: Some("text/html; charset=utf-8"),
+            branch: None,
+        }
     }
 
     fn empty(status: u16) -> Reply {
@@ -54,7 +114,7 @@ impl Reply {
         }
     }
 
-    fn header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
+    pub(crate) fn header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
         self.headers.push((name, value.into()));
         self
     }
@@ -65,68 +125,15 @@ impl Reply {
         }
         self
     }
-
-    fn to_response(&self) -> Response<std::io::Cursor<Vec<u8>>> {
-        let mut r = Response::from_data(self.body.clone()).with_status_code(self.status);
-        if let Some(ct) = self.content_type {
-            push_header(&mut r, "Content-Type", ct);
-        }
-        push_header(&mut r, "Tus-Resumable", TUS_VERSION);
-        push_header(&mut r, "Cache-Control", "no-store");
-        for (k, v) in &self.headers {
-            push_header(&mut r, k, v);
-        }
-        r
-    }
-
-    /// Status line and headers as raw bytes (for the truncation fault).
-    fn head_bytes(&self, content_length: usize) -> Vec<u8> {
-        let mut s = format!(
-            "HTTP/1.1 {} {}\r\nContent-Length: {}\r\nTus-Resumable: {}\r\n",
-            self.status,
-            reason_phrase(self.status),
-            content_length,
-            TUS_VERSION
-        );
-        if let Some(ct) = self.content_type {
-            s.push_str(&format!("Content-Type: {ct}\r\n"));
-        }
-        for (k, v) in &self.headers {
-            s.push_str(&format!("{k}: {v}\r\n"));
-        }
-        s.push_str("\r\n");
-        s.into_bytes()
-    }
 }
 
-fn reason_phrase(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        204 => "No Content",
-        _ => "Status",
-    }
-}
-
-fn push_header<R: Read>(r: &mut Response<R>, k: &str, v: &str) {
-    if let Ok(h) = Header::from_bytes(k.as_bytes(), v.as_bytes()) {
-        r.add_header(h);
-    }
-}
-
-fn header<'a>(rq: &'a Request, name: &str) -> Option<&'a str> {
-    rq.headers()
-        .iter()
-        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
-        .map(|h| h.value.as_str())
+fn header<'a>(rq: &'a HubRequest, name: &str) -> Option<&'a str> {
+    rq.headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 /// Branch codes: 1..=32 of `[A-Za-z0-9_-]`.
 pub(crate) fn valid_branch(b: &str) -> bool {
-    !b.is_empty()
-        && b.len() <= 32
-        && b.bytes()
-            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+    wire::valid_branch(b)
 }
 
 /// Application ids: 1..=64 of `[A-Za-z0-9_-]` (UUID or ULID).
@@ -148,37 +155,10 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                let hexv = std::str::from_utf8(&b[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok());
-                match hexv {
-                    Some(v) => {
-                        out.push(v);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 fn query_param(query: &str, name: &str) -> Option<String> {
-    query.split('&').find_map(|kv| {
-        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-        (percent_decode(k) == name).then(|| percent_decode(v))
-    })
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 /// Who is asking: the token's branch, or `None` when the hub has no tokens.
@@ -228,7 +208,7 @@ impl Caller {
     }
 }
 
-fn authenticate(rq: &Request, shared: &Shared) -> Result<Caller, Reply> {
+fn authenticate(rq: &HubRequest, shared: &Shared) -> Result<Caller, Reply> {
     let Some(tokens) = &shared.tokens else {
         return Ok(Caller::Open);
     };
@@ -251,40 +231,33 @@ fn authenticate(rq: &Request, shared: &Shared) -> Result<Caller, Reply> {
     }
 }
 
-/// Reads at most `limit` bytes of body (413 beyond), gunzipping when
+fn too_large(limit: usize) -> Reply {
+    Reply::error(
+        413,
+        "payload_too_large",
+        format!("the body is larger than {limit} bytes"),
+    )
+}
+
+/// The body, at most `limit` bytes (413 beyond), gunzipped when
 /// `Content-Encoding: gzip` (the decoded size is limited too).
-fn read_body(rq: &mut Request, limit: usize, allow_gzip: bool) -> Result<Vec<u8>, Reply> {
-    let too_large = || {
-        Reply::error(
-            413,
-            "payload_too_large",
-            format!("the body is larger than {limit} bytes"),
-        )
-    };
-    if rq.body_length().is_some_and(|n| n > limit) {
-        return Err(too_large());
+fn body(rq: &HubRequest, limit: usize, allow_gzip: bool) -> Result<Vec<u8>, Reply> {
+    if rq.body.len() > limit {
+        return Err(too_large(limit));
     }
     let encoding = header(rq, "Content-Encoding").map(|s| s.trim().to_ascii_lowercase());
-    let mut raw = Vec::new();
-    rq.as_reader()
-        .take(limit as u64 + 1)
-        .read_to_end(&mut raw)
-        .map_err(|e| Reply::error(400, "bad_request", format!("reading the body failed: {e}")))?;
-    if raw.len() > limit {
-        return Err(too_large());
-    }
     match encoding.as_deref() {
-        None | Some("identity") | Some("") => Ok(raw),
+        None | Some("identity") | Some("") => Ok(rq.body.to_vec()),
         Some("gzip") if allow_gzip => {
             let mut out = Vec::new();
-            flate2::read::GzDecoder::new(&raw[..])
+            flate2::read::GzDecoder::new(&rq.body[..])
                 .take(limit as u64 + 1)
                 .read_to_end(&mut out)
                 .map_err(|e| {
                     Reply::error(400, "bad_gzip", format!("the gzip body is broken: {e}"))
                 })?;
             if out.len() > limit {
-                return Err(too_large());
+                return Err(too_large(limit));
             }
             Ok(out)
         }
@@ -296,7 +269,7 @@ fn read_body(rq: &mut Request, limit: usize, allow_gzip: bool) -> Result<Vec<u8>
     }
 }
 
-fn read_json(rq: &mut Request) -> Result<Value, Reply> {
+fn read_json(rq: &HubRequest) -> Result<Value, Reply> {
     let ct = header(rq, "Content-Type")
         .unwrap_or("")
         .to_ascii_lowercase();
@@ -307,7 +280,7 @@ fn read_json(rq: &mut Request) -> Result<Value, Reply> {
             "Content-Type must be application/json",
         ));
     }
-    let body = read_body(rq, MAX_JSON_BODY, true)?;
+    let body = body(rq, MAX_JSON_BODY, true)?;
     serde_json::from_slice(&body).map_err(|e| {
         Reply::error(
             400,
@@ -317,150 +290,31 @@ fn read_json(rq: &mut Request) -> Result<Value, Reply> {
     })
 }
 
-/// Entry point of a worker for one request.
-pub(crate) fn handle(mut rq: Request, shared: &Shared) {
-    let start = Instant::now();
-    let method = rq.method().clone();
-    let url = rq.url().to_string();
-    let path = url.split('?').next().unwrap_or("").to_string();
-    let exempt = method == Method::Options || (method == Method::Get && path == "/v1/health");
-    let faults = shared.faults.as_deref().filter(|_| !exempt);
-
-    if let Some(f) = faults {
-        let ms = f.stall_ms.load(Ordering::SeqCst);
-        if ms > 0 {
-            std::thread::sleep(Duration::from_millis(ms));
-        }
-        if Faults::take(&f.status_503_with_retry_after) {
-            let secs = match f.retry_after_secs.load(Ordering::SeqCst) {
-                0 => 7,
-                n => n,
-            };
-            let reply = Reply::error(503, "unavailable", "injected fault: try later")
-                .header("Retry-After", secs.to_string());
-            finish(rq, reply, shared, &method, &path, start);
-            return;
-        }
-        if Faults::take(&f.html_200) {
-            let reply = Reply {
-                status: 200,
-                headers: Vec::new(),
-                body: b"<!DOCTYPE html><html><head><title>Wi-Fi login</title></head><body><form>Please log in</form></body></html>".to_vec(),
-                content_type: Some("text/html; charset=utf-8"),
-                branch: None,
-            };
-            finish(rq, reply, shared, &method, &path, start);
-            return;
-        }
-    }
-
-    let reply = route(&mut rq, shared, &method, &url, &path);
-
-    if let Some(f) = faults {
-        if Faults::take(&f.drop_reply_after_commit) {
-            // write nothing; the writer is dropped, the client times out
-            let w = rq.into_writer();
-            drop(w);
-            log(
-                shared,
-                &method,
-                &path,
-                "dropped",
-                start,
-                reply.branch.as_deref(),
-            );
-            return;
-        }
-        if Faults::take(&f.garbage_reply_after_commit) {
-            let mut w = rq.into_writer();
-            let _ = w.write_all(b"\x00\x15garbage, not HTTP\r\n\r\n");
-            let _ = w.flush();
-            drop(w);
-            log(
-                shared,
-                &method,
-                &path,
-                "garbage",
-                start,
-                reply.branch.as_deref(),
-            );
-            return;
-        }
-        if Faults::take(&f.truncate_reply) {
-            let mut w = rq.into_writer();
-            let half = reply.body.len() / 2;
-            let _ = w.write_all(&reply.head_bytes(reply.body.len() + 100));
-            let _ = w.write_all(&reply.body[..half]);
-            let _ = w.flush();
-            drop(w);
-            log(
-                shared,
-                &method,
-                &path,
-                "truncated",
-                start,
-                reply.branch.as_deref(),
-            );
-            return;
-        }
-    }
-    finish(rq, reply, shared, &method, &path, start);
+/// Requests that never wait for a worker, never meet a fault and never touch
+/// the store: `GET /v1/health` and tus `OPTIONS`.
+pub(crate) fn exempt(method: &Method, path: &str) -> bool {
+    (*method == Method::Options && is_uploads(path))
+        || (*method == Method::Get && path == "/v1/health")
 }
 
-fn finish(rq: Request, reply: Reply, shared: &Shared, method: &Method, path: &str, start: Instant) {
-    let response = reply.to_response();
-    let _ = rq.respond(response);
-    log(
-        shared,
-        method,
-        path,
-        &reply.status.to_string(),
-        start,
-        reply.branch.as_deref(),
-    );
+fn is_uploads(path: &str) -> bool {
+    path == "/v1/uploads" || path.starts_with("/v1/uploads/")
 }
 
-fn log(
-    shared: &Shared,
-    method: &Method,
-    path: &str,
-    status: &str,
-    start: Instant,
-    branch: Option<&str>,
-) {
-    shared.stats.requests.fetch_add(1, Ordering::Relaxed);
-    if shared.log {
-        // no query string (kept short), never a token or a body
-        let path: String = path.chars().take(80).filter(|c| !c.is_control()).collect();
-        eprintln!(
-            "hub: {} {} {} {}ms {}",
-            method,
-            path,
-            status,
-            start.elapsed().as_millis(),
-            branch.unwrap_or("-")
-        );
+/// The answer to an [`exempt`] request (cheap, no store).
+pub(crate) fn answer_exempt(method: &Method) -> Reply {
+    if *method == Method::Options {
+        tus_options()
+    } else {
+        health()
     }
 }
 
-/// 503 for a request that found every worker busy and the queue full.
-pub(crate) fn overloaded(rq: Request, shared: &Shared, retry_after: u64) {
-    let start = Instant::now();
-    let method = rq.method().clone();
-    let path = rq.url().split('?').next().unwrap_or("").to_string();
-    let reply = Reply::error(503, "overloaded", "the hub is busy; try again later")
-        .header("Retry-After", retry_after.to_string());
-    finish(rq, reply, shared, &method, &path, start);
-}
-
-fn route(rq: &mut Request, shared: &Shared, method: &Method, url: &str, path: &str) -> Reply {
-    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
-    let is_uploads = path == "/v1/uploads" || path.starts_with("/v1/uploads/");
-    if is_uploads && *method == Method::Options {
-        return tus_options();
-    }
-    if *method == Method::Get && path == "/v1/health" {
-        return health();
+/// Routes one request to its endpoint.
+pub(crate) fn handle(rq: &HubRequest, shared: &Shared) -> Reply {
+    let (method, path, query) = (&rq.method, rq.path.as_str(), rq.query.as_str());
+    if exempt(method, path) {
+        return answer_exempt(method);
     }
     if !path.starts_with("/v1/") {
         return Reply::error(
@@ -521,26 +375,20 @@ fn store_failure(e: impl std::fmt::Display) -> Reply {
 
 fn item(
     id: &str,
-    status: &str,
+    status: ItemStatus,
     receipt: Option<&str>,
     reason: Option<&str>,
     message: Option<String>,
 ) -> Value {
-    let retryable = matches!(
-        reason,
-        Some("attachments_incomplete" | "unknown_application")
-    );
-    let mut v = json!({
-        "id": id,
-        "status": status,
-        "receipt": receipt,
-        "reason": reason,
-        "retryable": retryable,
-    });
-    if let (Some(m), Some(obj)) = (message, v.as_object_mut()) {
-        obj.insert("message".into(), Value::String(m));
-    }
-    v
+    let result = ItemResult {
+        id: id.to_string(),
+        status,
+        receipt: receipt.map(str::to_string),
+        reason: reason.map(str::to_string),
+        retryable: reason.is_some_and(wire::is_retryable),
+        message,
+    };
+    serde_json::to_value(&result).unwrap_or(Value::Null)
 }
 
 /// Takes `{"branch": B, KEY: [...]}` apart.
@@ -598,7 +446,7 @@ fn validate_app(v: &Value, branch: &str) -> Result<NewApp, (String, String)> {
     };
     match v.get("branch").and_then(Value::as_str) {
         Some(b) if b == branch => {}
-        _ => return Err((id.clone(), "branch_mismatch".into())),
+        _ => return Err((id.clone(), reason::BRANCH_MISMATCH.into())),
     }
     let mut for_print = v.clone();
     if let Some(obj) = for_print.as_object_mut() {
@@ -631,7 +479,7 @@ fn check_attachments(
         return Ok(());
     }
     let Some(list) = list.as_array() else {
-        return Err(("invalid", "`attachments` must be an array".into()));
+        return Err((reason::INVALID, "`attachments` must be an array".into()));
     };
     for a in list {
         let upload_id = a.get("upload_id").and_then(Value::as_str).unwrap_or("");
@@ -639,29 +487,29 @@ fn check_attachments(
         let size = a.get("size").and_then(Value::as_u64);
         if !valid_id(upload_id) || sha.len() != 64 || size.is_none() {
             return Err((
-                "invalid",
+                reason::INVALID,
                 "each attachment needs upload_id, sha256 (64 hex) and size".into(),
             ));
         }
         let up = match shared.store.get_upload(upload_id) {
             Ok(u) => u,
-            Err(e) => return Err(("attachments_incomplete", format!("store: {e}"))),
+            Err(e) => return Err((reason::ATTACHMENTS_INCOMPLETE, format!("store: {e}"))),
         };
         let Some(up) = up else {
             return Err((
-                "attachments_incomplete",
+                reason::ATTACHMENTS_INCOMPLETE,
                 format!("upload {upload_id} is unknown: upload it (again) first"),
             ));
         };
         if up.branch != app.branch || up.application != app.id {
             return Err((
-                "attachment_mismatch",
+                reason::ATTACHMENT_MISMATCH,
                 format!("upload {upload_id} belongs to another application"),
             ));
         }
         if !up.complete() {
             return Err((
-                "attachments_incomplete",
+                reason::ATTACHMENTS_INCOMPLETE,
                 format!(
                     "upload {upload_id} has {} of {} bytes",
                     up.offset, up.length
@@ -670,7 +518,7 @@ fn check_attachments(
         }
         if Some(up.length) != size || up.sha256.as_deref() != Some(&sha.to_ascii_lowercase()) {
             return Err((
-                "attachment_mismatch",
+                reason::ATTACHMENT_MISMATCH,
                 format!("upload {upload_id} differs in size or sha256"),
             ));
         }
@@ -678,7 +526,7 @@ fn check_attachments(
     Ok(())
 }
 
-fn post_applications(rq: &mut Request, shared: &Shared, caller: &Caller) -> Reply {
+fn post_applications(rq: &HubRequest, shared: &Shared, caller: &Caller) -> Reply {
     let body = match read_json(rq) {
         Ok(v) => v,
         Err(r) => return r,
@@ -695,13 +543,19 @@ fn post_applications(rq: &mut Request, shared: &Shared, caller: &Caller) -> Repl
     for v in items {
         match validate_app(v, branch) {
             Err((id, msg)) => {
-                let reason = if msg == "branch_mismatch" {
-                    "branch_mismatch"
+                let why = if msg == reason::BRANCH_MISMATCH {
+                    reason::BRANCH_MISMATCH
                 } else {
-                    "invalid"
+                    reason::INVALID
                 };
                 prepared.push(None);
-                early.push(Some(item(&id, "rejected", None, Some(reason), Some(msg))));
+                early.push(Some(item(
+                    &id,
+                    ItemStatus::Rejected,
+                    None,
+                    Some(why),
+                    Some(msg),
+                )));
             }
             Ok(app) => {
                 let known = matches!(shared.store.get_app(&app.id), Ok(Some(_)));
@@ -717,7 +571,7 @@ fn post_applications(rq: &mut Request, shared: &Shared, caller: &Caller) -> Repl
                     Err((reason, msg)) => {
                         early.push(Some(item(
                             &app.id,
-                            "rejected",
+                            ItemStatus::Rejected,
                             None,
                             Some(reason),
                             Some(msg),
@@ -737,7 +591,7 @@ fn post_applications(rq: &mut Request, shared: &Shared, caller: &Caller) -> Repl
         results.push(match (pre, out, app) {
             (Some(v), _, _) => v,
             (None, Some(o), Some(app)) => outcome_item(&app.id, o),
-            _ => item("", "rejected", None, Some("invalid"), None),
+            _ => item("", ItemStatus::Rejected, None, Some(reason::INVALID), None),
         });
     }
     Reply::json(200, &json!({ "results": results })).branch(Some(branch))
@@ -745,33 +599,33 @@ fn post_applications(rq: &mut Request, shared: &Shared, caller: &Caller) -> Repl
 
 fn outcome_item(id: &str, o: Outcome) -> Value {
     match o {
-        Outcome::Accepted(r) => item(id, "accepted", Some(&r), None, None),
-        Outcome::Duplicate(r) => item(id, "duplicate", Some(&r), None, None),
+        Outcome::Accepted(r) => item(id, ItemStatus::Accepted, Some(&r), None, None),
+        Outcome::Duplicate(r) => item(id, ItemStatus::Duplicate, Some(&r), None, None),
         Outcome::Conflict => item(
             id,
-            "rejected",
+            ItemStatus::Rejected,
             None,
-            Some("conflict"),
+            Some(reason::CONFLICT),
             Some("the hub holds this id with a different content; the first one is kept".into()),
         ),
         Outcome::Unknown => item(
             id,
-            "rejected",
+            ItemStatus::Rejected,
             None,
-            Some("unknown_application"),
+            Some(reason::UNKNOWN_APPLICATION),
             Some("the hub does not hold this application (yet)".into()),
         ),
         Outcome::OtherBranch => item(
             id,
-            "rejected",
+            ItemStatus::Rejected,
             None,
-            Some("branch_mismatch"),
+            Some(reason::BRANCH_MISMATCH),
             Some("the application belongs to another branch".into()),
         ),
     }
 }
 
-fn post_voids(rq: &mut Request, shared: &Shared, caller: &Caller) -> Reply {
+fn post_voids(rq: &HubRequest, shared: &Shared, caller: &Caller) -> Reply {
     let body = match read_json(rq) {
         Ok(v) => v,
         Err(r) => return r,
@@ -812,9 +666,9 @@ fn post_voids(rq: &mut Request, shared: &Shared, caller: &Caller) -> Reply {
                 prepared.push(None);
                 early.push(Some(item(
                     &id,
-                    "rejected",
+                    ItemStatus::Rejected,
                     None,
-                    Some("invalid"),
+                    Some(reason::INVALID),
                     Some("a void needs id, reason (text) and at (RFC 3339)".into()),
                 )));
             }
@@ -829,7 +683,7 @@ fn post_voids(rq: &mut Request, shared: &Shared, caller: &Caller) -> Reply {
         results.push(match (pre, out, v) {
             (Some(x), _, _) => x,
             (None, Some(o), Some(v)) => outcome_item(&v.id, o),
-            _ => item("", "rejected", None, Some("invalid"), None),
+            _ => item("", ItemStatus::Rejected, None, Some(reason::INVALID), None),
         });
     }
     Reply::json(200, &json!({ "results": results })).branch(Some(branch))
@@ -917,12 +771,12 @@ fn get_applications(shared: &Shared, caller: &Caller, query: &str) -> Reply {
 fn tus_options() -> Reply {
     Reply::empty(204)
         .header("Tus-Version", TUS_VERSION)
-        .header("Tus-Extension", "creation,checksum")
+        .header("Tus-Extension", wire::TUS_EXTENSIONS)
         .header("Tus-Max-Size", MAX_UPLOAD_LENGTH.to_string())
-        .header("Tus-Checksum-Algorithm", "sha1")
+        .header("Tus-Checksum-Algorithm", wire::TUS_CHECKSUM_ALGORITHM)
 }
 
-fn tus_version_ok(rq: &Request) -> Result<(), Reply> {
+fn tus_version_ok(rq: &HubRequest) -> Result<(), Reply> {
     match header(rq, "Tus-Resumable") {
         Some(v) if v.trim() == TUS_VERSION => Ok(()),
         _ => Err(
@@ -951,7 +805,7 @@ fn parse_metadata(s: &str) -> Result<Vec<(String, String)>, String> {
     Ok(out)
 }
 
-fn tus_create(rq: &mut Request, shared: &Shared, caller: &Caller) -> Reply {
+fn tus_create(rq: &HubRequest, shared: &Shared, caller: &Caller) -> Reply {
     if let Err(r) = tus_version_ok(rq) {
         return r;
     }
@@ -992,7 +846,7 @@ fn tus_create(rq: &mut Request, shared: &Shared, caller: &Caller) -> Reply {
         return r;
     }
     // a creation-with-upload body is not supported: drain and ignore it
-    let _ = read_body(rq, MAX_PATCH_BODY, false);
+    let _ = body(rq, MAX_PATCH_BODY, false);
     match shared
         .store
         .create_upload(&branch, &application, &filename, length, declared)
@@ -1019,7 +873,7 @@ fn load_upload(shared: &Shared, caller: &Caller, id: &str) -> Result<super::stor
     Ok(up)
 }
 
-fn tus_head(rq: &mut Request, shared: &Shared, caller: &Caller, id: &str) -> Reply {
+fn tus_head(rq: &HubRequest, shared: &Shared, caller: &Caller, id: &str) -> Reply {
     if let Err(r) = tus_version_ok(rq) {
         return r;
     }
@@ -1032,7 +886,7 @@ fn tus_head(rq: &mut Request, shared: &Shared, caller: &Caller, id: &str) -> Rep
     }
 }
 
-fn tus_patch(rq: &mut Request, shared: &Shared, caller: &Caller, id: &str) -> Reply {
+fn tus_patch(rq: &HubRequest, shared: &Shared, caller: &Caller, id: &str) -> Reply {
     shared.stats.patches.fetch_add(1, Ordering::Relaxed);
     if let Err(r) = tus_version_ok(rq) {
         return r;
@@ -1057,7 +911,7 @@ fn tus_patch(rq: &mut Request, shared: &Shared, caller: &Caller, id: &str) -> Re
         Ok(u) => u,
         Err(r) => return r,
     };
-    let data = match read_body(rq, MAX_PATCH_BODY, false) {
+    let data = match body(rq, MAX_PATCH_BODY, false) {
         Ok(d) => d,
         Err(r) => return r,
     };
@@ -1069,7 +923,7 @@ fn tus_patch(rq: &mut Request, shared: &Shared, caller: &Caller, id: &str) -> Re
         let ours = base64::engine::general_purpose::STANDARD.encode(Sha1::digest(&data));
         if ours != value.trim() {
             return Reply::error(
-                460,
+                wire::STATUS_CHECKSUM_MISMATCH,
                 "checksum_mismatch",
                 "the chunk's sha1 does not match; it was discarded",
             )

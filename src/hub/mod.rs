@@ -1,34 +1,29 @@
 //! `jingyou-hub`, the reference receiver of the upload protocol
-//! (docs/protocol.md): tiny_http with a small fixed pool of worker threads, its
-//! own sled store, durable (flushed) before it answers.
+//! (docs/protocol.md): hyper on a small tokio runtime (src/hub/server.rs,
+//! deadlines and admission), the /v1 endpoints (src/hub/handlers.rs) on a
+//! bounded blocking pool, its own sled store, durable before it answers.
 //!
 //! Tests start it in-process with [`serve`] on `127.0.0.1:0` and stop it with
 //! [`HubHandle::shutdown`]; [`Faults`] lets them make it misbehave on purpose.
 
+pub mod backend;
+mod faults;
 mod handlers;
+pub mod pg;
+mod server;
 pub mod store;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, TrySendError};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+pub use crate::wire::{MAX_BATCH, MAX_JSON_BODY, MAX_PATCH_BODY, MAX_UPLOAD_LENGTH, PROTOCOL};
+pub use faults::Faults;
 pub use store::{HubStore, StoreError};
-
-/// Protocol version, the path prefix.
-pub const PROTOCOL: &str = "v1";
-/// Most applications (or voids) in one batch.
-pub const MAX_BATCH: usize = 500;
-/// Largest JSON body, after gzip decoding (and also on the wire).
-pub const MAX_JSON_BODY: usize = 4 * 1024 * 1024;
-/// Largest PATCH chunk.
-pub const MAX_PATCH_BODY: usize = 8 * 1024 * 1024;
-/// Largest attachment (`Tus-Max-Size`).
-pub const MAX_UPLOAD_LENGTH: u64 = 64 * 1024 * 1024;
 
 /// Errors starting or stopping the hub.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +32,8 @@ pub enum HubError {
     Listen { addr: String, reason: String },
     #[error("cannot open the hub store in {dir}: {reason} (is another jingyou-hub using it?)")]
     Open { dir: String, reason: String },
+    #[error("cannot use the database: {0}")]
+    Database(String),
     #[error("tokens file {path}: {reason}")]
     Tokens { path: String, reason: String },
     #[error(transparent)]
@@ -115,39 +112,6 @@ impl Tokens {
     }
 }
 
-/// Test-only fault injection, settable at run time. Each `AtomicU32` is a
-/// count of requests to hit: it is decremented by each request it affects.
-/// Faults apply to every request but `GET /v1/health` and `OPTIONS`.
-#[derive(Debug, Default)]
-pub struct Faults {
-    /// Handle and commit (flush) the request, then write nothing at all: the
-    /// client waits for its own timeout. (tiny_http 0.12 gives no way to close
-    /// the socket of a live connection; it is shut when the client gives up.)
-    pub drop_reply_after_commit: AtomicU32,
-    /// Handle and commit, then answer bytes that are not HTTP (a reset or a
-    /// broken middlebox as the client sees it: fails at once).
-    pub garbage_reply_after_commit: AtomicU32,
-    /// Handle and commit, then send the status line and headers with a
-    /// Content-Length larger than the half body that follows, and stop.
-    pub truncate_reply: AtomicU32,
-    /// Answer 503 with `Retry-After: <retry_after_secs>` before handling.
-    pub status_503_with_retry_after: AtomicU32,
-    /// Seconds in the injected `Retry-After` (default 0 means 7).
-    pub retry_after_secs: AtomicU64,
-    /// Answer a captive-portal HTML page with 200 before handling.
-    pub html_200: AtomicU32,
-    /// Sleep this long before handling every request (0 = off).
-    pub stall_ms: AtomicU64,
-}
-
-impl Faults {
-    fn take(counter: &AtomicU32) -> bool {
-        counter
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
-    }
-}
-
 /// Counters for tests and logs.
 #[derive(Debug, Default)]
 pub struct HubStats {
@@ -166,19 +130,36 @@ pub struct HubStats {
 pub struct HubConfig {
     /// `host:port`; port 0 picks a free one.
     pub listen: String,
+    /// The sled store's directory (used when `db` is `None`).
     pub data_dir: PathBuf,
+    /// A PostgreSQL URL: the PostgreSQL backend instead of sled.
+    pub db: Option<String>,
     /// `None`: any branch is accepted (and a warning printed by the binary).
     pub tokens: Option<Tokens>,
-    /// Worker threads handling requests.
+    /// Store work at once (threads of the blocking pool).
     pub workers: usize,
-    /// Requests waiting for a worker beyond which the hub answers 503.
+    /// Requests admitted beyond `workers` to wait for one; the next get 503.
     pub max_waiting: usize,
     /// `Retry-After` seconds on an overload 503.
     pub retry_after_secs: u64,
+    /// Threads that read and write sockets (tokio workers).
+    pub io_threads: usize,
+    /// All request headers must arrive within this.
+    pub header_timeout: Duration,
+    /// The whole body must arrive within this (408 beyond).
+    pub body_timeout: Duration,
+    /// Headers received to reply ready, store work included.
+    pub request_timeout: Duration,
+    /// A connection with no traffic and no request in hand this long is closed.
+    pub keep_alive_timeout: Duration,
+    /// Open connections at most; more wait in the kernel's backlog.
+    pub max_connections: usize,
     /// sled cache.
     pub cache_bytes: u64,
     /// One line per request on stderr.
     pub log: bool,
+    /// Stop on SIGTERM or SIGINT (the binary).
+    pub handle_signals: bool,
     pub faults: Option<Arc<Faults>>,
 }
 
@@ -187,20 +168,28 @@ impl HubConfig {
         HubConfig {
             listen: listen.into(),
             data_dir: data_dir.into(),
+            db: None,
             tokens: None,
             workers: 4,
             max_waiting: 64,
             retry_after_secs: 5,
+            io_threads: 2,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(90),
+            keep_alive_timeout: Duration::from_secs(60),
+            max_connections: 10_000,
             cache_bytes: 16 * 1024 * 1024,
             log: true,
+            handle_signals: false,
             faults: None,
         }
     }
 }
 
-/// State shared by the workers.
+/// State shared by the connection tasks and the store workers.
 pub(crate) struct Shared {
-    pub store: HubStore,
+    pub store: backend::Backend,
     pub tokens: Option<Tokens>,
     pub faults: Option<Arc<Faults>>,
     pub stats: Arc<HubStats>,
@@ -210,9 +199,8 @@ pub(crate) struct Shared {
 /// A running hub.
 pub struct HubHandle {
     addr: SocketAddr,
-    server: Arc<tiny_http::Server>,
-    stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<()>>,
+    stop: tokio::sync::watch::Sender<bool>,
+    thread: Option<JoinHandle<Result<(), HubError>>>,
     shared: Option<Arc<Shared>>,
     stats: Arc<HubStats>,
 }
@@ -236,58 +224,83 @@ impl HubHandle {
         self.shared.as_ref().map_or(0, |s| s.store.app_count())
     }
 
-    /// Stops accepting, lets the workers finish what they hold, flushes and
-    /// closes the store (so it can be opened again in this process).
+    /// Stops accepting, lets in-flight requests finish, flushes and closes
+    /// the store (so it can be opened again in this process).
     pub fn shutdown(mut self) -> Result<(), HubError> {
         self.stop_inner()
     }
 
-    /// Blocks until the hub stops (the binary: until it is signalled).
-    pub fn wait(mut self) {
-        for t in self.threads.drain(..) {
-            let _ = t.join();
+    /// Blocks until the hub stops (the binary: until SIGTERM or SIGINT, then
+    /// in-flight requests finish and the store is flushed).
+    pub fn wait(mut self) -> Result<(), HubError> {
+        self.shared = None;
+        self.join()
+    }
+
+    fn join(&mut self) -> Result<(), HubError> {
+        match self.thread.take() {
+            Some(t) => t.join().unwrap_or_else(|_| {
+                Err(HubError::Listen {
+                    addr: self.addr.to_string(),
+                    reason: "the server thread panicked".into(),
+                })
+            }),
+            None => Ok(()),
         }
     }
 
     fn stop_inner(&mut self) -> Result<(), HubError> {
-        self.stop.store(true, Ordering::SeqCst);
-        self.server.unblock();
-        for t in self.threads.drain(..) {
-            let _ = t.join();
-        }
-        if let Some(shared) = self.shared.take() {
-            shared.store.flush()?;
-            drop(shared);
-        }
-        Ok(())
+        // a closed channel means the server is gone already
+        self.stop.send_replace(true);
+        self.shared = None;
+        self.join()
     }
 }
 
 impl Drop for HubHandle {
     fn drop(&mut self) {
-        let _ = self.stop_inner();
+        if let Err(e) = self.stop_inner() {
+            eprintln!("jingyou-hub: {e}");
+        }
     }
 }
 
-/// Opens the store, binds, starts the dispatcher and the workers.
+/// Opens the store, binds, and serves on a thread of its own (which owns the
+/// tokio runtime) until [`HubHandle::shutdown`] or, with
+/// `handle_signals`, SIGTERM/SIGINT.
 pub fn serve(config: HubConfig) -> Result<HubHandle, HubError> {
-    let store =
-        HubStore::open(&config.data_dir, config.cache_bytes).map_err(|e| HubError::Open {
-            dir: config.data_dir.display().to_string(),
-            reason: e.to_string(),
-        })?;
-    let server = tiny_http::Server::http(&config.listen).map_err(|e| HubError::Listen {
+    let store = match &config.db {
+        Some(url) => backend::Backend::Postgres(
+            pg::PgStore::open(url, config.workers.clamp(1, 256))
+                .map_err(|e| HubError::Database(e.to_string()))?,
+        ),
+        None => backend::Backend::Sled(
+            HubStore::open(&config.data_dir, config.cache_bytes).map_err(|e| HubError::Open {
+                dir: config.data_dir.display().to_string(),
+                reason: e.to_string(),
+            })?,
+        ),
+    };
+    let listen_err = |reason: String| HubError::Listen {
         addr: config.listen.clone(),
-        reason: e.to_string(),
-    })?;
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| HubError::Listen {
-            addr: config.listen.clone(),
-            reason: "not an IP socket".into(),
-        })?;
-    let server = Arc::new(server);
+        reason,
+    };
+    let listener =
+        std::net::TcpListener::bind(&config.listen).map_err(|e| listen_err(e.to_string()))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| listen_err(e.to_string()))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| listen_err(e.to_string()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.io_threads.clamp(1, 16))
+        .max_blocking_threads(config.workers.clamp(1, 256))
+        .thread_name("hub")
+        .enable_io()
+        .enable_time()
+        .build()
+        .map_err(|e| listen_err(format!("cannot start the runtime: {e}")))?;
     let stats = Arc::new(HubStats::default());
     let shared = Arc::new(Shared {
         store,
@@ -296,84 +309,62 @@ pub fn serve(config: HubConfig) -> Result<HubHandle, HubError> {
         stats: stats.clone(),
         log: config.log,
     });
-    let stop = Arc::new(AtomicBool::new(false));
-    let (tx, rx) = sync_channel::<tiny_http::Request>(config.max_waiting.max(1));
-    let rx = Arc::new(Mutex::new(rx));
-    let mut threads = Vec::new();
-    for i in 0..config.workers.max(1) {
-        let rx = rx.clone();
-        let shared = shared.clone();
-        let t = std::thread::Builder::new()
-            .name(format!("hub-worker-{i}"))
-            .spawn(move || worker(&rx, &shared))
-            .map_err(|e| HubError::Listen {
-                addr: config.listen.clone(),
-                reason: format!("cannot start a worker thread: {e}"),
-            })?;
-        threads.push(t);
-    }
-    let dispatcher = {
-        let server = server.clone();
-        let stop = stop.clone();
-        let shared = shared.clone();
-        let retry_after = config.retry_after_secs;
-        std::thread::Builder::new()
-            .name("hub-dispatch".into())
-            .spawn(move || {
-                while !stop.load(Ordering::SeqCst) {
-                    let rq = match server.recv_timeout(Duration::from_millis(100)) {
-                        Ok(Some(rq)) => rq,
-                        Ok(None) => continue,
-                        Err(_) => break,
-                    };
-                    match tx.try_send(rq) {
-                        Ok(()) => {}
-                        Err(TrySendError::Full(rq)) | Err(TrySendError::Disconnected(rq)) => {
-                            shared.stats.overloaded.fetch_add(1, Ordering::Relaxed);
-                            // answer (and drain the body) off the dispatcher
-                            let shared = shared.clone();
-                            let _ = std::thread::Builder::new()
-                                .name("hub-503".into())
-                                .spawn(move || handlers::overloaded(rq, &shared, retry_after));
-                        }
-                    }
-                }
-                drop(tx);
-            })
-            .map_err(|e| HubError::Listen {
-                addr: config.listen.clone(),
-                reason: format!("cannot start the dispatcher: {e}"),
-            })?
+    let limits = server::Limits {
+        workers: config.workers.max(1),
+        max_waiting: config.max_waiting,
+        retry_after_secs: config.retry_after_secs,
+        header_timeout: config.header_timeout,
+        body_timeout: config.body_timeout,
+        request_timeout: config.request_timeout,
+        keep_alive_timeout: config.keep_alive_timeout,
+        max_connections: config.max_connections,
     };
-    threads.insert(0, dispatcher);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let handle_signals = config.handle_signals;
+    let thread = {
+        let shared = shared.clone();
+        let stop_tx = stop_tx.clone();
+        std::thread::Builder::new()
+            .name("hub-server".into())
+            .spawn(move || -> Result<(), HubError> {
+                let served = runtime.block_on(async {
+                    if handle_signals {
+                        spawn_signal_watch(stop_tx)?;
+                    }
+                    server::run(listener, shared.clone(), limits, stop_rx).await
+                });
+                // in-flight store work finishes before the runtime is gone
+                drop(runtime);
+                let flushed = shared.store.flush();
+                served.map_err(|e| HubError::Listen {
+                    addr: addr.to_string(),
+                    reason: e.to_string(),
+                })?;
+                flushed?;
+                Ok(())
+            })
+            .map_err(|e| listen_err(format!("cannot start the server thread: {e}")))?
+    };
     Ok(HubHandle {
         addr,
-        server,
-        stop,
-        threads,
+        stop: stop_tx,
+        thread: Some(thread),
         shared: Some(shared),
         stats,
     })
 }
 
-fn worker(rx: &Mutex<Receiver<tiny_http::Request>>, shared: &Shared) {
-    loop {
-        let next = {
-            let guard = rx.lock().unwrap_or_else(|p| p.into_inner());
-            guard.recv()
-        };
-        match next {
-            Ok(rq) => {
-                // A bug must not shrink the pool: the request (dropped while
-                // unwinding) answers 500 and the worker goes on.
-                let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    handlers::handle(rq, shared)
-                }));
-                if caught.is_err() && shared.log {
-                    eprintln!("hub: a request handler panicked; answered 500");
-                }
-            }
-            Err(_) => return,
+/// SIGTERM or SIGINT: set `stop` (once).
+fn spawn_signal_watch(stop: tokio::sync::watch::Sender<bool>) -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
         }
-    }
+        stop.send_replace(true);
+    });
+    Ok(())
 }

@@ -1,13 +1,17 @@
 //! Blocking HTTP client of the /v1 upload protocol (docs/protocol.md), on ureq 3.
 //!
-//! Every call has timeouts (connect, per read/write stall, response, body),
-//! never follows a redirect, reads 4xx/5xx bodies, and parses replies strictly:
+//! Every call has timeouts (connect, per read/write stall, response, body)
+//! and one total budget for the whole request (connect, send, the whole
+//! reply: `request_timeout`, shortened to what is left of a deadline set with
+//! [`HubClient::set_deadline`]), so no hub can hold a call longer, not even
+//! by trickling its reply a byte at a time. It never follows a redirect, reads 4xx/5xx bodies, and parses replies strictly:
 //! a 200 that is not the hub's JSON is [`ClientError::NotAcknowledged`], never
 //! success. Retrying, backoff and persistence are the caller's (the relay's).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -21,11 +25,9 @@ use ureq::Body;
 
 /// Bodies above this are sent gzip-compressed.
 pub const GZIP_ABOVE: usize = 1024;
-/// Most items per batch (the hub's limit).
-pub const MAX_BATCH: usize = 500;
 /// Largest reply body read.
 const MAX_REPLY: u64 = 16 * 1024 * 1024;
-const TUS: &str = "1.0.0";
+const TUS: &str = crate::wire::TUS_VERSION;
 
 /// How to reach the hub.
 #[derive(Debug, Clone)]
@@ -44,6 +46,10 @@ pub struct ClientConfig {
     pub stall_timeout: Duration,
     /// Total budget for sending one body and for receiving one body.
     pub body_timeout: Duration,
+    /// Total budget for one request: connect, send, and the whole reply.
+    pub request_timeout: Duration,
+    /// Longest `Retry-After` honoured (a larger one is cut to this).
+    pub retry_after_cap: Duration,
     pub user_agent: String,
     /// PEM file of root certificates to trust INSTEAD of the bundled Mozilla
     /// roots (a private county CA). `None`: webpki roots.
@@ -59,6 +65,8 @@ impl ClientConfig {
             connect_timeout: Duration::from_secs(20),
             stall_timeout: Duration::from_secs(60),
             body_timeout: Duration::from_secs(600),
+            request_timeout: Duration::from_secs(120),
+            retry_after_cap: Duration::from_secs(15 * 60),
             user_agent: format!("jingyou/{}", env!("CARGO_PKG_VERSION")),
             ca_file: None,
         }
@@ -77,6 +85,9 @@ pub enum ClientError {
     Retryable {
         reason: String,
         retry_after: Option<Duration>,
+        /// The hub was reached but did not finish its reply in time (a
+        /// stalled hub, not a missing link).
+        stalled: bool,
     },
     /// A reply that is not the hub's acknowledgement: an HTML page (captive
     /// portal), a redirect, the wrong content type, unparsable JSON, missing
@@ -107,6 +118,11 @@ impl ClientError {
         )
     }
 
+    /// The hub was reached but its reply did not finish in time.
+    pub fn is_stall(&self) -> bool {
+        matches!(self, ClientError::Retryable { stalled: true, .. })
+    }
+
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             ClientError::Retryable { retry_after, .. } => *retry_after,
@@ -118,6 +134,7 @@ impl ClientError {
         ClientError::Retryable {
             reason: reason.into(),
             retry_after: None,
+            stalled: false,
         }
     }
 
@@ -139,84 +156,11 @@ pub struct Health {
     pub elapsed: Duration,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ItemStatus {
-    Accepted,
-    Duplicate,
-    Rejected,
-}
-
-/// The hub's answer for one application or void.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ItemResult {
-    pub id: String,
-    pub status: ItemStatus,
-    pub receipt: Option<String>,
-    pub reason: Option<String>,
-    /// The hub's hint: a rejection that may go away by itself
-    /// (`attachments_incomplete`, `unknown_application`).
-    #[serde(default)]
-    pub retryable: bool,
-    #[serde(default)]
-    pub message: Option<String>,
-}
-
-impl ItemResult {
-    /// The hub holds it: accepted now or before.
-    pub fn is_acknowledged(&self) -> bool {
-        matches!(self.status, ItemStatus::Accepted | ItemStatus::Duplicate)
-    }
-}
-
-/// Rejection reasons that are worth retrying later (docs/protocol.md).
-pub const RETRYABLE_REASONS: &[&str] = &["attachments_incomplete", "unknown_application"];
-
-/// One void to send.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VoidItem {
-    pub id: String,
-    pub reason: String,
-    /// RFC 3339.
-    pub at: String,
-}
-
-/// `GET /v1/tallies`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tallies {
-    pub from: String,
-    pub to: String,
-    pub total: u64,
-    pub branches: Vec<BranchTally>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BranchTally {
-    pub branch: String,
-    pub total: u64,
-    pub by_service: std::collections::BTreeMap<String, u64>,
-}
-
-/// One line of `GET /v1/applications`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HubApplication {
-    pub id: String,
-    pub number: String,
-    pub receipt: String,
-    pub date: String,
-    pub service: String,
-    pub voided: bool,
-}
-
-#[derive(Deserialize)]
-struct ApplicationsReply {
-    applications: Vec<HubApplication>,
-}
-
-#[derive(Deserialize)]
-struct ResultsReply {
-    results: Vec<ItemResult>,
-}
+use crate::wire::{ApplicationsReply, ResultsReply};
+pub use crate::wire::{
+    BranchTally, HubApplication, ItemResult, ItemStatus, Tallies, VoidItem, MAX_BATCH,
+    RETRYABLE_REASONS,
+};
 
 /// Tus metadata of one attachment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -248,6 +192,8 @@ pub struct UploadProgress<'a> {
 /// The blocking hub client.
 pub struct HubClient {
     agent: ureq::Agent,
+    /// No request runs past this (`sync --max-wait`).
+    deadline: Mutex<Option<Instant>>,
     config: ClientConfig,
     base: String,
     origin: String,
@@ -270,21 +216,33 @@ fn header_u64(r: &Response<Body>, name: &str) -> Option<u64> {
     header_str(r, name).and_then(|v| v.trim().parse().ok())
 }
 
-/// `Retry-After` as seconds or an HTTP date.
-fn retry_after(r: &Response<Body>) -> Option<Duration> {
+/// `Retry-After` as seconds or an HTTP date, at most `cap`.
+fn retry_after(r: &Response<Body>, cap: Duration) -> Option<Duration> {
     let v = header_str(r, "Retry-After")?.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let delta = when.signed_duration_since(chrono::Utc::now());
-    Some(delta.to_std().unwrap_or(Duration::ZERO))
+    let wait = if let Ok(secs) = v.parse::<u64>() {
+        Duration::from_secs(secs)
+    } else {
+        let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+        let delta = when.signed_duration_since(chrono::Utc::now());
+        delta.to_std().unwrap_or(Duration::ZERO)
+    };
+    Some(wait.min(cap))
 }
 
 fn transport_error(e: ureq::Error) -> ClientError {
     use ureq::Error as E;
     let reason = match &e {
-        E::Timeout(t) => format!("timed out ({t:?})"),
+        // Reaching the hub is the link; anything later is the hub stalling.
+        E::Timeout(t @ (ureq::Timeout::Resolve | ureq::Timeout::Connect)) => {
+            format!("timed out ({t:?})")
+        }
+        E::Timeout(t) => {
+            return ClientError::Retryable {
+                reason: format!("the hub did not finish its reply in time ({t:?})"),
+                retry_after: None,
+                stalled: true,
+            }
+        }
         E::Io(io) => format!("connection failed: {io}"),
         E::HostNotFound => "host not found".into(),
         E::ConnectionFailed => "connection failed".into(),
@@ -310,15 +268,24 @@ fn gzip(data: &[u8]) -> Result<Vec<u8>, ClientError> {
 impl HubClient {
     pub fn new(config: ClientConfig) -> Result<HubClient, ClientError> {
         let base = config.base_url.trim_end_matches('/').to_string();
-        let (scheme, rest) = base
-            .split_once("://")
-            .ok_or_else(|| ClientError::Invalid(format!("hub URL {base} has no scheme")))?;
-        if scheme != "http" && scheme != "https" {
-            return Err(ClientError::Invalid(format!(
-                "hub URL {base}: only http and https"
-            )));
-        }
-        let host = rest.split('/').next().unwrap_or("");
+        // the http crate's URI parser (ureq's own), not string surgery
+        let uri: ureq::http::Uri = base
+            .parse()
+            .map_err(|e| ClientError::Invalid(format!("hub URL {base} is not a URL: {e}")))?;
+        let scheme = match uri.scheme_str() {
+            Some(s @ ("http" | "https")) => s.to_string(),
+            Some(_) => {
+                return Err(ClientError::Invalid(format!(
+                    "hub URL {base}: only http and https"
+                )))
+            }
+            None => {
+                return Err(ClientError::Invalid(format!(
+                    "hub URL {base} has no scheme"
+                )))
+            }
+        };
+        let host = uri.authority().map(|a| a.as_str()).unwrap_or("");
         if host.is_empty() {
             return Err(ClientError::Invalid(format!("hub URL {base} has no host")));
         }
@@ -366,6 +333,7 @@ impl HubClient {
             .new_agent();
         Ok(HubClient {
             agent,
+            deadline: Mutex::new(None),
             config,
             base,
             origin,
@@ -391,15 +359,42 @@ impl HubClient {
         }
     }
 
-    fn auth<B>(&self, rb: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
-        match &self.config.token {
+    /// No request starts or runs past `deadline` (`None`: no deadline but
+    /// each request's own `request_timeout`).
+    pub fn set_deadline(&self, deadline: Option<Instant>) {
+        *self.deadline.lock().unwrap_or_else(|p| p.into_inner()) = deadline;
+    }
+
+    /// The total time this request may take.
+    fn budget(&self) -> Result<Duration, ClientError> {
+        let deadline = *self.deadline.lock().unwrap_or_else(|p| p.into_inner());
+        let mut budget = self.config.request_timeout;
+        if let Some(d) = deadline {
+            let left = d.saturating_duration_since(Instant::now());
+            if left < Duration::from_millis(50) {
+                return Err(ClientError::retry(
+                    "the time given to this sync is up; the rest waits for the next one",
+                ));
+            }
+            budget = budget.min(left);
+        }
+        Ok(budget)
+    }
+
+    /// The request with its total budget and (if any) the bearer token.
+    fn prepare<B>(
+        &self,
+        rb: ureq::RequestBuilder<B>,
+    ) -> Result<ureq::RequestBuilder<B>, ClientError> {
+        let rb = rb.config().timeout_global(Some(self.budget()?)).build();
+        Ok(match &self.config.token {
             Some(t) => rb.header("Authorization", format!("Bearer {t}")),
             None => rb,
-        }
+        })
     }
 
     /// Turns a non-2xx reply into an error; `Ok(resp)` for 2xx.
-    fn check_status(mut resp: Response<Body>) -> Result<Response<Body>, ClientError> {
+    fn check_status(&self, mut resp: Response<Body>) -> Result<Response<Body>, ClientError> {
         let status = resp.status().as_u16();
         if (200..300).contains(&status) {
             return Ok(resp);
@@ -410,7 +405,7 @@ impl HubClient {
                 "HTTP {status} redirect to {to} (not followed)"
             )));
         }
-        let wait = retry_after(&resp);
+        let wait = retry_after(&resp, self.config.retry_after_cap);
         let body = resp
             .body_mut()
             .with_config()
@@ -435,6 +430,7 @@ impl HubClient {
             408 | 429 | 500..=599 => ClientError::Retryable {
                 reason: format!("HTTP {status} {code}: {message}"),
                 retry_after: wait,
+                stalled: false,
             },
             _ => ClientError::Rejected {
                 status,
@@ -463,6 +459,11 @@ impl HubClient {
             .read_to_vec()
             .map_err(|e| match e {
                 ureq::Error::BodyExceedsLimit(_) => ClientError::not_ack("the reply is too large"),
+                ureq::Error::Timeout(t) => ClientError::Retryable {
+                    reason: format!("the hub did not finish its reply in time ({t:?})"),
+                    retry_after: None,
+                    stalled: true,
+                },
                 e => ClientError::retry(format!("the reply was cut: {e}")),
             })?;
         serde_json::from_slice(&body)
@@ -471,17 +472,17 @@ impl HubClient {
 
     fn get_json<T: DeserializeOwned>(&self, path_and_query: &str) -> Result<T, ClientError> {
         let resp = self
-            .auth(self.agent.get(&self.url(path_and_query)))
+            .prepare(self.agent.get(&self.url(path_and_query)))?
             .header("Accept", "application/json")
             .call()
             .map_err(transport_error)?;
-        Self::read_json(Self::check_status(resp)?)
+        Self::read_json(self.check_status(resp)?)
     }
 
     fn post_json<T: DeserializeOwned>(&self, path: &str, body: &Value) -> Result<T, ClientError> {
         let raw = serde_json::to_vec(body).map_err(|e| ClientError::Invalid(e.to_string()))?;
         let rb = self
-            .auth(self.agent.post(&self.url(path)))
+            .prepare(self.agent.post(&self.url(path)))?
             .header("Accept", "application/json")
             .content_type("application/json");
         let resp = if raw.len() > GZIP_ABOVE {
@@ -491,7 +492,7 @@ impl HubClient {
             rb.send(&raw[..])
         }
         .map_err(transport_error)?;
-        Self::read_json(Self::check_status(resp)?)
+        Self::read_json(self.check_status(resp)?)
     }
 
     /// `GET /v1/health` (no token needed), timed.
@@ -500,9 +501,12 @@ impl HubClient {
         let resp = self
             .agent
             .get(&self.url("/v1/health"))
+            .config()
+            .timeout_global(Some(self.budget()?))
+            .build()
             .call()
             .map_err(transport_error)?;
-        let mut h: Health = Self::read_json(Self::check_status(resp)?)?;
+        let mut h: Health = Self::read_json(self.check_status(resp)?)?;
         if h.status != "ok" {
             return Err(ClientError::not_ack(format!(
                 "health status {:?}",
@@ -627,13 +631,13 @@ impl HubClient {
             md.push_str(&format!(",sha256 {}", b64(sha)));
         }
         let resp = self
-            .auth(self.agent.post(&self.url("/v1/uploads")))
+            .prepare(self.agent.post(&self.url("/v1/uploads")))?
             .header("Tus-Resumable", TUS)
             .header("Upload-Length", length.to_string())
             .header("Upload-Metadata", md)
             .send_empty()
             .map_err(transport_error)?;
-        let resp = Self::check_status(resp)?;
+        let resp = self.check_status(resp)?;
         if resp.status().as_u16() != 201 {
             return Err(ClientError::not_ack(format!(
                 "upload creation answered HTTP {} instead of 201",
@@ -650,14 +654,14 @@ impl HubClient {
     /// hub no longer knows it (404/410: create a new one).
     pub fn upload_offset(&self, url: &str) -> Result<Option<(u64, u64)>, ClientError> {
         let resp = self
-            .auth(self.agent.head(url))
+            .prepare(self.agent.head(url))?
             .header("Tus-Resumable", TUS)
             .call()
             .map_err(transport_error)?;
         if matches!(resp.status().as_u16(), 404 | 410) {
             return Ok(None);
         }
-        let resp = Self::check_status(resp)?;
+        let resp = self.check_status(resp)?;
         match (
             header_u64(&resp, "Upload-Offset"),
             header_u64(&resp, "Upload-Length"),
@@ -733,7 +737,7 @@ impl HubClient {
             }
             let sum = base64::engine::general_purpose::STANDARD.encode(Sha1::digest(&buf));
             let resp = self
-                .auth(self.agent.patch(&url))
+                .prepare(self.agent.patch(&url))?
                 .header("Tus-Resumable", TUS)
                 .header("Upload-Offset", offset.to_string())
                 .header("Upload-Checksum", format!("sha1 {sum}"))
@@ -770,7 +774,7 @@ impl HubClient {
                     return Err(ClientError::retry("the hub forgot the upload; start again"))
                 }
                 _ => {
-                    Self::check_status(resp)?;
+                    self.check_status(resp)?;
                     return Err(ClientError::not_ack("unexpected 2xx to PATCH"));
                 }
             }
@@ -781,15 +785,7 @@ impl HubClient {
 
 /// Percent-encodes a query value (branch codes are plain, but be safe).
 fn encode_query(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// sha256 (hex) of a byte slice, for `attachments[].sha256`.

@@ -44,11 +44,22 @@ pub enum LinkState {
     Slow,
     /// No answer, or errors.
     Offline,
+    /// The hub was reached but did not finish its reply in time.
+    Stalled,
     /// 401/403: the queue is stopped until support fixes the token.
     Refused,
 }
 
 impl LinkState {
+    /// The state after a failed request: stalled or offline.
+    pub fn after(e: &ClientError) -> LinkState {
+        if e.is_stall() {
+            LinkState::Stalled
+        } else {
+            LinkState::Offline
+        }
+    }
+
     pub fn key(self) -> &'static str {
         match self {
             LinkState::NoHub => "link.no_hub",
@@ -56,6 +67,7 @@ impl LinkState {
             LinkState::Online => "link.online",
             LinkState::Slow => "link.slow",
             LinkState::Offline => "link.offline",
+            LinkState::Stalled => "link.stalled",
             LinkState::Refused => "link.refused",
         }
     }
@@ -127,6 +139,8 @@ pub fn client_config(config: &Config, branch: &str) -> Result<Option<ClientConfi
     c.token = token;
     c.connect_timeout = Duration::from_millis(config.sync.connect_timeout_ms.max(1));
     c.stall_timeout = Duration::from_millis(config.sync.stall_timeout_ms.max(1));
+    c.request_timeout = Duration::from_millis(config.sync.request_timeout_ms.max(1));
+    c.retry_after_cap = Duration::from_millis(config.sync.backoff_cap_ms.max(1));
     c.ca_file = config.hub.ca_file.clone();
     Ok(Some(c))
 }
@@ -333,7 +347,7 @@ impl Relay<'_> {
                     Err(e) => {
                         report.failed += 1;
                         report.last_error = Some(e.to_string());
-                        report.link = Some(LinkState::Offline);
+                        report.link = Some(LinkState::after(&e));
                         self.fail_all(
                             &[(key.clone(), entry.attempts)],
                             &e.to_string(),
@@ -416,8 +430,8 @@ impl Relay<'_> {
                     self.fail_all(&keys, &why, e.retry_after());
                     report.failed += keys.len();
                     report.last_error = Some(why);
-                    report.link = Some(LinkState::Offline);
-                    on(RelayEvent::Link(LinkState::Offline));
+                    report.link = Some(LinkState::after(&e));
+                    on(RelayEvent::Link(LinkState::after(&e)));
                     self.batch = (self.batch / 2).max(1);
                     break;
                 }
@@ -428,7 +442,9 @@ impl Relay<'_> {
                 due: due_total,
             });
         }
-        if report.refused.is_none() && report.link != Some(LinkState::Offline) {
+        if report.refused.is_none()
+            && !matches!(report.link, Some(LinkState::Offline | LinkState::Stalled))
+        {
             report.voids_sent = self.send_voids(ignore_backoff, &mut report);
         }
         if report.acknowledged > 0 {
