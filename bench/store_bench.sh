@@ -34,9 +34,10 @@ fi
 
 W=$(mktemp -d /var/tmp/jingyou-store-bench.XXXXXX)
 cleanup() {
+  local rc=$?
   [ -n "${HUB_PID:-}" ] && kill "$HUB_PID" 2>/dev/null || true
   git -C "$ROOT" worktree remove --force "$W/base" >/dev/null 2>&1 || true
-  rm -rf "$W"
+  if [ "$rc" -eq 0 ]; then rm -rf "$W"; else echo "kept $W for a look (exit $rc)" >&2; fi
 }
 trap cleanup EXIT
 # The app gets a fresh HOME; cargo and rustup keep theirs.
@@ -80,7 +81,7 @@ for v in before after; do
     echo "== $v $n: first frame, tally, queue ($RUNS runs each)" >&2
     for _ in $(seq "$RUNS"); do
       j=$(harness "$d" "${BIN[$v]}" "$W/rss")
-      python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["maxrss_kb"]=int(open(sys.argv[2]).read().split()[-1]); print(json.dumps(d))' "$j" "$W/rss"
+      python3 -c 'import json,sys; d=json.loads(sys.argv[1]); r=open(sys.argv[2]).read().split(); d["maxrss_kb"]=int(r[-1]) if r and r[-1].isdigit() else 0; print(json.dumps(d))' "$j" "$W/rss"
     done >"$W/$v-$n.frame"
     for _ in $(seq "$RUNS"); do
       JINGYOU_DATA=$d timed "$W/$v-$n.tally" "${BIN[$v]}" tally --format json

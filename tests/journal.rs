@@ -741,6 +741,17 @@ fn old_acknowledged_applications_leave_sled_and_stay_findable() {
     assert_eq!(store.count_applications().expect("n"), 21);
     assert!(store.verify().expect("verify").whole());
     drop(store);
+    // Compaction keeps everything (and the journal as it was).
+    let journal_before = snapshot(&tmp.path().join("journal"));
+    jingyou::store::compact(&dir, 8).expect("compact");
+    assert_eq!(snapshot(&tmp.path().join("journal")), journal_before);
+    {
+        let store = Store::open(&dir, 8).expect("open after compaction");
+        assert!(store.verify().expect("verify").whole());
+        assert_eq!(store.count_applications().expect("n"), 21);
+        assert!(store.application(&recent.number).expect("find").is_some());
+    }
+    assert!(!tmp.path().join("store.before-compact").exists());
     // A repair rebuilds the small store and the index.
     let r = Store::repair(&dir, 8).expect("repair");
     assert!(r.verify.whole(), "{:?}", r.verify.differences);

@@ -171,6 +171,9 @@ pub enum StoreAction {
     Verify,
     /// Move a damaged store aside (never deleted), rebuild it from the journal, verify
     Repair,
+    /// Rewrite the working store with only its live data (after many old
+    /// applications left it); the journal is not touched
+    Compact,
 }
 
 #[derive(Subcommand, Debug, Clone)]

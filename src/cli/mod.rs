@@ -424,6 +424,14 @@ pub fn seed(g: &Globals, count: u64, days: u32, acknowledged: bool) -> ExitCode 
         }
         Ok(r)
     });
+    drop(store);
+    // History that left the working store: give sled its space back.
+    if acknowledged && done.is_ok() {
+        if let Err(e) = crate::store::compact(&g.store_dir(), g.config.store.cache_mib) {
+            eprintln!("{}", crate::mask::escape_controls(&e.message(g.lang)));
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    }
     match done {
         Ok(report) => {
             println!("{}", report.message(g.lang));

@@ -53,6 +53,23 @@ pub fn main(g: &Globals, action: &StoreAction) -> ExitCode {
                 ExitCode::from(EXIT_FAILURE)
             }
         }
+        StoreAction::Compact => match crate::store::compact(&dir, g.config.store.cache_mib) {
+            Ok((before, after)) => {
+                println!(
+                    "{}",
+                    fmt(
+                        lang,
+                        "store.compacted",
+                        &[
+                            ("before", &(before / (1024 * 1024))),
+                            ("after", &(after / (1024 * 1024))),
+                        ],
+                    )
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
         StoreAction::Repair => {
             let report = match Store::repair(&dir, g.config.store.cache_mib) {
                 Ok(r) => r,

@@ -29,7 +29,7 @@ use crate::journal::{Entry, Journal, Record};
 pub use open::{journal_dir_for, Seal};
 pub use outbox::Decision;
 pub use records::*;
-pub use repair::journal_users;
+pub use repair::{compact, journal_users};
 pub use repair::{RepairReport, VerifyReport};
 
 /// The store layout this build reads and writes (2: with a journal).

@@ -240,6 +240,17 @@ impl Store {
     /// changed); one behind by a crash's last writes is caught up.
     pub fn open(dir: &Path, cache_mib: u64) -> Result<Store> {
         let journal_dir = journal_dir_for(dir);
+        // A compaction cut between its two renames: put the old store back.
+        let aside = dir.with_file_name(format!(
+            "{}.before-compact",
+            dir.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        ));
+        if !dir.exists() && aside.join("db").exists() {
+            std::fs::rename(&aside, dir).map_err(|e| io_damage(dir, e))?;
+            crate::log::warn("store: an interrupted compaction was undone");
+        }
         if let Some(data) = dir.parent() {
             if !data.as_os_str().is_empty() {
                 journal::private_dir(data).map_err(|e| io_damage(dir, e))?;

@@ -440,3 +440,83 @@ pub fn journal_users(journal_dir: &Path) -> Result<Vec<super::User>> {
     })?;
     Ok(users.into_values().collect())
 }
+
+/// Rewrites the working store in `dir` with only its live data: sled never
+/// gives freed space back to the file system, and opening costs grow with
+/// the file, so after many applications left (eviction) the store is
+/// copied tree by tree into a new one, made durable, and swapped in. The
+/// journal is not touched. Returns (bytes before, bytes after).
+pub fn compact(dir: &Path, cache_mib: u64) -> Result<(u64, u64)> {
+    let io = |e: std::io::Error| StoreError::Damaged {
+        path: dir.to_path_buf(),
+        why: super::Damage::Io {
+            error: e.to_string(),
+        },
+    };
+    // Whole and ours: the usual checks, then close it.
+    let before = {
+        let store = Store::open(dir, cache_mib)?;
+        store.flush()?;
+        store.size_on_disk()?
+    };
+    let lock_held = lock(dir)?;
+    let tmp = dir.with_file_name(format!(
+        "{}.compacting",
+        dir.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+    ));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(io)?;
+    }
+    let after = {
+        let cfg = |p: &Path| {
+            sled::Config::new()
+                .path(p)
+                .cache_capacity(cache_mib.clamp(1, 256) * 1024 * 1024)
+                .flush_every_ms(None)
+                .open()
+        };
+        let old = cfg(dir)?;
+        let new = cfg(&tmp)?;
+        for name in old.tree_names() {
+            let from = old.open_tree(&name)?;
+            let to = new.open_tree(&name)?;
+            let mut batch = sled::Batch::default();
+            let mut n = 0;
+            for row in from.iter() {
+                let (k, v) = row?;
+                batch.insert(k, v);
+                n += 1;
+                if n % 5_000 == 0 {
+                    to.apply_batch(std::mem::take(&mut batch))?;
+                }
+            }
+            to.apply_batch(batch)?;
+        }
+        new.flush()?;
+        std::fs::File::open(tmp.join("db"))
+            .and_then(|f| f.sync_all())
+            .map_err(io)?;
+        new.size_on_disk()?
+    };
+    drop(lock_held);
+    let old_aside = dir.with_file_name(format!(
+        "{}.before-compact",
+        dir.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+    ));
+    if old_aside.exists() {
+        std::fs::remove_dir_all(&old_aside).map_err(io)?;
+    }
+    std::fs::rename(dir, &old_aside).map_err(io)?;
+    std::fs::rename(&tmp, dir).map_err(io)?;
+    if let Some(parent) = dir.parent() {
+        journal::sync_dir(parent).map_err(io)?;
+    }
+    // The new store must open whole before the old one goes.
+    drop(Store::open(dir, cache_mib)?);
+    std::fs::remove_dir_all(&old_aside).map_err(io)?;
+    Ok((before, after))
+}
