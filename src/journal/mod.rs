@@ -625,6 +625,20 @@ pub mod index {
     }
 }
 
+/// Each entry with the count of applications on record after it, counting
+/// on from `apps` (a finish adds one).
+pub fn with_app_counts(mut apps: u64, entries: Vec<Entry>) -> Vec<(Entry, u64)> {
+    entries
+        .into_iter()
+        .map(|e| {
+            if matches!(e, Entry::Finish { .. }) {
+                apps += 1;
+            }
+            (e, apps)
+        })
+        .collect()
+}
+
 /// The application keys a record is about (for the index).
 pub fn keys_of(entry: &Entry) -> Vec<&str> {
     match entry {

@@ -382,16 +382,7 @@ impl Store {
         if entries.is_empty() {
             return Ok(out);
         }
-        let mut apps = self.app_count()?;
-        let numbered: Vec<(Entry, u64)> = entries
-            .into_iter()
-            .map(|e| {
-                if matches!(e, Entry::Finish { .. }) {
-                    apps += 1;
-                }
-                (e, apps)
-            })
-            .collect();
+        let numbered = crate::journal::with_app_counts(self.app_count()?, entries);
         let (records, segment) = journal.append(at, numbered)?;
         let with_segment: Vec<(String, Record)> = records
             .iter()

@@ -326,16 +326,7 @@ pub(super) fn migrate_v1(dir: &Path, cache_mib: u64) -> Result<Store> {
         let entries = v1_entries(&db)?;
         n = entries.len();
         let mut journal = Journal::new(&journal_dir, 0, 0);
-        let mut apps = 0;
-        let numbered = entries
-            .into_iter()
-            .map(|e| {
-                if matches!(e, Entry::Finish { .. }) {
-                    apps += 1;
-                }
-                (e, apps)
-            })
-            .collect();
+        let numbered = journal::with_app_counts(0, entries);
         journal.append(chrono::Local::now().fixed_offset(), numbered)?;
         db.flush()?;
     }
