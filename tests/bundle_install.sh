@@ -82,16 +82,16 @@ printf 'x' >>"$work/tampered/share/jingyou/themes/mono.toml"
 if out="$("$work/tampered/install.sh" --prefix "$work/never" 2>&1 </dev/null)"; then
     fail "a damaged bundle installed: $out"
 fi
-printf '%s\n' "$out" | grep -q "SHA256SUMS" || fail "no word of the checksums: $out"
+grep -q "SHA256SUMS" <<<"$out" || fail "no word of the checksums: $out"
 [ ! -e "$work/never" ] || fail "a damaged bundle wrote files"
 rm -rf "$work/tampered"
 
 step "first install, on a PC whose clock is on UTC"
 out="$(TZ=UTC inst)"
 printf '%s\n' "$out"
-printf '%s\n' "$out" | grep -q "every file matches SHA256SUMS" || fail "checksums not reported"
-printf '%s\n' "$out" | grep -q "glibc" || fail "glibc not checked"
-printf '%s\n' "$out" | grep -q 'timezone = "+08:00"' || fail "no time-zone advice on a UTC clock"
+grep -q "every file matches SHA256SUMS" <<<"$out" || fail "checksums not reported"
+grep -q "glibc" <<<"$out" || fail "glibc not checked"
+grep -q 'timezone = "+08:00"' <<<"$out" || fail "no time-zone advice on a UTC clock"
 [ -x "$prefix/bin/jingyou" ] && [ -x "$prefix/bin/jingyou-hub" ] || fail "binaries not in PREFIX/bin"
 [ -f "$prefix/share/jingyou/themes/default.toml" ] || fail "themes not installed"
 [ -f "$prefix/share/doc/jingyou/README.md" ] || fail "docs not installed"
@@ -119,18 +119,18 @@ export_before="$(jy export --from 2026-09-01 --to today --format csv)"
 
 step "the same version again: nothing to migrate, files checked, no backup"
 out="$(inst)"
-printf '%s\n' "$out" | grep -q "already installed" || fail "second run did not say it was already installed: $out"
+grep -q "already installed" <<<"$out" || fail "second run did not say it was already installed: $out"
 [ -z "$(ls -d "$data".before-* 2>/dev/null)" ] || fail "a backup was made without an upgrade"
 
 step "upgrade over an older version: backup, the store opened once, data kept"
 printf '0.0.9\n' >"$prefix/share/jingyou/VERSION"
 out="$(inst --timezone +08:00)"
 printf '%s\n' "$out"
-printf '%s\n' "$out" | grep -q "Upgrading jingyou 0.0.9 to $version" || fail "no upgrade message"
+grep -q "Upgrading jingyou 0.0.9 to $version" <<<"$out" || fail "no upgrade message"
 backup="$(ls -d "$data".before-"$version"-* 2>/dev/null | head -1)"
 [ -n "$backup" ] && [ -d "$backup/store" ] || fail "no backup of the data dir"
 [ "$(stat -c %a "$backup")" = 700 ] || fail "the backup is not 0700"
-printf '%s\n' "$out" | grep -q "opened by $version" || fail "the store was not opened by the new version"
+grep -q "opened by $version" <<<"$out" || fail "the store was not opened by the new version"
 [ "$(jy tally --days 60 --format json)" = "$tally_before" ] || fail "tally changed by the upgrade"
 [ "$(jy export --from 2026-09-01 --to today --format csv)" = "$export_before" ] || fail "export changed by the upgrade"
 [ "$(JINGYOU_DATA="$backup" jy tally --days 60 --format json)" = "$tally_before" ] || fail "the backup does not hold the same data"
@@ -140,7 +140,7 @@ jy catalog >/dev/null 2>"$work/err" || fail "catalog after --timezone"
 [ ! -s "$work/err" ] || fail "the written config is reported as broken: $(cat "$work/err")"
 out="$(TZ=UTC inst --timezone +08:00)"
 [ "$(grep -c '^timezone' "$conf")" -eq 1 ] || fail "--timezone twice wrote two lines"
-printf '%s\n' "$out" | grep -q "wrote timezone" || fail "timezone not reported"
+grep -q "wrote timezone" <<<"$out" || fail "timezone not reported"
 
 step "while the clerk's screen holds the store, an upgrade refuses and changes nothing"
 if command -v flock >/dev/null 2>&1; then
@@ -150,7 +150,7 @@ if command -v flock >/dev/null 2>&1; then
     flock -n 9 || fail "could not take the store's lock"
     if out="$(inst 2>&1)"; then fail "upgraded under a running app: $out"; fi
     exec 9<&-
-    printf '%s\n' "$out" | grep -q "close it" || fail "no advice to close the app: $out"
+    grep -q "close it" <<<"$out" || fail "no advice to close the app: $out"
     [ "$(cat "$prefix/share/jingyou/VERSION")" = 0.0.9 ] || fail "a refused upgrade changed the install"
     inst >/dev/null
 fi
@@ -175,7 +175,7 @@ grep -q '^# edited' "$etc/hub.env" || fail "a second install overwrote hub.env"
 if command -v systemd-analyze >/dev/null 2>&1; then
     # Checks syntax, known keys and that ExecStart is executable.
     if ! out="$(systemd-analyze verify "$units"/jingyou-hub.service "$units"/jingyou-sync.service "$units"/jingyou-sync.timer 2>&1)" \
-        || printf '%s\n' "$out" | grep -qi "unknown\|invalid\|failed"; then
+        || grep -qi "unknown\|invalid\|failed" <<<"$out"; then
         fail "systemd-analyze verify: $out"
     fi
     echo "systemd-analyze verify: the three units are valid"
@@ -197,7 +197,7 @@ printf '%s\n' "$out"
 [ ! -e "$prefix/share/jingyou" ] || fail "share/jingyou left after uninstall"
 [ -d "$data/store" ] || fail "uninstall deleted the data"
 [ -f "$conf" ] || fail "uninstall deleted the config"
-printf '%s\n' "$out" | grep -q "Kept the data" || fail "uninstall did not say it kept the data"
+grep -q "Kept the data" <<<"$out" || fail "uninstall did not say it kept the data"
 
 step "reinstall finds the data; --purge-data deletes it"
 inst >/dev/null
