@@ -33,6 +33,8 @@ use crate::journal::{self, Journal};
 pub const MAX_TAIL: u64 = 1000;
 
 const LOCK_FILE: &str = "jingyou.lock";
+/// Tries of a lock, 50 ms apart.
+const LOCK_TRIES: u32 = 20;
 const SEAL_FILE: &str = "jingyou.seal";
 
 /// What a clean close saw of sled's files.
@@ -112,12 +114,20 @@ pub(super) fn lock(dir: &Path) -> Result<File> {
         .mode(0o600)
         .open(dir.join(LOCK_FILE))
         .map_err(|e| io_damage(dir, e))?;
-    // SAFETY: flock on a descriptor we own.
-    let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if rc != 0 {
-        return Err(StoreError::AlreadyRunning(dir.to_path_buf()));
+    // A lock just released can stay held a moment longer by a child this
+    // process is starting (fork shares the descriptor until exec): retry
+    // for a second before saying another jingyou has the store.
+    for attempt in 0..LOCK_TRIES {
+        // SAFETY: flock on a descriptor we own.
+        let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if rc == 0 {
+            return Ok(f);
+        }
+        if attempt + 1 < LOCK_TRIES {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
-    Ok(f)
+    Err(StoreError::AlreadyRunning(dir.to_path_buf()))
 }
 
 /// `<data>/journal` for `<data>/store` (and the same under training/).
@@ -128,22 +138,48 @@ pub fn journal_dir_for(store_dir: &Path) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("journal"))
 }
 
-fn open_sled(dir: &Path, cache_mib: u64) -> Result<sled::Db> {
-    sled::Config::new()
-        .path(dir)
-        .cache_capacity(cache_mib.clamp(1, 256) * 1024 * 1024)
-        // No timer: nothing is written while the app is idle. Durability
-        // comes from the journal (and Store::flush for autosaved drafts).
-        .flush_every_ms(None)
-        .open()
-        .map_err(|e| {
-            damaged(
-                dir,
-                Damage::Unreadable {
-                    error: e.to_string(),
-                },
-            )
-        })
+/// sled's own lock on `db` (we hold ours already, so a failure to take it
+/// is a child process still sharing a descriptor, not another app).
+fn is_lock_error(e: &sled::Error) -> bool {
+    match e {
+        sled::Error::Io(io) => {
+            io.kind() == std::io::ErrorKind::WouldBlock
+                || io.raw_os_error() == Some(libc::EAGAIN)
+                || io.to_string().contains("could not acquire lock")
+        }
+        _ => false,
+    }
+}
+
+pub(super) fn open_sled(dir: &Path, cache_mib: u64) -> Result<sled::Db> {
+    let mut attempt = 0;
+    loop {
+        let r = sled::Config::new()
+            .path(dir)
+            .cache_capacity(cache_mib.clamp(1, 256) * 1024 * 1024)
+            // No timer: nothing is written while the app is idle. Durability
+            // comes from the journal (and Store::flush for autosaved drafts).
+            .flush_every_ms(None)
+            .open();
+        match r {
+            Ok(db) => return Ok(db),
+            Err(e) if is_lock_error(&e) => {
+                attempt += 1;
+                if attempt >= LOCK_TRIES {
+                    return Err(StoreError::AlreadyRunning(dir.to_path_buf()));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => {
+                return Err(damaged(
+                    dir,
+                    Damage::Unreadable {
+                        error: e.to_string(),
+                    },
+                ))
+            }
+        }
+    }
 }
 
 pub(super) fn build(dir: &Path, db: sled::Db, journal: Journal, lock: File) -> Result<Store> {

@@ -78,11 +78,7 @@ fn rebuild(dir: &Path, cache_mib: u64, report: &mut RepairReport) -> Result<()> 
     let journal_dir = journal_dir_for(dir);
     {
         let lock = lock(dir)?;
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(cache_mib.clamp(1, 256) * 1024 * 1024)
-            .flush_every_ms(None)
-            .open()?;
+        let db = super::open::open_sled(dir, cache_mib)?;
         let summary = journal::summary(&journal_dir)?;
         let journal = Journal::new(&journal_dir, summary.last_seq, summary.torn_tail);
         let store = super::open::build(dir, db, journal, lock)?;
@@ -318,11 +314,7 @@ pub(super) fn migrate_v1(dir: &Path, cache_mib: u64) -> Result<Store> {
     let n;
     {
         let _lock = lock(dir)?;
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(cache_mib.clamp(1, 256) * 1024 * 1024)
-            .flush_every_ms(None)
-            .open()?;
+        let db = super::open::open_sled(dir, cache_mib)?;
         let entries = v1_entries(&db)?;
         n = entries.len();
         let mut journal = Journal::new(&journal_dir, 0, 0);
@@ -461,15 +453,8 @@ pub fn compact(dir: &Path, cache_mib: u64) -> Result<(u64, u64)> {
         std::fs::remove_dir_all(&tmp).map_err(io)?;
     }
     let after = {
-        let cfg = |p: &Path| {
-            sled::Config::new()
-                .path(p)
-                .cache_capacity(cache_mib.clamp(1, 256) * 1024 * 1024)
-                .flush_every_ms(None)
-                .open()
-        };
-        let old = cfg(dir)?;
-        let new = cfg(&tmp)?;
+        let old = super::open::open_sled(dir, cache_mib)?;
+        let new = super::open::open_sled(&tmp, cache_mib)?;
         for name in old.tree_names() {
             let from = old.open_tree(&name)?;
             let to = new.open_tree(&name)?;
