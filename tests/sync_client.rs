@@ -192,6 +192,9 @@ fn fault_knobs_are_classified() {
         t0.elapsed()
     );
     faults.stall_ms.store(0, Ordering::SeqCst);
+    // The stalled request is still asleep in the hub; let it finish before
+    // arming the next fault, or it could take that fault instead.
+    std::thread::sleep(Duration::from_millis(1700));
 
     // reply dropped after commit: retryable; the retry is a duplicate with the same receipt
     faults.drop_reply_after_commit.store(1, Ordering::SeqCst);
