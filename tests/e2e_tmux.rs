@@ -289,7 +289,7 @@ impl Term {
         loop {
             let y = self.pane("#{cursor_y}");
             if y == row.to_string() {
-                return;
+                break;
             }
             if start.elapsed() > TIMEOUT {
                 panic!(

@@ -91,7 +91,7 @@ fn wait_for_hub(state: &Path) {
     loop {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
         if text.contains("listening") {
-            return;
+            break;
         }
         assert!(Instant::now() < deadline, "the hub did not start:\n{text}");
         std::thread::sleep(Duration::from_millis(100));
