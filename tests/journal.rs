@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 
 use jingyou::store::{Store, StoreError};
 
+#[path = "support/journal_writer.rs"]
+mod journal_writer;
+
 const BIN: &str = env!("CARGO_BIN_EXE_jingyou");
 const NOW: &str = "2026-11-28T10:00:00+08:00";
 
@@ -243,34 +246,73 @@ fn a_damaged_journal_frame_is_reported_and_the_frames_after_it_still_read() {
     assert!((29..=30).contains(&n), "{n}");
 }
 
-fn writer() -> PathBuf {
-    let exe = std::env::current_exe().expect("exe");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target dir")
-        .join("examples");
-    let p = dir.join("journal_writer");
+/// Set in the environment of the writer process the kill test starts: the
+/// data dir and seed, one per line.
+const WRITER_ENV: &str = "JINGYOU_TEST_JOURNAL_WRITER";
+const WRITER_TEST: &str = "the_writer_keeps_what_it_prints";
+
+/// A test of the writer itself, and, when started by the kill test with
+/// `WRITER_ENV` set, the writer process that test kills (it never returns
+/// then: it writes until killed).
+#[test]
+fn the_writer_keeps_what_it_prints() {
+    if let Ok(spec) = std::env::var(WRITER_ENV) {
+        let (dir, seed) = spec.split_once('\n').expect("DIR\nSEED");
+        let out = std::io::stdout();
+        let r = journal_writer::run(
+            Path::new(dir),
+            seed.parse().expect("seed"),
+            None,
+            &mut out.lock(),
+        );
+        eprintln!("writer stopped: {r:?}");
+        std::process::exit(1);
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut out = Vec::new();
+    let n = journal_writer::run(tmp.path(), 42, Some(40), &mut out).expect("writer");
+    assert_eq!(n, 40);
+    let (mut finished, mut parked) = (BTreeMap::new(), BTreeSet::new());
+    for line in String::from_utf8_lossy(&out).lines() {
+        record(line, &mut finished, &mut parked);
+    }
     assert!(
-        p.exists(),
-        "{} missing: cargo test --all-targets builds it",
-        p.display()
+        !finished.is_empty() && !parked.is_empty(),
+        "{finished:?} {parked:?}"
     );
-    p
+    let store = Store::open(&tmp.path().join("store"), 8).expect("reopen");
+    for (number, id) in &finished {
+        let a = store.application(number).expect("read").expect("there");
+        assert_eq!(&a.id, id);
+    }
+    for n in &parked {
+        assert!(store.draft(n).expect("draft").is_some(), "parked {n} lost");
+    }
+}
+
+/// This test binary started again as the writer process.
+fn writer(data: &Path, seed: u64) -> Command {
+    let mut c = Command::new(std::env::current_exe().expect("exe"));
+    c.args([
+        "--exact",
+        WRITER_TEST,
+        "--nocapture",
+        "--test-threads=1",
+        "-q",
+    ])
+    .env(WRITER_ENV, format!("{}\n{seed}", data.display()));
+    c
 }
 
 #[test]
 fn kill_9_at_random_points_loses_and_duplicates_nothing() {
-    let bin = writer();
     let tmp = tempfile::tempdir().expect("tmp");
     let data = tmp.path();
     let mut finished: BTreeMap<String, String> = BTreeMap::new();
     let mut parked: BTreeSet<String> = BTreeSet::new();
     let kills = 200;
     for round in 0..kills as u64 {
-        let mut child = Command::new(&bin)
-            .arg(data)
-            .arg((round * 7919 + 13).to_string())
+        let mut child = writer(data, round * 7919 + 13)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -1,42 +1,37 @@
-//! Test helper for tests/journal.rs (not part of the app): a writer to be
-//! killed with SIGKILL at a random moment.
+//! The writer that tests/journal.rs kills with SIGKILL at random moments.
 //!
-//! `journal_writer DATA_DIR SEED`
-//!
-//! Opens `DATA_DIR/store` and loops: finish an application, park a draft,
-//! acknowledge the oldest pending applications in a batch. After each call
-//! returns (the change is durable) it prints one line on stdout:
-//! `finish NUMBER ID`, `park NUMBER`, `ack N`. The test kills it, reopens
-//! the store and checks that everything printed is there, once.
+//! It loops: finish an application, park a draft, acknowledge the oldest
+//! pending applications in a batch. After each call returns (the change is
+//! durable) it prints one line: `finish NUMBER ID`, `park NUMBER`, `ack N`.
+//! The test runs it as a process of its own (its own test binary started
+//! again with an environment variable), kills it, reopens the store and
+//! checks that everything printed is there, once.
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::path::Path;
 
 use chrono::DateTime;
 use jingyou::store::{
     Branch, ChargedFee, Decision, Delivery, Draft, NewApplication, Payment, Store,
 };
 
-fn main() {
-    let mut args = std::env::args().skip(1);
-    let (Some(dir), Some(seed)) = (args.next(), args.next()) else {
-        eprintln!("usage: journal_writer DATA_DIR SEED");
-        std::process::exit(2);
-    };
-    let mut rng: u64 = seed.parse().unwrap_or(1) | 1;
+/// Runs `steps` writes (or until killed, with `None`) on `data/store`,
+/// printing a line to `out` after each. Returns the number of writes.
+pub fn run(
+    data: &Path,
+    seed: u64,
+    steps: Option<usize>,
+    out: &mut impl Write,
+) -> Result<usize, String> {
+    let mut rng: u64 = seed | 1;
     let mut next = move || {
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
         rng
     };
-    let store = match Store::open(&std::path::Path::new(&dir).join("store"), 8) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("open: {e}");
-            std::process::exit(1);
-        }
-    };
+    let store = Store::open(&data.join("store"), 8).map_err(|e| format!("open: {e}"))?;
     let branch = Branch {
         code: "3301K".into(),
         name: "kill".into(),
@@ -44,9 +39,8 @@ fn main() {
         generated: false,
     };
     let at = DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap_or_default();
-    let out = std::io::stdout();
-    let mut out = out.lock();
-    loop {
+    let mut done = 0;
+    while steps.is_none_or(|s| done < s) {
         let r = match next() % 3 {
             0 | 1 => {
                 let id = uuid::Uuid::new_v4().to_string();
@@ -87,16 +81,11 @@ fn main() {
                 store.settle(&batch).map(|(n, _, _)| format!("ack {n}"))
             }),
         };
-        match r {
-            Ok(line) => {
-                if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {
-                    std::process::exit(0);
-                }
-            }
-            Err(e) => {
-                eprintln!("write: {e}");
-                std::process::exit(1);
-            }
-        }
+        let line = r.map_err(|e| format!("write: {e}"))?;
+        writeln!(out, "{line}")
+            .and_then(|_| out.flush())
+            .map_err(|e| format!("stdout: {e}"))?;
+        done += 1;
     }
+    Ok(done)
 }
