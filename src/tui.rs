@@ -57,8 +57,49 @@ pub fn decode(ev: &crossterm::event::KeyEvent) -> Option<Input> {
 
 enum Ev {
     Term(Event),
+    /// The terminal changed size (SIGWINCH, seen by our own thread).
+    Resized,
     Gone,
     Msg(crate::app::update::Msg),
+}
+
+/// Reports the terminal hanging up (its far end closed: the SSH session
+/// or the window is gone) even when no SIGHUP comes (blocked, or ignored
+/// under `nohup`): poll(2) reports POLLHUP on the terminal's descriptor,
+/// where a read would only see end of file, again and again.
+fn watch_hangup(tx: mpsc::Sender<Ev>) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: isatty only inspects the descriptor.
+    let tty: Option<std::fs::File> = if unsafe { libc::isatty(0) } == 1 {
+        None
+    } else {
+        match std::fs::File::open("/dev/tty") {
+            Ok(f) => Some(f),
+            Err(_) => return,
+        }
+    };
+    std::thread::spawn(move || {
+        let fd = tty.as_ref().map_or(0, |f| f.as_raw_fd());
+        loop {
+            let mut p = libc::pollfd {
+                fd,
+                events: 0,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd, for as long as the call.
+            let rc = unsafe { libc::poll(&mut p, 1, -1) };
+            if rc < 0 {
+                if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return;
+            }
+            if p.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+                let _ = tx.send(Ev::Gone);
+                return;
+            }
+        }
+    });
 }
 
 /// Runs the app until it quits. The terminal is restored on every path.
@@ -98,10 +139,40 @@ fn main_loop(
 ) -> io::Result<()> {
     // Each frame's colour sequences are compacted before they leave
     // (fewer bytes per keystroke over SSH; 16-colour SGR for the console).
+    // Cleared by hand: ratatui's `clear()` first asks the terminal where
+    // its cursor is and gives up after 2 s without an answer (slow SSH).
+    execute!(io::stdout(), terminal::Clear(terminal::ClearType::All))?;
     let backend = CrosstermBackend::new(crate::term_out::CompactWriter::new(io::stdout()));
     let mut terminal = Terminal::new(backend)?;
-    terminal.clear()?;
     let (tx, rx) = mpsc::channel::<Ev>();
+    // The terminal going away (SIGHUP: the SSH session dropped, the window
+    // closed), a shutdown (SIGTERM) or an interrupt from outside (raw mode
+    // turns Ctrl-C into a key): the app quits as safely as on its own key.
+    // SIGWINCH too: crossterm's reader blocks in read(2) after input that
+    // makes no event (a byte that is no UTF-8, a cut-short sequence) until
+    // the next key, and the resizes it would report wait with it.
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGWINCH,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGQUIT,
+    ])?;
+    let signal_tx = tx.clone();
+    std::thread::spawn(move || {
+        for signal in signals.forever() {
+            let ev = if signal == signal_hook::consts::SIGWINCH {
+                Ev::Resized
+            } else {
+                Ev::Gone
+            };
+            let gone = matches!(ev, Ev::Gone);
+            if signal_tx.send(ev).is_err() || gone {
+                break;
+            }
+        }
+    });
+    watch_hangup(tx.clone());
     // Background work (the upload relay, reconciliation) reports through
     // the same channel as the keyboard.
     let relay_tx = std::sync::Mutex::new(tx.clone());
@@ -129,6 +200,7 @@ fn main_loop(
     let mut queue: Vec<Effect> = first;
     let mut last_input = Instant::now();
     let mut pending_esc: Option<Instant> = None;
+    let mut resized = false;
     const ESC_WAIT: Duration = Duration::from_millis(600);
     app.dirty = true;
     loop {
@@ -143,6 +215,13 @@ fn main_loop(
             return Ok(());
         }
         if app.dirty {
+            if std::mem::take(&mut resized) {
+                // Redrawn whole, whatever size ratatui last saw: after a
+                // storm of resizes the terminal may have reflowed or
+                // cleared what a diff against the last frame assumes.
+                let size = terminal.size()?;
+                terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))?;
+            }
             terminal.draw(|f| crate::ui::view(app, f))?;
             app.dirty = false;
         }
@@ -194,10 +273,12 @@ fn main_loop(
             continue;
         };
         match ev {
-            Ev::Gone => return Ok(()),
+            // Whatever is typed is saved, then the loop ends (no drawing:
+            // there may be no terminal left to draw on).
+            Ev::Gone => queue.extend(app.terminal_gone()),
             Ev::Msg(m) => queue.extend(app.on_msg(m)),
-            Ev::Term(Event::Resize(_, _)) => {
-                terminal.autoresize()?;
+            Ev::Term(Event::Resize(_, _)) | Ev::Resized => {
+                resized = true;
                 app.dirty = true;
             }
             Ev::Term(Event::Paste(s)) => {

@@ -373,6 +373,12 @@ impl App {
         fx
     }
 
+    /// The terminal went away (hang-up, SIGTERM, closed input): save what
+    /// is typed, flush, quit.
+    pub fn terminal_gone(&mut self) -> Vec<Effect> {
+        self.quit_safely()
+    }
+
     fn quit_safely(&mut self) -> Vec<Effect> {
         let mut fx = self.save_wizard();
         fx.push(Effect::Flush);
