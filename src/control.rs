@@ -121,15 +121,20 @@ fn answer(stream: UnixStream, handle: &dyn Fn(Request) -> Output) {
     {
         return;
     }
-    let out = match serde_json::from_str::<Request>(&line) {
+    let out = match parse_request(&line) {
         Ok(req) => handle(req),
-        Err(e) => Output::fail(2, format!("bad request: {e}")),
+        Err(e) => Output::fail(2, e),
     };
     let mut w = stream;
     if let Ok(mut s) = serde_json::to_string(&out) {
         s.push('\n');
         let _ = w.write_all(s.as_bytes());
     }
+}
+
+/// Parses one request line (JSON; at most 1 MiB is ever read).
+pub fn parse_request(line: &str) -> Result<Request, String> {
+    serde_json::from_str::<Request>(line).map_err(|e| format!("bad request: {e}"))
 }
 
 /// Removes the socket file when the app ends.

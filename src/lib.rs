@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod control;
 pub mod doctor;
+pub mod fuzzing;
 pub mod hub;
 pub mod i18n;
 pub mod ident;

@@ -8,6 +8,7 @@
 
 pub mod backend;
 mod faults;
+pub mod fuzz;
 mod handlers;
 pub mod pg;
 mod server;

@@ -423,7 +423,7 @@ async fn read_body(mut body: Incoming, limit: usize, deadline: tokio::time::Inst
 }
 
 /// Which body limit applies to a request.
-fn body_limit(method: &Method, path: &str) -> usize {
+pub(crate) fn body_limit(method: &Method, path: &str) -> usize {
     if *method == Method::Patch && path.starts_with("/v1/uploads/") {
         MAX_PATCH_BODY
     } else {

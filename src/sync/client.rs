@@ -216,6 +216,43 @@ fn header_u64(r: &Response<Body>, name: &str) -> Option<u64> {
     header_str(r, name).and_then(|v| v.trim().parse().ok())
 }
 
+/// A batch reply must answer every item sent, in order, and an
+/// acknowledgement must carry a receipt; anything else is no answer.
+fn check_results(reply: ResultsReply, ids: &[String]) -> Result<Vec<ItemResult>, ClientError> {
+    if reply.results.len() != ids.len() {
+        return Err(ClientError::not_ack(format!(
+            "{} results for {} items",
+            reply.results.len(),
+            ids.len()
+        )));
+    }
+    for (r, id) in reply.results.iter().zip(ids) {
+        if &r.id != id {
+            return Err(ClientError::not_ack(format!(
+                "result for {:?} where {:?} was expected",
+                r.id, id
+            )));
+        }
+        if r.is_acknowledged() && r.receipt.as_deref().is_none_or(str::is_empty) {
+            return Err(ClientError::not_ack(format!("no receipt for {id}")));
+        }
+    }
+    Ok(reply.results)
+}
+
+/// The offset and length a tus `HEAD` reply gives (offset never past length).
+fn offset_of(resp: &Response<Body>) -> Result<(u64, u64), ClientError> {
+    match (
+        header_u64(resp, "Upload-Offset"),
+        header_u64(resp, "Upload-Length"),
+    ) {
+        (Some(o), Some(l)) if o <= l => Ok((o, l)),
+        _ => Err(ClientError::not_ack(
+            "HEAD without a sane Upload-Offset/Upload-Length",
+        )),
+    }
+}
+
 /// `Retry-After` as seconds or an HTTP date, at most `cap`.
 fn retry_after(r: &Response<Body>, cap: Duration) -> Option<Duration> {
     let v = header_str(r, "Retry-After")?.trim();
@@ -538,25 +575,7 @@ impl HubClient {
         }
         let body = json!({ "branch": self.config.branch, key: items });
         let reply: ResultsReply = self.post_json(path, &body)?;
-        if reply.results.len() != ids.len() {
-            return Err(ClientError::not_ack(format!(
-                "{} results for {} items",
-                reply.results.len(),
-                ids.len()
-            )));
-        }
-        for (r, id) in reply.results.iter().zip(&ids) {
-            if &r.id != id {
-                return Err(ClientError::not_ack(format!(
-                    "result for {:?} where {:?} was expected",
-                    r.id, id
-                )));
-            }
-            if r.is_acknowledged() && r.receipt.as_deref().is_none_or(str::is_empty) {
-                return Err(ClientError::not_ack(format!("no receipt for {id}")));
-            }
-        }
-        Ok(reply.results)
+        check_results(reply, &ids)
     }
 
     /// `POST /v1/applications`: anything that serialises to the application
@@ -661,16 +680,7 @@ impl HubClient {
         if matches!(resp.status().as_u16(), 404 | 410) {
             return Ok(None);
         }
-        let resp = self.check_status(resp)?;
-        match (
-            header_u64(&resp, "Upload-Offset"),
-            header_u64(&resp, "Upload-Length"),
-        ) {
-            (Some(o), Some(l)) if o <= l => Ok(Some((o, l))),
-            _ => Err(ClientError::not_ack(
-                "HEAD without a sane Upload-Offset/Upload-Length",
-            )),
-        }
+        offset_of(&self.check_status(resp)?).map(Some)
     }
 
     /// Uploads one attachment by tus, resuming `existing_url` from the hub's
@@ -797,4 +807,76 @@ pub fn sha256_hex(data: &[u8]) -> String {
 /// The `upload_id` in an upload URL (its last path segment).
 pub fn upload_id(url: &str) -> &str {
     url.rsplit('/').next().unwrap_or(url)
+}
+
+/// For the fuzz targets and property tests (`crate::fuzzing`): a hub's
+/// reply in `data` (`STATUS`, `Name: value` header lines, an empty line,
+/// the body) put through every reading the client does of a reply: the
+/// status check, strict JSON of each reply type, batch results against the
+/// items sent, `Retry-After`, tus offsets. Each must answer (an error is
+/// fine) and a wait is never longer than the cap.
+#[doc(hidden)]
+pub fn fuzz_reply(data: &[u8]) {
+    use std::sync::OnceLock;
+    static CLIENT: OnceLock<Option<HubClient>> = OnceLock::new();
+    let Some(client) = CLIENT
+        .get_or_init(|| HubClient::new(ClientConfig::new("http://127.0.0.1:9", "3301A")).ok())
+    else {
+        return;
+    };
+    let (head, body) = data
+        .windows(2)
+        .position(|w| w == b"\n\n")
+        .map_or((data, &[][..]), |i| (&data[..i], &data[i + 2..]));
+    let Ok(head) = std::str::from_utf8(head) else {
+        return;
+    };
+    let mut lines = head.lines();
+    let Some(status) = lines.next().and_then(|l| l.trim().parse::<u16>().ok()) else {
+        return;
+    };
+    let mut headers = Vec::new();
+    for line in lines.take(64) {
+        let Some((name, value)) = line.split_once(':') else {
+            return;
+        };
+        headers.push((name.trim(), value.trim()));
+    }
+    let make = || -> Option<Response<Body>> {
+        let mut b = ureq::http::Response::builder().status(status);
+        for (k, v) in &headers {
+            b = b.header(*k, *v);
+        }
+        b.body(Body::builder().data(body.to_vec())).ok()
+    };
+    let Some(first) = make() else {
+        return;
+    };
+    let cap = client.config.retry_after_cap;
+    if let Some(wait) = retry_after(&first, cap) {
+        assert!(wait <= cap, "a wait past the cap");
+    }
+    let ids = ["a".to_string(), "b".to_string()];
+    let Ok(resp) = client.check_status(first) else {
+        return;
+    };
+    if let Ok(reply) = HubClient::read_json::<ResultsReply>(resp) {
+        if let Ok(results) = check_results(reply, &ids) {
+            assert_eq!(results.len(), ids.len());
+        }
+    }
+    if let Some(r) = make() {
+        if let Ok((o, l)) = offset_of(&r) {
+            assert!(o <= l);
+        }
+    }
+    if let Some(r) = make() {
+        let _ = HubClient::read_json::<Health>(r);
+    }
+    if let Some(r) = make() {
+        let _ = HubClient::read_json::<Tallies>(r);
+    }
+    if let Some(r) = make() {
+        let _ = HubClient::read_json::<ApplicationsReply>(r);
+    }
 }
