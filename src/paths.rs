@@ -66,3 +66,13 @@ pub fn private_umask() {
         libc::umask(0o077);
     }
 }
+
+/// Restores the default action of SIGPIPE (Rust ignores it, so a write to
+/// a closed pipe fails and `println!` panics): a command whose reader went
+/// away then ends at once, quietly.
+pub fn default_sigpipe() {
+    // SAFETY: resetting a signal's disposition to its default.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}

@@ -776,3 +776,39 @@ fn an_argument_echoed_in_an_error_has_its_escapes_escaped() {
     );
     assert!(o.stderr.contains("\\u{1b}]0;x\\u{7}"), "{:?}", o.stderr);
 }
+
+/// Output into a reader that went away (`jingyou catalog | head -1` with
+/// a long listing) ends the command quietly: killed by SIGPIPE like other
+/// tools, never a panic message.
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let s = Sandbox::new();
+    for args in [
+        &["catalog"][..],
+        &["catalog", "--json"],
+        &["catalog", "--guide", "D1"],
+    ] {
+        let mut child = Command::new(JINGYOU)
+            .args(args)
+            .env("HOME", s.path("home"))
+            .env("XDG_CONFIG_HOME", s.config_dir())
+            .env("JINGYOU_DATA", s.data())
+            .env("JINGYOU_NOW", NOW)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // The reader goes away before anything was written.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(
+            out.status.success() || out.status.signal() == Some(13),
+            "{args:?}: {:?} {err}",
+            out.status
+        );
+    }
+}
