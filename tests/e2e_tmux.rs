@@ -1064,6 +1064,10 @@ fn garbage_then_closed_input_on_a_pty_keeps_the_draft() {
         serde_json::json!({"send": "张"}),
         serde_json::json!({"send_hex": "80fffeeda080c0af"}),
         serde_json::json!({"send": "三"}),
+        // A 1 MB paste into the next field: cut, said so, nothing stuck.
+        serde_json::json!({"send": "\t"}),
+        serde_json::json!({"paste": 1 << 20}),
+        serde_json::json!({"wait": "只保留了前", "timeout": 20}),
         // The last input before the storm makes no key at all.
         serde_json::json!({"send_hex": "e4b8f888808080"}),
         serde_json::json!({"mark": true}),

@@ -7,6 +7,7 @@ SCRIPT is JSON: a list of steps, each one of
   {"wait": "TEXT", "timeout": S}   wait until TEXT has appeared in the output
   {"send": "TEXT"}                 write TEXT (UTF-8) to the terminal
   {"send_hex": "ff1b"}             write raw bytes
+  {"paste": N}                     a bracketed paste of N bytes of digits
   {"sleep": S}
   {"mark": true}                   later waits look only at output after this point
   {"close": true, "block_hup": B}  close the terminal (the far end going away)
@@ -31,20 +32,24 @@ def main():
     out = bytearray()
 
     def pump(t):
+        """Reads the program's output for t seconds (t = 0: what is there)."""
         end = time.time() + t
         while True:
-            left = end - time.time()
-            if left <= 0:
-                return
+            left = max(0.0, end - time.time())
             r, _, _ = select.select([fd], [], [], left)
-            if r:
-                try:
-                    b = os.read(fd, 65536)
-                except OSError:
+            if not r:
+                if time.time() >= end:
                     return
-                if not b:
-                    return
-                out.extend(b)
+                continue
+            try:
+                b = os.read(fd, 65536)
+            except OSError:
+                return
+            if not b:
+                return
+            out.extend(b)
+            if time.time() >= end:
+                return
 
     csi = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
 
@@ -68,6 +73,16 @@ def main():
             pump(0.05)
         elif "send_hex" in step:
             os.write(fd, bytes.fromhex(step["send_hex"]))
+            pump(0.05)
+        elif "paste" in step:
+            data = b"\x1b[200~" + b"1234567890" * (step["paste"] // 10) + b"\x1b[201~"
+            view = memoryview(data)
+            while view:
+                _, w, _ = select.select([fd], [fd], [], 1)
+                if fd in w:
+                    n = os.write(fd, view[:4096])
+                    view = view[n:]
+                pump(0)
             pump(0.05)
         elif "mark" in step:
             mark = len(out)
