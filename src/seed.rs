@@ -392,5 +392,6 @@ pub fn acknowledge_all(store: &Store, today: NaiveDate, keep_days: u32) -> Resul
         after = Some(last);
     }
     while store.evict_due(today, keep_days)? > 0 {}
+    while store.evict_audit_due(today, keep_days)? > 0 {}
     Ok(())
 }

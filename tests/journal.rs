@@ -781,6 +781,36 @@ fn old_acknowledged_applications_leave_sled_and_stay_findable() {
         .expect("found");
     assert!(v.void.is_some());
     assert_eq!(store.count_applications().expect("n"), 21);
+    // Their audit lines leave the working store too, and are read back
+    // from the journal for a range that reaches them.
+    let sept = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 9, d).expect("d");
+    let old_lines = |store: &Store| {
+        store
+            .audit_between(sept(1), sept(30))
+            .expect("audit")
+            .into_iter()
+            .filter(|l| l.what == "finish")
+            .map(|l| l.detail)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(old_lines(&store), numbers);
+    assert_eq!(store.evict_audit_due(today, 30).expect("audit out"), 20);
+    assert_eq!(store.evict_audit_due(today, 30).expect("again"), 0);
+    let kept = store.audit_tail(usize::MAX).expect("tail");
+    assert!(
+        kept.iter()
+            .all(|l| l.at.date_naive() >= today - chrono::Duration::days(30)),
+        "{kept:?}"
+    );
+    assert!(kept.iter().any(|l| l.detail == recent.number), "{kept:?}");
+    assert_eq!(old_lines(&store), numbers, "read back from the journal");
+    let all_lines = store
+        .audit_between(sept(1), today)
+        .expect("audit")
+        .into_iter()
+        .filter(|l| l.what == "finish")
+        .count();
+    assert_eq!(all_lines, 21, "each line once");
     assert!(store.verify().expect("verify").whole());
     drop(store);
     // Compaction keeps everything (and the journal as it was).

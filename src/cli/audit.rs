@@ -38,18 +38,10 @@ pub fn run(
         let _ = ctx.store.flush();
         return Output::fail(EXIT_FAILURE, tr(lang, "export.bad_pin").to_string());
     };
-    let entries = match ctx.store.audit_tail(usize::MAX) {
+    let rows = match ctx.store.audit_between(from_d, to_d) {
         Ok(e) => e,
         Err(e) => return Output::fail(EXIT_FAILURE, e.message(lang)),
     };
-    let mut rows: Vec<_> = entries
-        .into_iter()
-        .filter(|e| {
-            let d = e.at.date_naive();
-            d >= from_d && d <= to_d
-        })
-        .collect();
-    rows.reverse();
     let _ = ctx.store.audit(
         ctx.clock.now(),
         &who,

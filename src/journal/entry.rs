@@ -2,7 +2,7 @@
 //! is saved; applying the entries in order to an empty store gives the
 //! working store back (drafts autosaved since their last park excepted).
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::store::{Application, AuditEntry, Branch, Draft, User, Void};
@@ -55,6 +55,10 @@ pub enum Entry {
     /// Acknowledged applications older than `[store] keep_days` left the
     /// working store: `(key, number)`; they stay here, found by the index.
     Evicted { items: Vec<(String, String)> },
+    /// Audit lines dated before `[store] keep_days` left the working store
+    /// (by their sequence numbers, in the order written); the latest day
+    /// among them is `through`. The records that made them stay here.
+    AuditEvicted { seqs: Vec<u64>, through: NaiveDate },
     /// Personal fields of these applications were removed (retention):
     /// `(key, field names)`; the EMS address and attachments go too.
     Purged { items: Vec<(String, Vec<String>)> },
@@ -77,6 +81,7 @@ impl Entry {
             Entry::Audit { .. } => "audit",
             Entry::Purged { .. } => "purged",
             Entry::Evicted { .. } => "evicted",
+            Entry::AuditEvicted { .. } => "audit_evicted",
         }
     }
 }

@@ -31,6 +31,9 @@ pub enum T {
 pub type Abort = ConflictableTransactionError<String>;
 
 /// Reads and writes of one apply, inside a transaction or a batch.
+/// Meta key: the latest day of audit lines that left the working store.
+pub const AUDIT_EVICTED_THROUGH: &[u8] = b"audit_evicted_through";
+
 pub trait Kv {
     fn get(&self, t: T, key: &[u8]) -> Result<Option<Vec<u8>>, Abort>;
     fn put(&self, t: T, key: &[u8], value: Vec<u8>) -> Result<(), Abort>;
@@ -181,6 +184,15 @@ pub fn apply(kv: &dyn Kv, rec: &Record, segment: &str) -> Result<(), Abort> {
                 kv.del(T::Meta, format!("by_number/{number}").as_bytes())?;
             }
         }
+        Entry::AuditEvicted { seqs, through } => {
+            for seq in seqs {
+                kv.del(T::Audit, &seq.to_be_bytes())?;
+            }
+            let was: Option<chrono::NaiveDate> = get_json(kv, T::Meta, AUDIT_EVICTED_THROUGH)?;
+            if was.is_none_or(|w| w < *through) {
+                put_json(kv, T::Meta, AUDIT_EVICTED_THROUGH, through)?;
+            }
+        }
         Entry::Acknowledged { items } => {
             for (key, receipt) in items {
                 acknowledge(kv, key, receipt)?;
@@ -263,14 +275,24 @@ fn finish(kv: &dyn Kv, key: &str, app: &Application, rec: &Record) -> Result<(),
     if let Some(d) = &app.draft_number {
         kv.del(T::Drafts, d.as_bytes())?;
     }
-    let line = super::AuditEntry {
+    put_json(
+        kv,
+        T::Audit,
+        &rec.seq.to_be_bytes(),
+        &finish_audit_line(app),
+    )?;
+    Ok(())
+}
+
+/// The audit line a finish writes (also read back from the journal for
+/// lines that left the working store).
+pub(super) fn finish_audit_line(app: &Application) -> super::AuditEntry {
+    super::AuditEntry {
         at: app.finished_at,
         who: app.clerk.clone(),
         what: "finish".into(),
         detail: app.number.clone(),
-    };
-    put_json(kv, T::Audit, &rec.seq.to_be_bytes(), &line)?;
-    Ok(())
+    }
 }
 
 fn acknowledge(kv: &dyn Kv, key: &str, receipt: &str) -> Result<(), Abort> {

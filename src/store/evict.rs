@@ -10,11 +10,14 @@ use chrono::NaiveDate;
 
 use super::apply;
 use super::repair::MemKv;
-use super::{dec, Application, Result, Store};
+use super::{dec, Application, AuditEntry, Result, Store};
 use crate::journal::{self, index, Entry, Record};
 
 /// Applications evicted per call at most (the rest go on the next pass).
 pub const EVICT_PER_CALL: usize = 20_000;
+
+/// Audit lines moved out per call at most.
+pub const AUDIT_EVICT_PER_CALL: usize = 20_000;
 
 /// Rebuilds applications from the records the index names.
 fn reconstruct(
@@ -170,6 +173,90 @@ impl Store {
             "store: {n} acknowledged applications older than {keep_days} days left the working store"
         ));
         Ok(n)
+    }
+
+    /// Audit lines dated more than `keep_days` before `today` leave the
+    /// working store, oldest written first, up to [`AUDIT_EVICT_PER_CALL`]
+    /// a call; they stay in the journal, and [`Store::audit_between`]
+    /// reads them back. Returns how many left (0: none was due).
+    pub fn evict_audit_due(&self, today: NaiveDate, keep_days: u32) -> Result<usize> {
+        if keep_days == 0 {
+            return Ok(0);
+        }
+        let cutoff = today - chrono::Duration::days(i64::from(keep_days));
+        let mut seqs = Vec::new();
+        let mut through: Option<NaiveDate> = None;
+        for row in self.audit.iter() {
+            let (k, v) = row?;
+            let line: AuditEntry = dec(&v)?;
+            let day = line.at.date_naive();
+            if day >= cutoff {
+                break;
+            }
+            let Ok(seq) = <[u8; 8]>::try_from(k.as_ref()).map(u64::from_be_bytes) else {
+                continue;
+            };
+            seqs.push(seq);
+            through = Some(through.map_or(day, |t| t.max(day)));
+            if seqs.len() >= AUDIT_EVICT_PER_CALL {
+                break;
+            }
+        }
+        let Some(through) = through else {
+            return Ok(0);
+        };
+        let n = seqs.len();
+        let at = chrono::Local::now().fixed_offset();
+        self.record(at, |_| {
+            Ok((vec![Entry::AuditEvicted { seqs, through }], ()))
+        })?;
+        crate::log::info(&format!(
+            "store: {n} audit lines older than {keep_days} days left the working store"
+        ));
+        Ok(n)
+    }
+
+    /// The audit lines dated `from..=to`, in the order written: from the
+    /// working store, and, when the range reaches back to lines that left
+    /// it, from the journal's segments of `from`'s month on (a record is
+    /// never in a segment older than the day it tells of).
+    pub fn audit_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<AuditEntry>> {
+        let within = |l: &AuditEntry| (from..=to).contains(&l.at.date_naive());
+        let mut by_seq: BTreeMap<u64, AuditEntry> = BTreeMap::new();
+        let through: Option<NaiveDate> = self
+            .meta
+            .get(apply::AUDIT_EVICTED_THROUGH)?
+            .map(|b| dec(&b))
+            .transpose()?;
+        if through.is_some_and(|t| from <= t) {
+            let first = format!("{}.jnl", from.format("%Y-%m"));
+            for name in journal::segments(&self.journal_dir)? {
+                if name < first {
+                    continue;
+                }
+                for rec in journal::scan_segment(&self.journal_dir, &name)?.records {
+                    let line = match rec.entry {
+                        Entry::Audit { audit } => audit,
+                        Entry::Finish { app, .. } => apply::finish_audit_line(&app),
+                        _ => continue,
+                    };
+                    if within(&line) {
+                        by_seq.insert(rec.seq, line);
+                    }
+                }
+            }
+        }
+        for row in self.audit.iter() {
+            let (k, v) = row?;
+            let line: AuditEntry = dec(&v)?;
+            if let (true, Ok(seq)) = (
+                within(&line),
+                <[u8; 8]>::try_from(k.as_ref()).map(u64::from_be_bytes),
+            ) {
+                by_seq.insert(seq, line);
+            }
+        }
+        Ok(by_seq.into_values().collect())
     }
 
     /// After a record about evicted applications: index lines for it.

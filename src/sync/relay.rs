@@ -558,7 +558,8 @@ pub fn decide(r: &ItemResult, retry_at: impl FnOnce() -> DateTime<FixedOffset>) 
     }
 }
 
-/// The retention purge as its own daily job: runs at most once per
+/// Old audit lines out of the working store, then the retention purge as
+/// its own daily job: the purge runs at most once per
 /// branch day (remembered in the store), outside the upload pass.
 pub fn retention_job(
     store: &Store,
@@ -566,6 +567,11 @@ pub fn retention_job(
     clock: &Clock,
     data_dir: &std::path::Path,
 ) {
+    // Old audit lines leave the working store too (cheap when none is
+    // due: the scan stops at the first line that stays).
+    if let Err(e) = store.evict_audit_due(clock.today(), settings.keep_days) {
+        crate::log::warn(&format!("store: audit eviction: {e}"));
+    }
     if settings.retention_days == 0 {
         return;
     }
