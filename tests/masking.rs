@@ -103,10 +103,17 @@ fn exports_are_masked_unless_a_supervisor_asks_and_that_is_audited() {
     // The audit log names both attempts, and is for supervisors only.
     let (code, _, _) = run(data, &["audit"], None);
     assert_eq!(code, 1, "no PIN, no audit log");
+    let (code, _, err) = run(data, &["audit"], Some("9999"));
+    assert_eq!(code, 1, "a wrong PIN, no audit log");
+    assert!(
+        err.contains("未显示审计日志"),
+        "says audit, not export: {err}"
+    );
     let (code, audit, err) = run(data, &["audit", "--format", "csv"], Some("1234"));
     assert_eq!(code, 0, "{err}");
     assert!(audit.contains("export_refused"), "{audit}");
     assert!(audit.contains("export_unmasked"), "{audit}");
+    assert!(audit.contains("audit_refused"), "{audit}");
     for s in &secret {
         if s.chars().count() > 2 {
             assert!(!audit.contains(s.as_str()), "audit shows {s}");

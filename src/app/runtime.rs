@@ -362,9 +362,12 @@ impl Runtime {
             }
             Effect::Logout => {
                 let who = app.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
-                let _ = self.store.audit(now, &who, "logout", "");
-                let _ = self.store.flush();
-                None
+                // The audit line is journaled (durable on return); one
+                // that cannot be written is said, not dropped.
+                self.store
+                    .audit(now, &who, "logout", "")
+                    .err()
+                    .map(|e| self.store_err(lang, e))
             }
             other => self.run_admin(app, other),
         }

@@ -168,11 +168,13 @@ impl Runtime {
                     Err(e) => fail(e),
                 }
             }
-            Effect::LoadAudit => match self.store.audit_tail(500) {
-                Ok(entries) => {
-                    let _ = self.store.audit(now, &who, "audit_view", "");
-                    Some(Msg::Audit(entries))
-                }
+            // Who looked is written before the log is shown.
+            Effect::LoadAudit => match self
+                .store
+                .audit(now, &who, "audit_view", "")
+                .and_then(|_| self.store.audit_tail(500))
+            {
+                Ok(entries) => Some(Msg::Audit(entries)),
                 Err(e) => fail(e),
             },
             Effect::LoadQueue => match self.store.queue() {
@@ -181,18 +183,21 @@ impl Runtime {
             },
             Effect::RetryQueue(key) => match self.store.retry(&key) {
                 Ok(_) => {
-                    let _ = self.store.audit(now, &who, "queue_retry", &key);
                     self.wake_relay();
-                    None
+                    self.store
+                        .audit(now, &who, "queue_retry", &key)
+                        .err()
+                        .and_then(fail)
                 }
                 Err(e) => fail(e),
             },
             Effect::QuarantineQueue(key) => {
                 match self.store.quarantine(&key, tr(lang, "queue.by_support")) {
-                    Ok(_) => {
-                        let _ = self.store.audit(now, &who, "queue_quarantine", &key);
-                        None
-                    }
+                    Ok(_) => self
+                        .store
+                        .audit(now, &who, "queue_quarantine", &key)
+                        .err()
+                        .and_then(fail),
                     Err(e) => fail(e),
                 }
             }

@@ -34,21 +34,27 @@ pub fn run(
         },
     };
     let Some(who) = pin.and_then(|p| supervisor_with_pin(ctx.store, p)) else {
-        let _ = ctx.store.audit(ctx.clock.now(), "-", "audit_refused", "");
-        let _ = ctx.store.flush();
-        return Output::fail(EXIT_FAILURE, tr(lang, "export.bad_pin").to_string());
+        let refused = tr(lang, "audit.bad_pin").to_string();
+        return Output::fail(
+            EXIT_FAILURE,
+            match ctx.store.audit(ctx.clock.now(), "-", "audit_refused", "") {
+                Ok(()) => refused,
+                Err(e) => format!("{refused}\n{}", e.message(lang)),
+            },
+        );
     };
     let rows = match ctx.store.audit_between(from_d, to_d) {
         Ok(e) => e,
         Err(e) => return Output::fail(EXIT_FAILURE, e.message(lang)),
     };
-    let _ = ctx.store.audit(
+    if let Err(e) = ctx.store.audit(
         ctx.clock.now(),
         &who,
         "audit_export",
         &format!("{from_d}..{to_d}"),
-    );
-    let _ = ctx.store.flush();
+    ) {
+        return Output::fail(EXIT_FAILURE, e.message(lang));
+    }
     let text = match format {
         TallyFormat::Json => serde_json::to_string(&rows).unwrap_or_default(),
         TallyFormat::Csv => {

@@ -101,14 +101,20 @@ pub fn run(
         match pin.and_then(|p| supervisor_with_pin(ctx.store, p)) {
             Some(id) => id,
             None => {
-                let _ = ctx.store.audit(
+                let refused = tr(lang, "export.bad_pin").to_string();
+                let audited = ctx.store.audit(
                     ctx.clock.now(),
                     "-",
                     "export_refused",
                     &format!("{from_d}..{to_d}"),
                 );
-                let _ = ctx.store.flush();
-                return Output::fail(EXIT_FAILURE, tr(lang, "export.bad_pin").to_string());
+                return Output::fail(
+                    EXIT_FAILURE,
+                    match audited {
+                        Ok(()) => refused,
+                        Err(e) => format!("{refused}\n{}", e.message(lang)),
+                    },
+                );
             }
         }
     } else {
@@ -123,13 +129,15 @@ pub fn run(
     } else {
         "export"
     };
-    let _ = ctx.store.audit(
+    // Nothing leaves without its audit line (journaled: durable on return).
+    if let Err(e) = ctx.store.audit(
         ctx.clock.now(),
         &who,
         what,
         &format!("{from_d}..{to_d} {} records", apps.len()),
-    );
-    let _ = ctx.store.flush();
+    ) {
+        return Output::fail(EXIT_FAILURE, e.message(lang));
+    }
     let catalog = Catalog::builtin().unwrap_or(Catalog { services: vec![] });
     let rows: Vec<Value> = apps
         .iter()

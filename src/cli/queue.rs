@@ -61,12 +61,14 @@ pub fn run(ctx: &Ctx, action: Option<&QueueAction>, format: TableOrJson) -> Outp
             if let Err(e) = ctx.store.quarantine(&key, &why) {
                 return store_err(e);
             }
-            let _ = ctx.store.audit(
+            if let Err(e) = ctx.store.audit(
                 ctx.clock.now(),
                 "support",
                 "queue_quarantine",
                 &entry.number,
-            );
+            ) {
+                return store_err(e);
+            }
             Output::ok(fmt(lang, "queue.quarantined", &[("number", &entry.number)]) + "\n")
         }
         None => {
