@@ -812,3 +812,22 @@ fn a_closed_pipe_ends_a_command_quietly() {
         );
     }
 }
+
+/// `seed --count` has an upper bound, said plainly, before any store is made.
+#[test]
+fn seed_count_has_a_plain_upper_bound() {
+    let s = Sandbox::new();
+    let o = Command::new(JINGYOU)
+        .args(["--lang", "en", "seed", "--count", "10000001"])
+        .env("HOME", s.path("home"))
+        .env("XDG_CONFIG_HOME", s.config_dir())
+        .env("JINGYOU_DATA", s.data())
+        .env("JINGYOU_NOW", NOW)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("at most 10000000"), "{err}");
+    assert!(!s.data().join("store").exists(), "a store was made");
+}

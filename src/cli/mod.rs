@@ -411,8 +411,23 @@ pub fn check(g: &Globals, kind: &str, value: &str, json: bool) -> ExitCode {
 }
 
 /// `jingyou seed --count N [--days D]`.
+/// The most applications `seed` makes in one call (enough for benchmarks
+/// of a decade of a big branch; more would only fill the disk).
+pub const SEED_MAX: u64 = 10_000_000;
+
 pub fn seed(g: &Globals, count: u64, days: u32, acknowledged: bool) -> ExitCode {
     g.print_warnings();
+    if count > SEED_MAX {
+        eprintln!(
+            "{}",
+            fmt(
+                g.lang,
+                "seed.too_many",
+                &[("count", &count), ("max", &SEED_MAX)]
+            )
+        );
+        return ExitCode::from(EXIT_USAGE);
+    }
     let store = match g.open_store() {
         Ok(s) => s,
         Err(code) => return code,
