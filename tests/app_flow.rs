@@ -167,23 +167,40 @@ fn esc_on_the_first_step_keeps_the_draft_and_discard_needs_a_confirm() {
 }
 
 #[test]
-fn wrong_pins_count_down_then_lock_and_the_right_pin_logs_in() {
+fn wrong_pins_lock_the_account_and_the_screen_never_tells_which_ids_exist() {
     let mut h = Harness::new(Lang::Zh);
     h.setup();
+    h.restart_to_login();
+    // An ID that does not exist.
+    h.text("999");
+    h.key("tab");
+    h.text("000000");
+    h.key("enter");
+    let unknown = h.message();
+    assert!(unknown.contains("柜员号或 PIN 不正确"), "{unknown}");
     h.restart_to_login();
     h.text("001");
     h.key("tab");
     h.text("000000");
     h.key("enter");
-    assert!(h.message().contains('4'), "{}", h.message());
+    assert_eq!(h.message(), unknown, "a wrong PIN reads as an unknown ID");
     for _ in 0..4 {
         h.text("000000");
         h.key("enter");
     }
-    assert!(h.message().contains("锁定"), "{}", h.message());
+    assert_eq!(
+        h.message(),
+        unknown,
+        "the lock-out is not told to a guesser"
+    );
     h.text("123456");
     h.key("enter");
     assert!(h.app.user.is_none(), "locked account must not log in");
+    assert!(
+        h.message().contains("锁定"),
+        "the right PIN hears why: {}",
+        h.message()
+    );
     let audit = h.rt.store.audit_tail(10).expect("audit");
     assert!(audit.iter().any(|e| e.what == "login_failed"));
 }

@@ -201,7 +201,12 @@ impl Runtime {
             Effect::Login { id, pin } => {
                 let mut user = match self.store.user(&id) {
                     Ok(Some(u)) => u,
-                    Ok(None) => return Some(Msg::Failed(tr(lang, "login.wrong").to_string())),
+                    Ok(None) => {
+                        // As long as a wrong PIN takes, and the same words:
+                        // the screen does not tell which clerk IDs exist.
+                        drop(auth::hash_pin(&pin, &self.config.security));
+                        return Some(Msg::Failed(tr(lang, "login.wrong").to_string()));
+                    }
                     Err(e) => return Some(self.store_err(lang, e)),
                 };
                 let outcome = auth::attempt(&mut user, &pin, now, &self.config.security);
@@ -226,7 +231,15 @@ impl Runtime {
                         Ok(None) => Msg::Failed(tr(lang, "login.no_branch").to_string()),
                         Err(e) => self.store_err(lang, e),
                     },
-                    refused => Msg::Failed(refusal(&refused, lang)),
+                    // Why an account is refused (locked, disabled) only to
+                    // someone who knows its PIN; anyone else hears what an
+                    // unknown ID hears.
+                    refused @ (LoginOutcome::Locked { .. } | LoginOutcome::Disabled)
+                        if auth::verify_pin(&pin, &user.pin_hash) =>
+                    {
+                        Msg::Failed(refusal(&refused, lang))
+                    }
+                    _ => Msg::Failed(tr(lang, "login.wrong").to_string()),
                 })
             }
             Effect::Unlock { pin } => {
