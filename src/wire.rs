@@ -139,6 +139,82 @@ pub struct ApplicationsReply {
     pub applications: Vec<HubApplication>,
 }
 
+/// The vehicle office's review state of an application (docs/protocol.md §7);
+/// these English names are the protocol's, whatever the UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewState {
+    Received,
+    Accepted,
+    NeedsCorrection,
+    Rejected,
+    Completed,
+}
+
+impl ReviewState {
+    pub const ALL: [ReviewState; 5] = [
+        ReviewState::Received,
+        ReviewState::Accepted,
+        ReviewState::NeedsCorrection,
+        ReviewState::Rejected,
+        ReviewState::Completed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewState::Received => "received",
+            ReviewState::Accepted => "accepted",
+            ReviewState::NeedsCorrection => "needs_correction",
+            ReviewState::Rejected => "rejected",
+            ReviewState::Completed => "completed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReviewState> {
+        ReviewState::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// `rejected` and `completed`: nothing follows.
+    pub fn is_final(self) -> bool {
+        matches!(self, ReviewState::Rejected | ReviewState::Completed)
+    }
+}
+
+/// One change of `GET /v1/changes`: an application of the branch got a new
+/// review state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// Where this change is in the branch's feed; `since=` this skips it.
+    pub cursor: String,
+    /// The application's client id.
+    pub id: String,
+    pub number: String,
+    pub state: ReviewState,
+    /// RFC 3339, when the office set it.
+    pub at: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub result: Option<String>,
+    #[serde(default)]
+    pub materials: Vec<String>,
+    pub review_id: String,
+}
+
+/// `GET /v1/changes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangesReply {
+    pub branch: String,
+    pub changes: Vec<Change>,
+    /// The cursor to send next time (the last change's, or `since` when none).
+    pub cursor: String,
+    /// More changes wait beyond this page.
+    pub more: bool,
+}
+
+/// Changes per page of `GET /v1/changes`, at most.
+pub const MAX_CHANGES: usize = 500;
+
 #[cfg(test)]
 mod tests {
     use super::*;
