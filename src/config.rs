@@ -54,6 +54,9 @@ pub struct SyncConfig {
     pub request_timeout_ms: u64,
     pub backoff_base_ms: u64,
     pub backoff_cap_ms: u64,
+    /// Review changes asked for per request of `GET /v1/changes` (1-500):
+    /// smaller pages for a link that drops often.
+    pub changes_page: usize,
 }
 
 impl Default for SyncConfig {
@@ -64,6 +67,7 @@ impl Default for SyncConfig {
             request_timeout_ms: 120_000,
             backoff_base_ms: 5_000,
             backoff_cap_ms: 15 * 60_000,
+            changes_page: 500,
         }
     }
 }

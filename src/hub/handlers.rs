@@ -982,7 +982,20 @@ fn get_changes(shared: &Shared, caller: &Caller, query: &str) -> Reply {
         (_, Some(_)) => return Reply::error(400, "bad_request", "`branch` must be a branch code"),
         (_, None) => return Reply::error(400, "bad_request", "`branch` is required"),
     };
-    match shared.store.changes(&branch, since, wire::MAX_CHANGES) {
+    let limit = match query_param(query, "limit").as_deref() {
+        None | Some("") => wire::MAX_CHANGES,
+        Some(s) => match s.parse::<usize>() {
+            Ok(n) if (1..=wire::MAX_CHANGES).contains(&n) => n,
+            _ => {
+                return Reply::error(
+                    400,
+                    "bad_request",
+                    format!("`limit` must be 1-{}", wire::MAX_CHANGES),
+                )
+            }
+        },
+    };
+    match shared.store.changes(&branch, since, limit) {
         Ok((changes, more)) => {
             let cursor = changes
                 .last()

@@ -58,6 +58,13 @@ pub enum Entry {
     /// Personal fields of these applications were removed (retention):
     /// `(key, field names)`; the EMS address and attachments go too.
     Purged { items: Vec<(String, Vec<String>)> },
+    /// Review states pulled from the hub (`GET /v1/changes`), with the
+    /// cursor to ask from next: one record, so the changes and the cursor
+    /// are stored together or not at all.
+    Reviewed {
+        changes: Vec<crate::wire::Change>,
+        cursor: String,
+    },
 }
 
 impl Entry {
@@ -77,6 +84,7 @@ impl Entry {
             Entry::Audit { .. } => "audit",
             Entry::Purged { .. } => "purged",
             Entry::Evicted { .. } => "evicted",
+            Entry::Reviewed { .. } => "reviewed",
         }
     }
 }

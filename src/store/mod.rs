@@ -14,6 +14,7 @@ mod outbox;
 mod purge;
 mod records;
 mod repair;
+mod review;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,7 @@ pub use outbox::Decision;
 pub use records::*;
 pub use repair::{compact, journal_users};
 pub use repair::{RepairReport, VerifyReport};
+pub use review::BranchReview;
 
 /// The store layout this build reads and writes (2: with a journal).
 pub const SCHEMA_VERSION: u32 = 2;

@@ -1,0 +1,129 @@
+//! The vehicle office's answers, as the branch knows them: pulled from the
+//! hub's `GET /v1/changes` and journaled as one `reviewed` record per page
+//! (the changes and the cursor together), kept in `meta`:
+//!
+//! - `review/<application id>` → [`BranchReview`] (JSON): the state now and
+//!   every change, oldest first;
+//! - `review_cursor` → the hub's cursor after the last change stored.
+//!
+//! A change at or below the stored cursor was applied before and is skipped,
+//! so a page pulled twice (a crash after the pull, before the journal write)
+//! changes nothing the second time.
+
+use serde::{Deserialize, Serialize};
+
+use super::apply::{abort, get_json, put_json, Abort, Kv, T};
+use super::{dec, Result, Store};
+use crate::journal::Entry;
+use crate::wire::{Change, ReviewState};
+
+pub const CURSOR_KEY: &str = "review_cursor";
+pub const PREFIX: &str = "review/";
+
+/// An application's review as the branch knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BranchReview {
+    pub id: String,
+    pub number: String,
+    pub state: ReviewState,
+    /// Every change pulled, in the hub's order.
+    pub history: Vec<Change>,
+}
+
+impl BranchReview {
+    /// The latest result (e.g. the EMS number), if any.
+    pub fn result(&self) -> Option<&str> {
+        self.history.iter().rev().find_map(|c| c.result.as_deref())
+    }
+
+    /// The latest change.
+    pub fn last(&self) -> Option<&Change> {
+        self.history.last()
+    }
+}
+
+fn cursor_value(s: &str) -> u64 {
+    s.parse().unwrap_or(0)
+}
+
+/// Applies a `reviewed` record (see the module comment).
+pub fn apply_reviewed(
+    kv: &dyn Kv,
+    changes: &[Change],
+    cursor: &str,
+) -> std::result::Result<(), Abort> {
+    if cursor.parse::<u64>().is_err() {
+        return Err(abort(format!("not a cursor: {cursor:?}")));
+    }
+    let mut at: u64 =
+        get_json::<String>(kv, T::Meta, CURSOR_KEY.as_bytes())?.map_or(0, |c| cursor_value(&c));
+    for c in changes {
+        let n = cursor_value(&c.cursor);
+        if n <= at {
+            continue;
+        }
+        let key = format!("{PREFIX}{}", c.id);
+        let mut rec = get_json::<BranchReview>(kv, T::Meta, key.as_bytes())?.unwrap_or_else(|| {
+            BranchReview {
+                id: c.id.clone(),
+                number: c.number.clone(),
+                state: c.state,
+                history: Vec::new(),
+            }
+        });
+        rec.state = c.state;
+        rec.history.push(c.clone());
+        put_json(kv, T::Meta, key.as_bytes(), &rec)?;
+        at = n;
+    }
+    let new = cursor_value(cursor).max(at);
+    put_json(kv, T::Meta, CURSOR_KEY.as_bytes(), &new.to_string())
+}
+
+impl Store {
+    /// The cursor to pull changes from (`"0"`: from the start).
+    pub fn review_cursor(&self) -> Result<String> {
+        Ok(self
+            .meta_get::<String>(CURSOR_KEY)?
+            .unwrap_or_else(|| "0".to_string()))
+    }
+
+    /// Stores one page of pulled changes and its cursor as ONE journal
+    /// record (durable before it returns). Returns how many were new.
+    pub fn record_changes(&self, changes: &[Change], cursor: &str) -> Result<usize> {
+        let at = chrono::Local::now().fixed_offset();
+        self.record(at, |s| {
+            let from = cursor_value(&s.review_cursor()?);
+            let new = changes
+                .iter()
+                .filter(|c| cursor_value(&c.cursor) > from)
+                .count();
+            if new == 0 && cursor_value(cursor) <= from {
+                return Ok((Vec::new(), 0));
+            }
+            Ok((
+                vec![Entry::Reviewed {
+                    changes: changes.to_vec(),
+                    cursor: cursor.to_string(),
+                }],
+                new,
+            ))
+        })
+    }
+
+    /// The review of application `id` (its client id), if the hub sent one.
+    pub fn review_of(&self, id: &str) -> Result<Option<BranchReview>> {
+        self.meta_get(&format!("{PREFIX}{id}"))
+    }
+
+    /// Every review the hub sent, by application id.
+    pub fn reviews(&self) -> Result<Vec<BranchReview>> {
+        self.meta
+            .scan_prefix(PREFIX.as_bytes())
+            .map(|r| {
+                let (_, v) = r?;
+                dec(&v)
+            })
+            .collect()
+    }
+}
