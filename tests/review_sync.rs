@@ -212,6 +212,80 @@ fn the_relay_pulls_after_uploading_and_sync_once_pulls_with_nothing_to_upload() 
         Some(ReviewState::Completed)
     );
     assert_eq!(store.review_cursor().expect("cursor"), "3");
+    let numbers: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            let mut n = String::new();
+            store
+                .for_each_application(|_, a| {
+                    if &a.id == id {
+                        n = a.number.clone();
+                    }
+                })
+                .expect("apps");
+            n
+        })
+        .collect();
+    let id_number = {
+        let mut v = None;
+        store
+            .for_each_application(|_, a| {
+                if a.id == ids[1] {
+                    v = a.values.get("id_number").cloned();
+                }
+            })
+            .expect("apps");
+        v
+    };
+    drop(store);
+
+    // `jingyou find`: the state, its history and the result, in English
+    // protocol names in JSON whatever the language
+    let find = |args: &[&str]| {
+        run({
+            let mut c = jingyou(&root, &base);
+            c.arg("find").args(args);
+            c
+        })
+    };
+    let (code, out, err) = find(&[&numbers[1], "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(v[0]["id"], json!(ids[1]));
+    assert_eq!(v[0]["state"], "completed");
+    assert_eq!(v[0]["result"], "EMS 1190000000001");
+    assert_eq!(v[0]["history"][0]["state"], "accepted");
+    assert_eq!(v[0]["history"][1]["state"], "completed");
+    let keys: Vec<&String> = v[0].as_object().expect("object").keys().collect();
+    let mut keys: Vec<&str> = keys.iter().map(|k| k.as_str()).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["date", "history", "id", "number", "result", "service", "state"]
+    );
+    let (code, out, err) = find(&[&numbers[0], "--lang", "zh"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("需补正") && out.contains("缺少行驶证原件"),
+        "{out}"
+    );
+    // the third: acknowledged, not answered yet
+    let (code, out, _) = find(&[&numbers[2], "--format", "json"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("\"state\":\"received\""), "{out}");
+    // part of a number; nothing found
+    let tail = &numbers[1][numbers[1].len() - 4..];
+    let (code, out, _) = find(&[tail, "--format", "json"]);
+    assert_eq!(code, 0);
+    assert!(out.contains(&numbers[1]), "{out}");
+    let (code, out, err) = find(&["ZZ-NOTHING-LIKE-IT"]);
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    let idn = id_number.expect("a seeded application carries an ID number");
+    let (code, out, _) = find(&[&idn, "--format", "json"]);
+    assert_eq!(code, 0);
+    assert!(out.contains(&numbers[1]), "{out}");
+    assert!(!out.contains(&idn), "the ID number is not echoed: {out}");
     hub.shutdown().expect("shutdown");
 }
 

@@ -127,3 +127,62 @@ impl Store {
             .collect()
     }
 }
+
+/// One application `find` turned up, with what the hub said of it.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub app: super::Application,
+    /// `None` until the hub acknowledged it; `received` once it did and
+    /// the office has not answered yet.
+    pub state: Option<ReviewState>,
+    pub review: Option<BranchReview>,
+}
+
+impl Found {
+    /// The latest result the office gave (e.g. the EMS number).
+    pub fn result(&self) -> Option<&str> {
+        self.review.as_ref().and_then(BranchReview::result)
+    }
+}
+
+/// Results of one `find`, at most.
+pub const MAX_FOUND: usize = 50;
+
+impl Store {
+    fn found(&self, app: super::Application) -> Result<Found> {
+        let review = self.review_of(&app.id)?;
+        let state = match &review {
+            Some(r) => Some(r.state),
+            None if app.hub_receipt.is_some() => Some(ReviewState::Received),
+            None => None,
+        };
+        Ok(Found { app, state, review })
+    }
+
+    /// Finished applications by number (whole, also those that left the
+    /// working store), part of a number, or the customer's ID number;
+    /// newest first, at most [`MAX_FOUND`].
+    pub fn find_applications(&self, query: &str) -> Result<Vec<Found>> {
+        let q = query.trim().to_uppercase();
+        if q.is_empty() {
+            return Ok(Vec::new());
+        }
+        if let Some(app) = self.application(&q)? {
+            return Ok(vec![self.found(app)?]);
+        }
+        let mut hits = Vec::new();
+        self.for_each_application(|_, a| {
+            let by_number = a.number.to_uppercase().contains(&q);
+            let by_id = a
+                .values
+                .get("id_number")
+                .is_some_and(|v| v.trim().to_uppercase() == q);
+            if by_number || by_id {
+                hits.push(a.clone());
+            }
+        })?;
+        hits.sort_by(|a, b| (b.date, &b.number).cmp(&(a.date, &a.number)));
+        hits.truncate(MAX_FOUND);
+        hits.into_iter().map(|a| self.found(a)).collect()
+    }
+}
