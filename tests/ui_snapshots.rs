@@ -250,3 +250,65 @@ fn blocked_fields_show_no_check_mark_and_w1_offers_u1() {
         snap(&format!("wizard_offer_u1_{tag}"), &h);
     });
 }
+
+/// F4 finds a finished application by part of its number and shows the
+/// vehicle office's answer: state, history, result.
+#[test]
+fn find_shows_the_office_review() {
+    each_lang(|lang, tag| {
+        let mut h = Harness::new(lang);
+        h.setup();
+        h.open_d1();
+        h.fill_d1();
+        h.key("f10");
+        h.tick_d1_materials();
+        h.pay_cash_and_finish();
+        h.key("enter");
+        let app =
+            h.rt.store
+                .applications_on(h.app.today)
+                .expect("apps")
+                .pop()
+                .expect("one");
+        let change = |cursor: &str, state, note: Option<&str>, result: Option<&str>, at: &str| {
+            jingyou::wire::Change {
+                cursor: cursor.into(),
+                id: app.id.clone(),
+                number: app.number.clone(),
+                state,
+                at: at.into(),
+                note: note.map(str::to_string),
+                result: result.map(str::to_string),
+                materials: vec![],
+                review_id: format!("r{cursor}"),
+            }
+        };
+        use jingyou::wire::ReviewState as S;
+        h.rt.store
+            .record_changes(
+                &[
+                    change(
+                        "1",
+                        S::NeedsCorrection,
+                        Some("照片不合格"),
+                        None,
+                        "2026-11-28T14:00:00+08:00",
+                    ),
+                    change("2", S::Accepted, None, None, "2026-11-29T09:30:00+08:00"),
+                    change(
+                        "3",
+                        S::Completed,
+                        None,
+                        Some("EMS 1190000000001"),
+                        "2026-12-01T16:05:00+08:00",
+                    ),
+                ],
+                "3",
+            )
+            .expect("record");
+        h.key("f4");
+        h.text("0001");
+        h.key("enter");
+        snap(&format!("find_reviewed_{tag}"), &h);
+    });
+}

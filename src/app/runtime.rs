@@ -348,10 +348,16 @@ impl Runtime {
                     Err(e) => self.store_err(lang, e),
                 })
             }
-            Effect::FindDrafts(q) => Some(match self.store.find_drafts(&q) {
-                Ok(found) => Msg::Found(found),
-                Err(e) => self.store_err(lang, e),
-            }),
+            Effect::FindDrafts(q) => Some(
+                match self
+                    .store
+                    .find_drafts(&q)
+                    .and_then(|d| Ok((d, self.store.find_applications(&q)?)))
+                {
+                    Ok((drafts, apps)) => Msg::Found(drafts, apps),
+                    Err(e) => self.store_err(lang, e),
+                },
+            ),
             Effect::Print { text, what } => {
                 let who = app.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
                 Some(match self.print(lang, &text, &who, &what) {

@@ -91,6 +91,8 @@ pub struct Picker {
 pub struct FindDraft {
     pub query: LineInput,
     pub results: Vec<Draft>,
+    /// Finished applications the same query found, with their review states.
+    pub apps: Vec<crate::store::Found>,
     pub selected: usize,
     pub searched: bool,
 }

@@ -121,7 +121,7 @@ pub enum Msg {
         number: String,
         slip: Option<(String, Option<PathBuf>)>,
     },
-    Found(Vec<Draft>),
+    Found(Vec<Draft>, Vec<crate::store::Found>),
     Unlocked,
     Info(String),
     Warn(String),
@@ -265,9 +265,10 @@ impl App {
                     None => self.go_home(),
                 }
             }
-            Msg::Found(results) => {
+            Msg::Found(results, apps) => {
                 if let Screen::FindDraft(f) = &mut self.screen {
                     f.results = results;
+                    f.apps = apps;
                     f.selected = 0;
                     f.searched = true;
                 }
@@ -595,6 +596,7 @@ impl App {
                 self.screen = Screen::FindDraft(FindDraft {
                     query: LineInput::new(30),
                     results: vec![],
+                    apps: vec![],
                     selected: 0,
                     searched: false,
                 });
@@ -714,6 +716,7 @@ impl App {
                 edit(&mut f.query, other, lang);
                 f.searched = false;
                 f.results.clear();
+                f.apps.clear();
             }
         }
         vec![]

@@ -129,7 +129,7 @@ impl Store {
 }
 
 /// One application `find` turned up, with what the hub said of it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
     pub app: super::Application,
     /// `None` until the hub acknowledged it; `received` once it did and
