@@ -32,7 +32,7 @@ pub use outbox::Decision;
 pub use records::*;
 pub use repair::{compact, journal_users};
 pub use repair::{RepairReport, VerifyReport};
-pub use review::{BranchReview, Found, MAX_FOUND};
+pub use review::{BranchReview, Found, ReviewCounts, MAX_FOUND};
 
 /// The store layout this build reads and writes (2: with a journal).
 pub const SCHEMA_VERSION: u32 = 2;

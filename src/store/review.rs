@@ -186,3 +186,67 @@ impl Store {
         hits.into_iter().map(|a| self.found(a)).collect()
     }
 }
+
+/// The office's answers as the home screen counts them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReviewCounts {
+    /// Changes to `needs_correction` made on the day.
+    pub needs_correction_on_day: u64,
+    /// Changes to `completed` made on the day.
+    pub completed_on_day: u64,
+    /// Applications waiting for the customer now (`needs_correction`).
+    pub needs_correction_now: u64,
+}
+
+impl Store {
+    /// Counts for `day` (the office's time, as its date).
+    pub fn review_counts(&self, day: chrono::NaiveDate) -> Result<ReviewCounts> {
+        let mut c = ReviewCounts::default();
+        for r in self.reviews()? {
+            if r.state == ReviewState::NeedsCorrection {
+                c.needs_correction_now += 1;
+            }
+            for ch in &r.history {
+                let on_day = chrono::DateTime::parse_from_rfc3339(&ch.at)
+                    .is_ok_and(|t| t.date_naive() == day);
+                if !on_day {
+                    continue;
+                }
+                match ch.state {
+                    ReviewState::NeedsCorrection => c.needs_correction_on_day += 1,
+                    ReviewState::Completed => c.completed_on_day += 1,
+                    _ => {}
+                }
+            }
+        }
+        Ok(c)
+    }
+
+    /// Applications waiting for the customer (`needs_correction`), with the
+    /// application when the working store still holds it, newest change first.
+    pub fn corrections(&self) -> Result<Vec<Found>> {
+        let mut out = Vec::new();
+        for r in self.reviews()? {
+            if r.state != ReviewState::NeedsCorrection {
+                continue;
+            }
+            if let Some(app) = self.application(&r.number)? {
+                out.push(Found {
+                    app,
+                    state: Some(r.state),
+                    review: Some(r),
+                });
+            }
+        }
+        out.sort_by(|a, b| {
+            let at = |f: &Found| {
+                f.review
+                    .as_ref()
+                    .and_then(|r| r.last())
+                    .map(|c| c.at.clone())
+            };
+            at(b).cmp(&at(a))
+        });
+        Ok(out)
+    }
+}
