@@ -29,6 +29,7 @@ pub struct Config {
     pub retention: RetentionConfig,
     pub store: StoreConfig,
     pub attachments: AttachmentsConfig,
+    pub notify: NotifyConfig,
     /// Key bindings: action name → list of keys (`"f10"`, `"ctrl-s"`, `"esc 0"`).
     pub keys: std::collections::BTreeMap<String, Vec<String>>,
 }
@@ -97,6 +98,26 @@ impl Default for UiConfig {
             theme: "auto".into(),
             idle_lock_minutes: 10,
             hours: "周一至周六 8:30-17:00".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// A shell command that sends one SMS: the text on stdin, the phone in
+    /// `JINGYOU_NOTIFY_PHONE`, the notice's id in `JINGYOU_NOTIFY_ID` (for
+    /// the gateway to drop a repeat). Exit 0: sent. Unset: notices wait.
+    pub command: Option<String>,
+    /// A command running longer is stopped and the notice tried again later.
+    pub timeout_secs: u64,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        NotifyConfig {
+            command: None,
+            timeout_secs: 30,
         }
     }
 }
@@ -242,6 +263,7 @@ impl Default for Config {
             retention: RetentionConfig::default(),
             store: StoreConfig::default(),
             attachments: AttachmentsConfig::default(),
+            notify: NotifyConfig::default(),
             keys: Default::default(),
         }
     }

@@ -18,6 +18,7 @@ pub mod journal;
 pub mod keymap;
 pub mod log;
 pub mod mask;
+pub mod notify;
 pub mod overdue;
 pub mod paths;
 pub mod printer;

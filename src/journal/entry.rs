@@ -65,6 +65,20 @@ pub enum Entry {
         changes: Vec<crate::wire::Change>,
         cursor: String,
     },
+    /// A customer notice changed state: handed to the `[notify] command`
+    /// (`sending`, journaled BEFORE the command runs), `sent`, back to
+    /// `pending` after a failure, or `uncertain` (a crash while sending:
+    /// never sent again automatically).
+    Notice {
+        id: String,
+        state: crate::store::NoticeState,
+        #[serde(default)]
+        attempts: u32,
+        #[serde(default)]
+        error: Option<String>,
+        #[serde(default)]
+        next_try: Option<DateTime<FixedOffset>>,
+    },
 }
 
 impl Entry {
@@ -85,6 +99,7 @@ impl Entry {
             Entry::Purged { .. } => "purged",
             Entry::Evicted { .. } => "evicted",
             Entry::Reviewed { .. } => "reviewed",
+            Entry::Notice { .. } => "notice",
         }
     }
 }

@@ -202,6 +202,13 @@ pub fn apply(kv: &dyn Kv, rec: &Record, segment: &str) -> Result<(), Abort> {
         Entry::Retried { key } => set_state(kv, key, UploadState::Pending, None)?,
         Entry::Audit { audit } => put_json(kv, T::Audit, &rec.seq.to_be_bytes(), audit)?,
         Entry::Reviewed { changes, cursor } => super::review::apply_reviewed(kv, changes, cursor)?,
+        Entry::Notice {
+            id,
+            state,
+            attempts,
+            error,
+            next_try,
+        } => super::notice::apply_notice(kv, id, *state, *attempts, error, *next_try)?,
         Entry::Purged { items } => {
             for (key, fields) in items {
                 if let Some(mut app) = get_json::<Application>(kv, T::Apps, key.as_bytes())? {

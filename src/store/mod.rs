@@ -9,6 +9,7 @@
 
 mod apply;
 mod evict;
+mod notice;
 mod open;
 mod outbox;
 mod purge;
@@ -27,6 +28,7 @@ use sled::transaction::{TransactionError, Transactional};
 
 use crate::journal::{Entry, Journal, Record};
 
+pub use notice::{Notice, NoticeState};
 pub use open::{journal_dir_for, Seal};
 pub use outbox::Decision;
 pub use records::*;

@@ -74,6 +74,7 @@ pub fn apply_reviewed(
         rec.state = c.state;
         rec.history.push(c.clone());
         put_json(kv, T::Meta, key.as_bytes(), &rec)?;
+        super::notice::notice_for(kv, c)?;
         at = n;
     }
     let new = cursor_value(cursor).max(at);

@@ -106,6 +106,8 @@ pub struct PassReport {
     pub voids_sent: usize,
     /// Review changes pulled from the hub and stored in this pass.
     pub changes_pulled: usize,
+    /// Customer notices handed to the notify command and sent.
+    pub notices_sent: usize,
     /// Still pending after the pass (quarantined ones are not pending).
     pub pending: u64,
     pub next_try: Option<DateTime<FixedOffset>>,
@@ -179,6 +181,8 @@ pub struct Settings {
     pub keep_days: u32,
     /// Review changes per `GET /v1/changes`.
     pub changes_page: usize,
+    /// The customer notices' command.
+    pub notify: crate::notify::NotifySettings,
 }
 
 impl Settings {
@@ -190,6 +194,14 @@ impl Settings {
             retention_days: c.retention.days,
             keep_days: c.store.keep_days,
             changes_page: c.sync.changes_page.clamp(1, crate::wire::MAX_CHANGES),
+            notify: crate::notify::NotifySettings {
+                command: c.notify.command.clone(),
+                timeout: Duration::from_secs(c.notify.timeout_secs.max(1)),
+                backoff_base: Duration::from_millis(c.sync.backoff_base_ms),
+                backoff_cap: Duration::from_millis(
+                    c.sync.backoff_cap_ms.max(c.sync.backoff_base_ms),
+                ),
+            },
         }
     }
 }
@@ -461,6 +473,13 @@ impl Relay<'_> {
             && !matches!(report.link, Some(LinkState::Offline | LinkState::Stalled))
         {
             self.pull_changes(&mut report);
+        }
+        // The customers hear of it: notices made by those changes (and any
+        // left from before) go to the notify command.
+        let sent = crate::notify::send_due(self.store, &self.settings.notify, self.clock.now());
+        report.notices_sent = sent.sent;
+        if let Some(e) = sent.last_error {
+            crate::log::warn(&format!("notify: {e}"));
         }
         if report.acknowledged > 0 {
             // Old applications just acknowledged leave the working store
