@@ -110,6 +110,41 @@ pub struct Tallies {
     pub to: String,
     pub total: u64,
     pub branches: Vec<BranchTally>,
+    /// The office's review changes made on the days of the range, per branch.
+    #[serde(default)]
+    pub reviews: Vec<ReviewTally>,
+}
+
+/// Review changes of one branch's applications made in a range of days.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewTally {
+    pub branch: String,
+    pub accepted: u64,
+    pub needs_correction: u64,
+    pub rejected: u64,
+    pub completed: u64,
+}
+
+impl ReviewTally {
+    pub fn add(&mut self, state: ReviewState, n: u64) {
+        match state {
+            ReviewState::Accepted => self.accepted += n,
+            ReviewState::NeedsCorrection => self.needs_correction += n,
+            ReviewState::Rejected => self.rejected += n,
+            ReviewState::Completed => self.completed += n,
+            ReviewState::Received => {}
+        }
+    }
+
+    pub fn get(&self, state: ReviewState) -> u64 {
+        match state {
+            ReviewState::Accepted => self.accepted,
+            ReviewState::NeedsCorrection => self.needs_correction,
+            ReviewState::Rejected => self.rejected,
+            ReviewState::Completed => self.completed,
+            ReviewState::Received => 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

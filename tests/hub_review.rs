@@ -434,6 +434,31 @@ fn review_states_over_http(backend: Backend) {
     );
     assert_eq!(status, 403, "and no other branch's");
 
+    // the tallies count the office's changes of the day, per branch
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    let (status, v) = call(
+        "GET",
+        &format!("{base}/v1/tallies?from={today}&to={today}"),
+        Some(COUNTY),
+        None,
+    );
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        v["reviews"],
+        json!([
+            {"branch": "3301A", "accepted": 1, "needs_correction": 1, "rejected": 1, "completed": 1},
+            {"branch": "3302B", "accepted": 1, "needs_correction": 0, "rejected": 0, "completed": 0},
+        ]),
+        "{v}"
+    );
+    let (_, v) = call(
+        "GET",
+        &format!("{base}/v1/tallies?from=2020-01-01&to=2020-01-02"),
+        Some(BRANCH_A),
+        None,
+    );
+    assert_eq!(v["reviews"], json!([]), "other days: {v}");
+
     // it all survives a restart
     hub.shutdown().expect("shutdown");
     let hub = start(&place, Some(tokens()));
@@ -672,6 +697,21 @@ fn review_subcommand(backend: Backend) {
     assert_eq!(code, 0);
     assert!(out.contains("k-3") && !out.contains("k-2"), "{out}");
     assert!(out.trim_end().ends_with("1 application(s)"), "{out}");
+    // `tally` counts the changes of the day too
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    let mut args: Vec<&str> = vec![
+        "tally", "--from", &today, "--to", &today, "--format", "json",
+    ];
+    args.extend(store.iter().map(String::as_str));
+    let (code, out, err) = hub_cmd(&args, &[]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["reviews"][0]["completed"], 1, "{v}");
+    assert_eq!(v["reviews"][0]["needs_correction"], 1, "{v}");
+    let mut args: Vec<&str> = vec!["tally", "--from", &today, "--to", &today, "--format", "csv"];
+    args.extend(store.iter().map(String::as_str));
+    let (_, out, _) = hub_cmd(&args, &[]);
+    assert!(out.contains("3301A,review:completed,1"), "{out}");
     let (code, out, _) = run(&["--list", "--state", "all", "--format", "json"]);
     assert_eq!(code, 0);
     assert_eq!(

@@ -281,6 +281,41 @@ fn the_relay_pulls_after_uploading_and_sync_once_pulls_with_nothing_to_upload() 
     assert!(out.contains(&numbers[1]), "{out}");
     let (code, out, err) = find(&["ZZ-NOTHING-LIKE-IT"]);
     assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    // the day's tally counts the office's answers; reconciliation agrees,
+    // then names what the branch has not pulled yet
+    let (code, out, err) = run({
+        let mut c = jingyou(&root, &base);
+        c.args(["tally", "--format", "json"]);
+        c
+    });
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(
+        v["reviews"],
+        json!({"accepted": 1, "needs_correction": 1, "rejected": 0, "completed": 1, "overdue": 0}),
+        "{v}"
+    );
+    let reconcile = || {
+        run({
+            let mut c = jingyou(&root, &base);
+            c.args(["tally", "--reconcile", "--format", "json"]);
+            c
+        })
+    };
+    let (code, out, err) = reconcile();
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("Office review"), "{out}");
+    review(
+        &base,
+        &ids[2],
+        "o-4",
+        json!({"state": "rejected", "note": "不符合条件"}),
+    );
+    let (_, out, _) = reconcile();
+    assert!(
+        out.contains("Office review \\\"rejected\\\": 1 at the hub, 0 received here"),
+        "{out}"
+    );
     let idn = id_number.expect("a seeded application carries an ID number");
     let (code, out, _) = find(&[&idn, "--format", "json"]);
     assert_eq!(code, 0);

@@ -272,7 +272,11 @@ fn tally(args: &Args, from: &str, to: &str, branch: Option<&str>, format: Format
         Ok(t) => t,
         Err(e) => return fail(e),
     };
-    print!("{}", render(from, to, &tallies, format));
+    let reviews = match backend.review_tallies(from, to, branch) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    print!("{}", render(from, to, &tallies, &reviews, format));
     ExitCode::SUCCESS
 }
 
@@ -295,8 +299,16 @@ fn render(
     from: &str,
     to: &str,
     tallies: &std::collections::BTreeMap<String, BranchDay>,
+    reviews: &std::collections::BTreeMap<String, jingyou::wire::ReviewTally>,
     format: Format,
 ) -> String {
+    use jingyou::wire::ReviewState;
+    let review_states = [
+        ReviewState::Accepted,
+        ReviewState::NeedsCorrection,
+        ReviewState::Rejected,
+        ReviewState::Completed,
+    ];
     let total: u64 = tallies.values().map(|d| d.total).sum();
     match format {
         Format::Json => {
@@ -306,9 +318,11 @@ fn render(
                     serde_json::json!({"branch": b, "total": d.total, "by_service": d.by_service})
                 })
                 .collect();
+            let reviews: Vec<&jingyou::wire::ReviewTally> = reviews.values().collect();
             format!(
                 "{}\n",
-                serde_json::json!({"from": from, "to": to, "total": total, "branches": branches})
+                serde_json::json!({"from": from, "to": to, "total": total, "branches": branches,
+                                   "reviews": reviews})
             )
         }
         Format::Csv => {
@@ -316,6 +330,14 @@ fn render(
             for (b, d) in tallies {
                 for (s, n) in &d.by_service {
                     out.push_str(&format!("{},{},{n}\n", csv(b), csv(s)));
+                }
+            }
+            // the office's answers of those days: `review:STATE` rows
+            for (b, r) in reviews {
+                for s in review_states {
+                    if r.get(s) > 0 {
+                        out.push_str(&format!("{},review:{},{}\n", csv(b), s.as_str(), r.get(s)));
+                    }
                 }
             }
             out
@@ -343,6 +365,26 @@ fn render(
                 pad("total", 32),
                 pad("", 12)
             ));
+            if !reviews.is_empty() {
+                out.push_str(&format!(
+                    "\nreview changes made {from} .. {to}\n{} {:>10} {:>16} {:>10} {:>10}\n",
+                    pad("branch", 32),
+                    "accepted",
+                    "needs_correction",
+                    "rejected",
+                    "completed"
+                ));
+                for (b, r) in reviews {
+                    out.push_str(&format!(
+                        "{} {:>10} {:>16} {:>10} {:>10}\n",
+                        pad(b, 32),
+                        r.accepted,
+                        r.needs_correction,
+                        r.rejected,
+                        r.completed
+                    ));
+                }
+            }
             out
         }
     }

@@ -119,6 +119,16 @@ impl Backend {
         both!(self, s => s.list_reviews(states, branch))
     }
 
+    /// Review changes made on the days `from..=to`, per branch.
+    pub fn review_tallies(
+        &self,
+        from: &str,
+        to: &str,
+        branch: Option<&str>,
+    ) -> Result<BTreeMap<String, crate::wire::ReviewTally>, StoreError> {
+        both!(self, s => s.review_tallies(from, to, branch))
+    }
+
     /// `branch`'s changes after cursor `since`, at most `limit`; more follow?
     pub fn changes(
         &self,

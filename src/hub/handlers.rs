@@ -750,14 +750,19 @@ fn get_tallies(shared: &Shared, caller: &Caller, query: &str) -> Reply {
         Ok(t) => t,
         Err(e) => return store_failure(e),
     };
+    let reviews = match shared.store.review_tallies(&from, &to, branch.as_deref()) {
+        Ok(t) => t,
+        Err(e) => return store_failure(e),
+    };
     let total: u64 = tallies.values().map(|d| d.total).sum();
     let branches: Vec<Value> = tallies
         .iter()
         .map(|(b, d)| json!({"branch": b, "total": d.total, "by_service": d.by_service}))
         .collect();
+    let reviews: Vec<&crate::wire::ReviewTally> = reviews.values().collect();
     Reply::json(
         200,
-        &json!({"from": from, "to": to, "total": total, "branches": branches}),
+        &json!({"from": from, "to": to, "total": total, "branches": branches, "reviews": reviews}),
     )
 }
 

@@ -472,6 +472,39 @@ impl PgStore {
         reviews_of(&mut *c, apps)
     }
 
+    pub fn review_tallies(
+        &self,
+        from: &str,
+        to: &str,
+        branch: Option<&str>,
+    ) -> Result<BTreeMap<String, crate::wire::ReviewTally>, StoreError> {
+        let (from, to) = (parse_day(from)?, parse_day(to)?);
+        let mut c = self.pool.get()?;
+        let rows = c
+            .query(
+                "SELECT branch, state, count(*)::bigint FROM reviews
+                 WHERE at::date BETWEEN $1::text::date AND $2::text::date
+                   AND ($3::text IS NULL OR branch = $3)
+                 GROUP BY branch, state",
+                &[&from.to_string(), &to.to_string(), &branch],
+            )
+            .map_err(db_err)?;
+        let mut out: BTreeMap<String, crate::wire::ReviewTally> = BTreeMap::new();
+        for r in rows {
+            let (b, s, n): (String, String, i64) = (r.get(0), r.get(1), r.get(2));
+            let t = out
+                .entry(b.clone())
+                .or_insert_with(|| crate::wire::ReviewTally {
+                    branch: b,
+                    ..Default::default()
+                });
+            if let Some(s) = ReviewState::parse(&s) {
+                t.add(s, n as u64);
+            }
+        }
+        Ok(out)
+    }
+
     pub fn changes(
         &self,
         branch: &str,

@@ -616,6 +616,41 @@ impl HubStore {
         Ok(out)
     }
 
+    /// Review changes made on the days `from..=to` (the office's local
+    /// date of each), per branch.
+    pub fn review_tallies(
+        &self,
+        from: &str,
+        to: &str,
+        branch: Option<&str>,
+    ) -> Result<BTreeMap<String, crate::wire::ReviewTally>, StoreError> {
+        let mut out: BTreeMap<String, crate::wire::ReviewTally> = BTreeMap::new();
+        let iter = match branch {
+            Some(b) => self.changes.scan_prefix(format!("{b}\0").into_bytes()),
+            None => self.changes.iter(),
+        };
+        for kv in iter {
+            let (k, v) = kv?;
+            let Some(b) = k.split(|c| *c == 0).next() else {
+                continue;
+            };
+            let c: Change = serde_json::from_slice(&v)?;
+            let day = c.at.get(..10).unwrap_or("");
+            if day < from || day > to {
+                continue;
+            }
+            let b = String::from_utf8_lossy(b).into_owned();
+            let t = out
+                .entry(b.clone())
+                .or_insert_with(|| crate::wire::ReviewTally {
+                    branch: b,
+                    ..Default::default()
+                });
+            t.add(c.state, 1);
+        }
+        Ok(out)
+    }
+
     /// The changes of `branch` after cursor `since`, at most `limit`, in
     /// order; and whether more follow.
     pub fn changes(

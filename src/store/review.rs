@@ -191,6 +191,10 @@ impl Store {
 /// The office's answers as the home screen counts them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ReviewCounts {
+    /// Changes to `accepted` made on the day.
+    pub accepted_on_day: u64,
+    /// Changes to `rejected` made on the day.
+    pub rejected_on_day: u64,
     /// Changes to `needs_correction` made on the day.
     pub needs_correction_on_day: u64,
     /// Changes to `completed` made on the day.
@@ -216,7 +220,9 @@ impl Store {
                 match ch.state {
                     ReviewState::NeedsCorrection => c.needs_correction_on_day += 1,
                     ReviewState::Completed => c.completed_on_day += 1,
-                    _ => {}
+                    ReviewState::Accepted => c.accepted_on_day += 1,
+                    ReviewState::Rejected => c.rejected_on_day += 1,
+                    ReviewState::Received => {}
                 }
             }
         }
