@@ -735,7 +735,7 @@ fn park_slip_find_and_finish() {
     t.keys(&["Enter"]); // slip → home
     t.wait_for("草稿（1）");
     t.keys(&["F4"]);
-    t.wait_for("找草稿");
+    t.wait_for("查找：草稿号");
     t.text(&draft);
     t.keys(&["Enter"]);
     t.wait_until("the draft found", TIMEOUT, |s| {
