@@ -125,7 +125,7 @@ pub fn send_due(store: &Store, s: &NotifySettings, now: DateTime<FixedOffset>) -
     notices.sort_by_key(|n| n.id[1..].parse::<u64>().unwrap_or(u64::MAX));
     let mut held = std::collections::HashSet::new();
     for n in notices {
-        if n.state != NoticeState::Pending {
+        if n.state != NoticeState::Pending || n.phone.is_empty() {
             continue;
         }
         if !held.insert(n.number.clone()) || n.next_try.is_some_and(|t| t > now) {

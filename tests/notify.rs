@@ -249,6 +249,19 @@ fn the_gateway_fails_then_recovers_and_nothing_is_sent_twice() {
         .expect("there");
     assert_eq!(n.state, NoticeState::Uncertain);
     assert_eq!(sent_lines(tmp.path()).len(), 2, "never sent twice");
+    // the retention purge takes the phone number out of the outbox too
+    let purged = jingyou::retention::purge_daily(
+        &store,
+        1,
+        Clock::system().today() + chrono::Duration::days(30),
+        &data,
+    )
+    .expect("purge");
+    assert!(purged.is_some_and(|n| n >= 1), "{purged:?}");
+    let notices = store.notices().expect("notices");
+    assert!(notices.is_empty(), "{notices:?}");
+    let report = store.verify().expect("verify");
+    assert!(report.whole(), "{:?}", report.differences);
     drop(store);
     hub.shutdown().expect("shutdown");
 }

@@ -214,6 +214,7 @@ pub fn apply(kv: &dyn Kv, rec: &Record, segment: &str) -> Result<(), Abort> {
                 if let Some(mut app) = get_json::<Application>(kv, T::Apps, key.as_bytes())? {
                     purge_fields(&mut app, fields);
                     put_json(kv, T::Apps, key.as_bytes(), &app)?;
+                    super::notice::purge_notices(kv, &app.id)?;
                 }
             }
         }

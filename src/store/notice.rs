@@ -19,6 +19,8 @@ use crate::journal::Entry;
 use crate::wire::Change;
 
 pub const PREFIX: &str = "notice/";
+/// `notice_by_app/<application id>` → the ids of its notices.
+pub const BY_APP: &str = "notice_by_app/";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -90,7 +92,25 @@ pub fn notice_for(kv: &dyn Kv, c: &Change) -> std::result::Result<(), Abort> {
         last_error: None,
         next_try: None,
     };
-    put_json(kv, T::Meta, key.as_bytes(), &notice)
+    put_json(kv, T::Meta, key.as_bytes(), &notice)?;
+    // the application's notices, for the retention purge
+    let idx = format!("{BY_APP}{}", app.id);
+    let mut ids: Vec<String> = get_json(kv, T::Meta, idx.as_bytes())?.unwrap_or_default();
+    ids.push(notice.id);
+    put_json(kv, T::Meta, idx.as_bytes(), &ids)
+}
+
+/// The retention purge reaches the outbox: the application's notices go
+/// (with the phone number in them; one not sent yet is then never sent).
+/// A store rebuilt from the purged journal has none either: its `finish`
+/// record no longer holds the phone a notice is made from.
+pub fn purge_notices(kv: &dyn Kv, app_id: &str) -> std::result::Result<(), Abort> {
+    let idx = format!("{BY_APP}{app_id}");
+    let ids: Vec<String> = get_json(kv, T::Meta, idx.as_bytes())?.unwrap_or_default();
+    for id in ids {
+        kv.del(T::Meta, format!("{PREFIX}{id}").as_bytes())?;
+    }
+    kv.del(T::Meta, idx.as_bytes())
 }
 
 pub fn apply_notice(

@@ -276,14 +276,14 @@ impl Store {
         // Review states pulled from the hub, and the cursor.
         let reviews_want: BTreeMap<&[u8], &[u8]> = want[T::Meta as usize]
             .iter()
-            .filter(|(k, _)| k.starts_with(b"review") || k.starts_with(b"notice/"))
+            .filter(|(k, _)| k.starts_with(b"review") || k.starts_with(b"notice"))
             .map(|(k, v)| (k.as_slice(), v.as_slice()))
             .collect();
         let mut reviews_have = 0usize;
         for row in self
             .meta
             .scan_prefix(b"review")
-            .chain(self.meta.scan_prefix(b"notice/"))
+            .chain(self.meta.scan_prefix(b"notice"))
         {
             let (k, v) = row?;
             reviews_have += 1;
