@@ -29,6 +29,7 @@ pub struct Config {
     pub retention: RetentionConfig,
     pub store: StoreConfig,
     pub attachments: AttachmentsConfig,
+    pub notify: NotifyConfig,
     /// Key bindings: action name → list of keys (`"f10"`, `"ctrl-s"`, `"esc 0"`).
     pub keys: std::collections::BTreeMap<String, Vec<String>>,
 }
@@ -54,6 +55,9 @@ pub struct SyncConfig {
     pub request_timeout_ms: u64,
     pub backoff_base_ms: u64,
     pub backoff_cap_ms: u64,
+    /// Review changes asked for per request of `GET /v1/changes` (1-500):
+    /// smaller pages for a link that drops often.
+    pub changes_page: usize,
 }
 
 impl Default for SyncConfig {
@@ -64,6 +68,7 @@ impl Default for SyncConfig {
             request_timeout_ms: 120_000,
             backoff_base_ms: 5_000,
             backoff_cap_ms: 15 * 60_000,
+            changes_page: 500,
         }
     }
 }
@@ -93,6 +98,26 @@ impl Default for UiConfig {
             theme: "auto".into(),
             idle_lock_minutes: 10,
             hours: "周一至周六 8:30-17:00".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// A shell command that sends one SMS: the text on stdin, the phone in
+    /// `JINGYOU_NOTIFY_PHONE`, the notice's id in `JINGYOU_NOTIFY_ID` (for
+    /// the gateway to drop a repeat). Exit 0: sent. Unset: notices wait.
+    pub command: Option<String>,
+    /// A command running longer is stopped and the notice tried again later.
+    pub timeout_secs: u64,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        NotifyConfig {
+            command: None,
+            timeout_secs: 30,
         }
     }
 }
@@ -238,6 +263,7 @@ impl Default for Config {
             retention: RetentionConfig::default(),
             store: StoreConfig::default(),
             attachments: AttachmentsConfig::default(),
+            notify: NotifyConfig::default(),
             keys: Default::default(),
         }
     }

@@ -1,6 +1,6 @@
 //! Commands for a store that a running TUI holds (DESIGN.md §2): sled
 //! allows one process per store, so the running app answers `tally`,
-//! `queue`, `doctor`, `export` and `sync` over a Unix socket in the data
+//! `queue`, `find`, `doctor`, `export` and `sync` over a Unix socket in the data
 //! dir. A socket left by a killed process refuses connections and is then
 //! ignored (and replaced by the next app), so it never reads as "running".
 

@@ -30,10 +30,11 @@ pub enum Action {
     Logout,
     Admin,
     SendNow,
+    Corrections,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::Help,
         Action::Park,
         Action::Next,
@@ -52,6 +53,7 @@ impl Action {
         Action::Logout,
         Action::Admin,
         Action::SendNow,
+        Action::Corrections,
     ];
 
     pub fn name(self) -> &'static str {
@@ -74,6 +76,7 @@ impl Action {
             Action::Logout => "logout",
             Action::Admin => "admin",
             Action::SendNow => "send_now",
+            Action::Corrections => "corrections",
         }
     }
 
@@ -217,6 +220,7 @@ pub const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Logout, &["f9"]),
     (Action::Admin, &["f7", "ctrl-o"]),
     (Action::SendNow, &["f6", "ctrl-r"]),
+    (Action::Corrections, &["f11", "ctrl-e"]),
 ];
 
 /// The key map in force.

@@ -19,6 +19,8 @@ pub mod journal;
 pub mod keymap;
 pub mod log;
 pub mod mask;
+pub mod notify;
+pub mod overdue;
 pub mod paths;
 pub mod printer;
 pub mod receipt;

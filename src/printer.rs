@@ -241,8 +241,19 @@ pub fn render(text: &str, config: &PrintConfig) -> Vec<u8> {
 pub fn send(target: &Target, bytes: &[u8], timeout: Duration) -> Result<(), PrintError> {
     match target {
         Target::Device(path) => write_device(path, bytes),
-        Target::Command(cmd) => run_command(cmd, bytes, timeout),
+        Target::Command(cmd) => run_command(cmd, bytes, timeout, &[]),
     }
+}
+
+/// Runs `cmd` (with `sh -c`) with `bytes` on stdin and `env` set, as a
+/// print command is run: Ok once it exits 0 within `timeout`.
+pub fn run_with_env(
+    cmd: &str,
+    bytes: &[u8],
+    timeout: Duration,
+    env: &[(&str, &str)],
+) -> Result<(), PrintError> {
+    run_command(cmd, bytes, timeout, env)
 }
 
 fn write_device(path: &Path, bytes: &[u8]) -> Result<(), PrintError> {
@@ -263,10 +274,16 @@ fn write_device(path: &Path, bytes: &[u8]) -> Result<(), PrintError> {
     f.flush().map_err(write_err)
 }
 
-fn run_command(cmd: &str, bytes: &[u8], timeout: Duration) -> Result<(), PrintError> {
+fn run_command(
+    cmd: &str,
+    bytes: &[u8],
+    timeout: Duration,
+    env: &[(&str, &str)],
+) -> Result<(), PrintError> {
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(cmd)
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

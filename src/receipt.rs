@@ -296,6 +296,72 @@ pub fn slip(
     out.join("\n") + "\n"
 }
 
+/// The "what to bring" slip for an application the vehicle office sent
+/// back (需补正): its note, and the catalogue materials it named.
+pub fn correction_slip(
+    found: &crate::store::Found,
+    service: Option<&Service>,
+    branch: &Branch,
+    hours: &str,
+    lang: Lang,
+) -> String {
+    let mut out = heading("slip.heading", branch, lang);
+    push(
+        &mut out,
+        fmt(lang, "receipt.number", &[("number", &found.app.number)]),
+    );
+    if let Some(s) = service {
+        push(
+            &mut out,
+            fmt(lang, "receipt.service", &[("service", &name(s, lang))]),
+        );
+    }
+    if let Some(id) = found.app.values.get("id_number") {
+        push(
+            &mut out,
+            fmt(lang, "slip.customer", &[("id", &mask::id_number(id))]),
+        );
+    }
+    out.push(rule());
+    let last = found.review.as_ref().and_then(|r| r.last());
+    if let Some(note) = last.and_then(|c| c.note.as_deref()) {
+        push(
+            &mut out,
+            fmt(
+                lang,
+                "slip.office_note",
+                &[("note", &crate::mask::escape_controls(note))],
+            ),
+        );
+    }
+    let codes = last.map(|c| c.materials.clone()).unwrap_or_default();
+    if !codes.is_empty() {
+        push(&mut out, tr(lang, "slip.bring").to_string());
+        for (i, code) in codes.iter().enumerate() {
+            let text = service
+                .and_then(|s| s.materials.iter().find(|m| &m.id == code))
+                .map(|m| match lang {
+                    Lang::Zh => m.zh.clone(),
+                    Lang::En => m.en.clone(),
+                })
+                .unwrap_or_else(|| crate::mask::escape_controls(code));
+            push(&mut out, format!("  {}. {text}", i + 1));
+        }
+    }
+    out.push(rule());
+    push(&mut out, tr(lang, "slip.return_correction").to_string());
+    push(
+        &mut out,
+        fmt(
+            lang,
+            "receipt.branch",
+            &[("name", &branch.name), ("code", &branch.code)],
+        ),
+    );
+    push(&mut out, fmt(lang, "slip.hours", &[("hours", &hours)]));
+    out.join("\n") + "\n"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

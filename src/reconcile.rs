@@ -33,6 +33,13 @@ pub enum Difference {
         ours: String,
         hub: String,
     },
+    /// The office made a different number of review changes of this state
+    /// in the range than this branch has pulled (fewer here: not pulled yet).
+    ReviewsDiffer {
+        state: crate::wire::ReviewState,
+        ours: u64,
+        hub: u64,
+    },
 }
 
 impl Difference {
@@ -64,15 +71,29 @@ impl Difference {
                 "reconcile.receipt_differs",
                 &[("number", number), ("ours", ours), ("hub", hub)],
             ),
+            Difference::ReviewsDiffer { state, ours, hub } => fmt(
+                lang,
+                if ours < hub {
+                    "reconcile.reviews_not_pulled"
+                } else {
+                    "reconcile.reviews_differ"
+                },
+                &[
+                    ("state", &crate::cli::find::state_label(lang, Some(*state))),
+                    ("ours", ours),
+                    ("hub", hub),
+                ],
+            ),
         }
     }
 
     /// Differences a person must look at (a pending upload is not one).
     pub fn is_problem(&self) -> bool {
-        !matches!(
-            self,
-            Difference::NotYetUploaded { .. } | Difference::VoidNotAtHub { .. }
-        )
+        match self {
+            Difference::NotYetUploaded { .. } | Difference::VoidNotAtHub { .. } => false,
+            Difference::ReviewsDiffer { ours, hub, .. } => ours > hub,
+            _ => true,
+        }
     }
 }
 
@@ -102,7 +123,50 @@ pub fn reconcile(
 ) -> Result<Report, ReconcileError> {
     let tallies = client.tallies(from, to)?;
     let hub_apps = client.applications(from, to)?;
-    Ok(compare(store, from, to, tallies.total, &hub_apps)?)
+    let mut report = compare(store, from, to, tallies.total, &hub_apps)?;
+    let hub = tallies
+        .reviews
+        .iter()
+        .find(|r| r.branch == client.config().branch)
+        .cloned()
+        .unwrap_or_default();
+    report
+        .differences
+        .extend(compare_reviews(store, from, to, &hub)?);
+    Ok(report)
+}
+
+/// The office's review changes made on the days `from..=to`: pulled here
+/// against counted by the hub, per state.
+pub fn compare_reviews(
+    store: &Store,
+    from: NaiveDate,
+    to: NaiveDate,
+    hub: &crate::wire::ReviewTally,
+) -> StoreResult<Vec<Difference>> {
+    use crate::wire::ReviewState;
+    let mut ours = crate::wire::ReviewTally::default();
+    for d in crate::tally::days(from, to) {
+        let c = store.review_counts(d)?;
+        ours.add(ReviewState::Accepted, c.accepted_on_day);
+        ours.add(ReviewState::NeedsCorrection, c.needs_correction_on_day);
+        ours.add(ReviewState::Rejected, c.rejected_on_day);
+        ours.add(ReviewState::Completed, c.completed_on_day);
+    }
+    Ok([
+        ReviewState::Accepted,
+        ReviewState::NeedsCorrection,
+        ReviewState::Rejected,
+        ReviewState::Completed,
+    ]
+    .into_iter()
+    .filter(|s| ours.get(*s) != hub.get(*s))
+    .map(|state| Difference::ReviewsDiffer {
+        state,
+        ours: ours.get(state),
+        hub: hub.get(state),
+    })
+    .collect())
 }
 
 /// The comparison itself, given what the hub said.

@@ -110,6 +110,41 @@ pub struct Tallies {
     pub to: String,
     pub total: u64,
     pub branches: Vec<BranchTally>,
+    /// The office's review changes made on the days of the range, per branch.
+    #[serde(default)]
+    pub reviews: Vec<ReviewTally>,
+}
+
+/// Review changes of one branch's applications made in a range of days.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewTally {
+    pub branch: String,
+    pub accepted: u64,
+    pub needs_correction: u64,
+    pub rejected: u64,
+    pub completed: u64,
+}
+
+impl ReviewTally {
+    pub fn add(&mut self, state: ReviewState, n: u64) {
+        match state {
+            ReviewState::Accepted => self.accepted += n,
+            ReviewState::NeedsCorrection => self.needs_correction += n,
+            ReviewState::Rejected => self.rejected += n,
+            ReviewState::Completed => self.completed += n,
+            ReviewState::Received => {}
+        }
+    }
+
+    pub fn get(&self, state: ReviewState) -> u64 {
+        match state {
+            ReviewState::Accepted => self.accepted,
+            ReviewState::NeedsCorrection => self.needs_correction,
+            ReviewState::Rejected => self.rejected,
+            ReviewState::Completed => self.completed,
+            ReviewState::Received => 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,6 +173,82 @@ pub struct ApplicationsReply {
     pub to: String,
     pub applications: Vec<HubApplication>,
 }
+
+/// The vehicle office's review state of an application (docs/protocol.md §7);
+/// these English names are the protocol's, whatever the UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewState {
+    Received,
+    Accepted,
+    NeedsCorrection,
+    Rejected,
+    Completed,
+}
+
+impl ReviewState {
+    pub const ALL: [ReviewState; 5] = [
+        ReviewState::Received,
+        ReviewState::Accepted,
+        ReviewState::NeedsCorrection,
+        ReviewState::Rejected,
+        ReviewState::Completed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewState::Received => "received",
+            ReviewState::Accepted => "accepted",
+            ReviewState::NeedsCorrection => "needs_correction",
+            ReviewState::Rejected => "rejected",
+            ReviewState::Completed => "completed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReviewState> {
+        ReviewState::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// `rejected` and `completed`: nothing follows.
+    pub fn is_final(self) -> bool {
+        matches!(self, ReviewState::Rejected | ReviewState::Completed)
+    }
+}
+
+/// One change of `GET /v1/changes`: an application of the branch got a new
+/// review state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// Where this change is in the branch's feed; `since=` this skips it.
+    pub cursor: String,
+    /// The application's client id.
+    pub id: String,
+    pub number: String,
+    pub state: ReviewState,
+    /// RFC 3339, when the office set it.
+    pub at: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub result: Option<String>,
+    #[serde(default)]
+    pub materials: Vec<String>,
+    pub review_id: String,
+}
+
+/// `GET /v1/changes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangesReply {
+    pub branch: String,
+    pub changes: Vec<Change>,
+    /// The cursor to send next time (the last change's, or `since` when none).
+    pub cursor: String,
+    /// More changes wait beyond this page.
+    pub more: bool,
+}
+
+/// Changes per page of `GET /v1/changes`, at most.
+pub const MAX_CHANGES: usize = 500;
 
 #[cfg(test)]
 mod tests {

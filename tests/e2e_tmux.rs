@@ -735,7 +735,7 @@ fn park_slip_find_and_finish() {
     t.keys(&["Enter"]); // slip → home
     t.wait_for("草稿（1）");
     t.keys(&["F4"]);
-    t.wait_for("找草稿");
+    t.wait_for("查找：草稿号");
     t.text(&draft);
     t.keys(&["Enter"]);
     t.wait_until("the draft found", TIMEOUT, |s| {
@@ -861,6 +861,24 @@ fn support_commands_reach_the_running_app() {
         out.contains("110105********002X") && !out.contains("11010519491231002X"),
         "{out}"
     );
+    // find: by part of the number and by the customer's ID, not uploaded yet
+    let (code, out, err) = cli(&["find", "0001", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v[0]["number"], "BJ01-261128-0001", "{out}");
+    assert!(v[0]["state"].is_null(), "{out}");
+    assert!(
+        !out.contains(NAME) && !out.contains("11010519491231002X"),
+        "{out}"
+    );
+    let (code, out, err) = cli(&["find", "11010519491231002x"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("BJ01-261128-0001") && out.contains("未上传"),
+        "{out}"
+    );
+    let (code, _, err) = cli(&["find", "BJ01-261128-9999"]);
+    assert_eq!(code, 1, "{err}");
     let (code, _, err) = cli(&["sync", "--once"]);
     assert_eq!(code, 5, "no hub configured: {err}");
     let (code, _, err) = cli(&[

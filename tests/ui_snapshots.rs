@@ -250,3 +250,163 @@ fn blocked_fields_show_no_check_mark_and_w1_offers_u1() {
         snap(&format!("wizard_offer_u1_{tag}"), &h);
     });
 }
+
+/// F4 finds a finished application by part of its number and shows the
+/// vehicle office's answer: state, history, result.
+#[test]
+fn find_shows_the_office_review() {
+    each_lang(|lang, tag| {
+        let mut h = Harness::new(lang);
+        h.setup();
+        h.open_d1();
+        h.fill_d1();
+        h.key("f10");
+        h.tick_d1_materials();
+        h.pay_cash_and_finish();
+        h.key("enter");
+        let app =
+            h.rt.store
+                .applications_on(h.app.today)
+                .expect("apps")
+                .pop()
+                .expect("one");
+        let change = |cursor: &str, state, note: Option<&str>, result: Option<&str>, at: &str| {
+            jingyou::wire::Change {
+                cursor: cursor.into(),
+                id: app.id.clone(),
+                number: app.number.clone(),
+                state,
+                at: at.into(),
+                note: note.map(str::to_string),
+                result: result.map(str::to_string),
+                materials: vec![],
+                review_id: format!("r{cursor}"),
+            }
+        };
+        use jingyou::wire::ReviewState as S;
+        h.rt.store
+            .record_changes(
+                &[
+                    change(
+                        "1",
+                        S::NeedsCorrection,
+                        Some("照片不合格"),
+                        None,
+                        "2026-11-28T14:00:00+08:00",
+                    ),
+                    change("2", S::Accepted, None, None, "2026-11-29T09:30:00+08:00"),
+                    change(
+                        "3",
+                        S::Completed,
+                        None,
+                        Some("EMS 1190000000001"),
+                        "2026-12-01T16:05:00+08:00",
+                    ),
+                ],
+                "3",
+            )
+            .expect("record");
+        h.key("f4");
+        h.text("0001");
+        h.key("enter");
+        snap(&format!("find_reviewed_{tag}"), &h);
+    });
+}
+
+/// The home screen counts the office's answers of the day; F11 lists what
+/// was sent back with the office's note, Enter gives the "what to bring"
+/// slip; the supervisor sees applications past their time limit.
+#[test]
+fn corrections_slip_and_overdue() {
+    use jingyou::store::Decision;
+    use jingyou::wire::ReviewState as S;
+    each_lang(|lang, tag| {
+        let mut h = Harness::new(lang);
+        h.setup();
+        for _ in 0..2 {
+            h.open_d1();
+            h.fill_d1();
+            h.key("f10");
+            h.tick_d1_materials();
+            h.pay_cash_and_finish();
+            h.key("enter");
+        }
+        let queue = h.rt.store.queue().expect("queue");
+        let decisions: Vec<(String, Decision)> = queue
+            .iter()
+            .map(|(k, _)| (k.clone(), Decision::Acknowledge(format!("HUB-{k}"))))
+            .collect();
+        h.rt.store.settle(&decisions).expect("acknowledged");
+        let mut apps = h.rt.store.applications_on(h.app.today).expect("apps");
+        apps.sort_by(|a, b| a.number.cmp(&b.number));
+        let change = |cursor: &str, i: usize, state, note: Option<&str>, materials: &[&str]| {
+            jingyou::wire::Change {
+                cursor: cursor.into(),
+                id: apps[i].id.clone(),
+                number: apps[i].number.clone(),
+                state,
+                at: "2026-11-28T14:00:00+08:00".into(),
+                note: note.map(str::to_string),
+                result: None,
+                materials: materials.iter().map(|m| m.to_string()).collect(),
+                review_id: format!("r{cursor}"),
+            }
+        };
+        h.rt.store
+            .record_changes(
+                &[
+                    change("1", 0, S::NeedsCorrection, Some("照片不合格"), &["photo"]),
+                    change("2", 1, S::Accepted, None, &[]),
+                ],
+                "2",
+            )
+            .expect("record");
+        h.run(vec![jingyou::app::update::Effect::LoadHome]);
+        let r = h.app.home.reviews;
+        assert_eq!(
+            (
+                r.needs_correction_on_day,
+                r.completed_on_day,
+                r.needs_correction_now
+            ),
+            (1, 0, 1)
+        );
+        assert_eq!(h.app.home.overdue, Some(0), "within the time limit today");
+        // a week on, the accepted one is past D1's 1 working day; the one
+        // waiting for the customer is not counted
+        let late = jingyou::overdue::overdue(
+            &h.rt.store,
+            &h.app.catalog,
+            h.app.today + chrono::Duration::days(7),
+        )
+        .expect("overdue");
+        assert_eq!(late.len(), 1);
+        assert_eq!(late[0].app.number, apps[1].number);
+        h.key("f11");
+        snap(&format!("corrections_{tag}"), &h);
+        h.key("enter");
+        let text = match &h.app.screen {
+            jingyou::app::state::Screen::Receipt(r) => r.text.clone(),
+            other => panic!("no slip: {other:?}"),
+        };
+        assert!(text.contains("照片不合格"), "{text}");
+        let photo = if lang == Lang::Zh {
+            "近期一寸白底彩色照片"
+        } else {
+            "Recent 1-inch photo"
+        };
+        assert!(text.contains(photo), "{text}");
+        assert!(text.contains(&apps[0].number), "{text}");
+        assert!(!text.contains("11010519491231002X"), "ID masked: {text}");
+        let file = h
+            .dir
+            .path()
+            .join("receipts")
+            .join(format!("correction-{}.txt", apps[0].number));
+        assert!(
+            std::fs::read_to_string(&file).is_ok_and(|t| t == text),
+            "kept as {}",
+            file.display()
+        );
+    });
+}

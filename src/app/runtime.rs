@@ -361,10 +361,61 @@ impl Runtime {
                     Err(e) => self.store_err(lang, e),
                 })
             }
-            Effect::FindDrafts(q) => Some(match self.store.find_drafts(&q) {
-                Ok(found) => Msg::Found(found),
-                Err(e) => self.store_err(lang, e),
-            }),
+            Effect::FindDrafts(q) => Some(
+                match self
+                    .store
+                    .find_drafts(&q)
+                    .and_then(|d| Ok((d, self.store.find_applications(&q)?)))
+                {
+                    Ok((drafts, apps)) => Msg::Found(drafts, apps),
+                    Err(e) => self.store_err(lang, e),
+                },
+            ),
+            Effect::LoadCorrections => {
+                let supervisor = app
+                    .user
+                    .as_ref()
+                    .is_some_and(|u| u.role == crate::store::Role::Supervisor);
+                let items = self.store.corrections();
+                let overdue = if supervisor {
+                    crate::overdue::overdue(&self.store, &app.catalog, self.clock.today())
+                } else {
+                    Ok(Vec::new())
+                };
+                Some(match items.and_then(|i| Ok((i, overdue?))) {
+                    Ok((items, overdue)) => Msg::Corrections { items, overdue },
+                    Err(e) => self.store_err(lang, e),
+                })
+            }
+            Effect::CorrectionSlip(number) => {
+                let found = match self.store.corrections() {
+                    Ok(c) => c.into_iter().find(|f| f.app.number == number),
+                    Err(e) => return Some(self.store_err(lang, e)),
+                };
+                let found = found?;
+                let branch = app.branch.clone().unwrap_or_else(|| Branch {
+                    code: String::new(),
+                    name: String::new(),
+                    training: self.training,
+                    generated: false,
+                });
+                let text = receipt::correction_slip(
+                    &found,
+                    app.catalog.get(&found.app.service),
+                    &branch,
+                    &self.config.ui.hours,
+                    lang,
+                );
+                let file = write_text(
+                    &paths::receipts_dir(&self.data_dir, self.training),
+                    &format!("correction-{number}.txt"),
+                    &text,
+                )
+                .ok();
+                let who = app.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
+                self.print(lang, &text, &who, &number);
+                Some(Msg::CorrectionSlip { number, text, file })
+            }
             Effect::Print { text, what } => {
                 let who = app.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
                 Some(match self.print(lang, &text, &who, &what) {
@@ -398,6 +449,16 @@ impl Runtime {
             pending: self.store.pending_count()?,
             hub_configured: !self.training && self.config.hub.url.is_some(),
             last_backup: self.store.last_backup()?,
+            reviews: self.store.review_counts(today)?,
+            overdue: if app
+                .user
+                .as_ref()
+                .is_some_and(|u| u.role == crate::store::Role::Supervisor)
+            {
+                Some(crate::overdue::overdue(&self.store, &app.catalog, today)?.len())
+            } else {
+                None
+            },
         })
     }
 

@@ -23,6 +23,10 @@ pub struct HomeData {
     pub hub_configured: bool,
     /// When the last `backup --to` was taken (shown to the supervisor).
     pub last_backup: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// The vehicle office's answers today, and those waiting for the customer.
+    pub reviews: crate::store::ReviewCounts,
+    /// Past the statutory time limit (counted for the supervisor only).
+    pub overdue: Option<usize>,
 }
 
 /// First run: the branch and its supervisor.
@@ -91,6 +95,8 @@ pub struct Picker {
 pub struct FindDraft {
     pub query: LineInput,
     pub results: Vec<Draft>,
+    /// Finished applications the same query found, with their review states.
+    pub apps: Vec<crate::store::Found>,
     pub selected: usize,
     pub searched: bool,
 }
@@ -139,6 +145,9 @@ pub enum Screen {
     Void(VoidForm),
     Audit(AuditView),
     Queue(QueueView),
+    /// Applications the office sent back (需补正), and for the supervisor
+    /// those past their time limit (超期).
+    Corrections(CorrectionsView),
 }
 
 /// The supervisor's menu entries, in order.
@@ -207,6 +216,14 @@ pub struct VoidForm {
 pub struct AuditView {
     pub entries: Vec<crate::store::AuditEntry>,
     pub scroll: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CorrectionsView {
+    pub items: Vec<crate::store::Found>,
+    pub overdue: Vec<crate::store::Found>,
+    pub selected: usize,
+    pub loaded: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

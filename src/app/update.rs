@@ -63,6 +63,9 @@ pub enum Effect {
     },
     Discard(String),
     FindDrafts(String),
+    LoadCorrections,
+    /// Show (and print) the "what to bring" slip of a correction.
+    CorrectionSlip(String),
     Print {
         text: String,
         what: String,
@@ -121,7 +124,16 @@ pub enum Msg {
         number: String,
         slip: Option<(String, Option<PathBuf>)>,
     },
-    Found(Vec<Draft>),
+    Found(Vec<Draft>, Vec<crate::store::Found>),
+    Corrections {
+        items: Vec<crate::store::Found>,
+        overdue: Vec<crate::store::Found>,
+    },
+    CorrectionSlip {
+        number: String,
+        text: String,
+        file: Option<std::path::PathBuf>,
+    },
     Unlocked,
     Info(String),
     Warn(String),
@@ -265,12 +277,31 @@ impl App {
                     None => self.go_home(),
                 }
             }
-            Msg::Found(results) => {
+            Msg::Found(results, apps) => {
                 if let Screen::FindDraft(f) = &mut self.screen {
                     f.results = results;
+                    f.apps = apps;
                     f.selected = 0;
                     f.searched = true;
                 }
+                vec![]
+            }
+            Msg::Corrections { items, overdue } => {
+                if let Screen::Corrections(c) = &mut self.screen {
+                    c.items = items;
+                    c.overdue = overdue;
+                    c.selected = c.selected.min(c.items.len().saturating_sub(1));
+                    c.loaded = true;
+                }
+                vec![]
+            }
+            Msg::CorrectionSlip { number, text, file } => {
+                self.screen = Screen::Receipt(ReceiptView {
+                    title: fmt(self.lang, "slip.title", &[("number", &number)]),
+                    text,
+                    file,
+                    scroll: 0,
+                });
                 vec![]
             }
             Msg::Unlocked => {
@@ -350,6 +381,7 @@ impl App {
             Screen::Home { .. } => self.on_home(input),
             Screen::Picker(_) => self.on_picker(input),
             Screen::FindDraft(_) => self.on_find(input),
+            Screen::Corrections(_) => self.on_corrections(input),
             Screen::Wizard(_) => self.on_wizard(input),
             Screen::Receipt(_) => self.on_receipt(input),
             Screen::Admin { .. }
@@ -601,6 +633,7 @@ impl App {
                 self.screen = Screen::FindDraft(FindDraft {
                     query: LineInput::new(30),
                     results: vec![],
+                    apps: vec![],
                     selected: 0,
                     searched: false,
                 });
@@ -626,6 +659,10 @@ impl App {
                 self.overlay = Some(Overlay::Confirm(Confirm::Quit));
             }
             Some(Action::Admin) => return self.open_admin(),
+            Some(Action::Corrections) => {
+                self.screen = Screen::Corrections(CorrectionsView::default());
+                return vec![Effect::LoadCorrections];
+            }
             Some(Action::SendNow) => {
                 // Send now and show the queue: each record's error is one key away.
                 self.screen = Screen::Queue(QueueView {
@@ -690,6 +727,27 @@ impl App {
         vec![]
     }
 
+    fn on_corrections(&mut self, input: Input) -> Vec<Effect> {
+        let action = self.action(&input);
+        let Screen::Corrections(c) = &mut self.screen else {
+            return vec![];
+        };
+        match action {
+            Some(Action::Back) => return self.go_home(),
+            Some(Action::FocusPrev) => c.selected = cycle(c.selected, c.items.len(), -1),
+            Some(Action::FocusNext) if !matches!(&input, Input::Key(k) if k.code == KeyCode2::Enter) => {
+                c.selected = cycle(c.selected, c.items.len(), 1)
+            }
+            Some(Action::Next | Action::Print) | Some(Action::FocusNext) => {
+                if let Some(f) = c.items.get(c.selected) {
+                    return vec![Effect::CorrectionSlip(f.app.number.clone())];
+                }
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
     fn on_find(&mut self, input: Input) -> Vec<Effect> {
         let lang = self.lang;
         let Screen::FindDraft(f) = &mut self.screen else {
@@ -720,6 +778,7 @@ impl App {
                 edit(&mut f.query, other, lang);
                 f.searched = false;
                 f.results.clear();
+                f.apps.clear();
             }
         }
         vec![]

@@ -5,6 +5,8 @@
 //! jingyou-hub --listen ADDR (--data DIR | --db URL) [--tokens FILE] [--quiet]
 //! jingyou-hub migrate (--data DIR | --db URL)
 //! jingyou-hub tally --from D --to D [--branch B] [--format table|csv|json] (--data DIR | --db URL)
+//! jingyou-hub review ID --state S [--note T] [--result R] [--material M]… (--data DIR | --db URL | --hub URL)
+//! jingyou-hub review --list [--state S] [--branch B] [--format table|json] (--data DIR | --db URL | --hub URL)
 //! ```
 
 use std::path::PathBuf;
@@ -62,6 +64,68 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Set the review state of an application (the vehicle office's answer), or list them
+    #[command(after_help = "\
+States and the changes allowed:
+  received          -> accepted | needs_correction | rejected
+  needs_correction  -> accepted | rejected
+  accepted          -> completed (with --result)
+  rejected, completed: final
+
+Exit: 0 done, 1 refused (unknown id, change not allowed), 2 usage.
+With --hub URL the running hub is asked over HTTP with the office token in JINGYOU_HUB_TOKEN.")]
+    Review(ReviewArgs),
+}
+
+#[derive(clap::Args)]
+struct ReviewArgs {
+    /// The application's client id (as the branch sent it)
+    #[arg(
+        value_name = "ID",
+        required_unless_present = "list",
+        conflicts_with = "list"
+    )]
+    id: Option<String>,
+    /// The new state (with ID), or only this state (with --list; `all` for every state)
+    #[arg(long, value_name = "S")]
+    state: Option<String>,
+    /// What is missing or wrong (needs_correction), the legal reason (rejected)
+    #[arg(long, value_name = "TEXT", conflicts_with = "list")]
+    note: Option<String>,
+    /// The result (completed), e.g. the EMS tracking number or the new document's number
+    #[arg(long, value_name = "TEXT", conflicts_with = "list")]
+    result: Option<String>,
+    /// A catalogue material code the customer must bring (needs_correction); repeatable
+    #[arg(long = "material", value_name = "CODE", conflicts_with = "list")]
+    materials: Vec<String>,
+    /// Makes the review idempotent: the same id again changes nothing (default: a new one)
+    #[arg(long, value_name = "ID", conflicts_with = "list")]
+    review_id: Option<String>,
+    /// The office named in the history (without --hub; with it, the token's office)
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "hub",
+        conflicts_with = "list"
+    )]
+    office: String,
+    /// The office's work list (default: every state not final)
+    #[arg(long)]
+    list: bool,
+    /// One branch only (with --list)
+    #[arg(long, value_name = "B", requires = "list")]
+    branch: Option<String>,
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    format: ListFormat,
+    /// Ask this running hub (e.g. http://127.0.0.1:8080) instead of opening the store
+    #[arg(long, value_name = "URL")]
+    hub: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ListFormat {
+    Table,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -93,6 +157,7 @@ fn main() -> ExitCode {
             branch,
             format,
         }) => tally(&args, from, to, branch.as_deref(), *format),
+        Some(Command::Review(r)) => review::run(&args, r),
     }
 }
 
@@ -168,13 +233,17 @@ fn open_backend(args: &Args) -> Result<Backend, ExitCode> {
             .map_err(|e| {
                 fail(format!(
                     "cannot open the hub store in {} ({e}); if a jingyou-hub is serving it, \
-                     ask that hub instead (GET /v1/tallies with the operator token) or stop it first",
+                     ask that hub instead (GET /v1/tallies with the operator token; \
+                     `review --hub URL` with JINGYOU_HUB_TOKEN) or stop it first",
                     dir.display()
                 ))
             }),
         (None, None) => Err(usage("give --data DIR (sled) or --db URL (PostgreSQL)")),
     }
 }
+
+#[path = "jingyou-hub/review.rs"]
+mod review;
 
 fn valid_day(s: &str) -> bool {
     s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
@@ -203,7 +272,11 @@ fn tally(args: &Args, from: &str, to: &str, branch: Option<&str>, format: Format
         Ok(t) => t,
         Err(e) => return fail(e),
     };
-    print!("{}", render(from, to, &tallies, format));
+    let reviews = match backend.review_tallies(from, to, branch) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    print!("{}", render(from, to, &tallies, &reviews, format));
     ExitCode::SUCCESS
 }
 
@@ -226,8 +299,16 @@ fn render(
     from: &str,
     to: &str,
     tallies: &std::collections::BTreeMap<String, BranchDay>,
+    reviews: &std::collections::BTreeMap<String, jingyou::wire::ReviewTally>,
     format: Format,
 ) -> String {
+    use jingyou::wire::ReviewState;
+    let review_states = [
+        ReviewState::Accepted,
+        ReviewState::NeedsCorrection,
+        ReviewState::Rejected,
+        ReviewState::Completed,
+    ];
     let total: u64 = tallies.values().map(|d| d.total).sum();
     match format {
         Format::Json => {
@@ -237,9 +318,11 @@ fn render(
                     serde_json::json!({"branch": b, "total": d.total, "by_service": d.by_service})
                 })
                 .collect();
+            let reviews: Vec<&jingyou::wire::ReviewTally> = reviews.values().collect();
             format!(
                 "{}\n",
-                serde_json::json!({"from": from, "to": to, "total": total, "branches": branches})
+                serde_json::json!({"from": from, "to": to, "total": total, "branches": branches,
+                                   "reviews": reviews})
             )
         }
         Format::Csv => {
@@ -247,6 +330,14 @@ fn render(
             for (b, d) in tallies {
                 for (s, n) in &d.by_service {
                     out.push_str(&format!("{},{},{n}\n", csv(b), csv(s)));
+                }
+            }
+            // the office's answers of those days: `review:STATE` rows
+            for (b, r) in reviews {
+                for s in review_states {
+                    if r.get(s) > 0 {
+                        out.push_str(&format!("{},review:{},{}\n", csv(b), s.as_str(), r.get(s)));
+                    }
                 }
             }
             out
@@ -274,6 +365,26 @@ fn render(
                 pad("total", 32),
                 pad("", 12)
             ));
+            if !reviews.is_empty() {
+                out.push_str(&format!(
+                    "\nreview changes made {from} .. {to}\n{} {:>10} {:>16} {:>10} {:>10}\n",
+                    pad("branch", 32),
+                    "accepted",
+                    "needs_correction",
+                    "rejected",
+                    "completed"
+                ));
+                for (b, r) in reviews {
+                    out.push_str(&format!(
+                        "{} {:>10} {:>16} {:>10} {:>10}\n",
+                        pad(b, 32),
+                        r.accepted,
+                        r.needs_correction,
+                        r.rejected,
+                        r.completed
+                    ));
+                }
+            }
             out
         }
     }

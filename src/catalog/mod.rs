@@ -204,6 +204,12 @@ impl Catalog {
 pub const GUIDE_WIDTH: usize = 40;
 
 impl Service {
+    /// Whether the statutory time limit counts working days.
+    pub fn limit_in_working_days(&self) -> bool {
+        self.time_limit_working_days
+            .unwrap_or_else(|| self.time_limit.contains("工作日"))
+    }
+
     /// Per fee item, the entry with the latest effective date on or before
     /// `on`; items in the order they first appear. Items not yet in force are
     /// left out.

@@ -196,6 +196,10 @@ pub struct Service {
     /// 0 = on the spot.
     #[serde(default)]
     pub time_limit_days: u32,
+    /// `time_limit_days` counts working days (Monday to Friday); absent:
+    /// when `time_limit` says 工作日.
+    #[serde(default)]
+    pub time_limit_working_days: Option<bool>,
     #[serde(default)]
     pub attachments: Vec<Attachment>,
     /// Customer guide steps (办事流程), one line each.

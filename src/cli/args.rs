@@ -83,6 +83,15 @@ pub enum Command {
         #[arg(long, default_value_t = 300, value_name = "SECS")]
         max_wait: u64,
     },
+    /// Finished applications by number, part of a number or the customer's ID
+    /// number, with the vehicle office's review state, history and result.
+    /// Exit 0 found, 1 none
+    Find {
+        /// A number (3301A-261128-0042), part of one (0042), or an ID number
+        query: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: TableOrJson,
+    },
     /// Daily tallies (日结): per service, clerk, payment method and upload state
     Tally {
         /// The day (YYYY-MM-DD or `today`); with --days, the last day

@@ -6,6 +6,7 @@ mod audit;
 mod backup;
 mod doctor;
 mod export;
+pub mod find;
 mod queue;
 mod store_cmd;
 mod sync;
@@ -187,6 +188,7 @@ pub fn run_store_command(ctx: &Ctx, cmd: &Command, pin: Option<&str>) -> Output 
     match cmd {
         Command::Queue { action, format } => queue::run(ctx, action.as_ref(), *format),
         Command::Sync { once, max_wait } => sync::run(ctx, *once, *max_wait),
+        Command::Find { query, format } => find::run(ctx, query, *format),
         Command::Tally {
             date,
             days,

@@ -1,6 +1,8 @@
 //! `jingyou sync [--once]`: upload what is pending, with progress on stderr.
 //! Exit 0 nothing pending (quarantined ones are reported, not pending),
 //! 3 some left pending, 4 refused by the hub (401/403), 5 no hub configured.
+//! Every pass also pulls the office's review changes (`GET /v1/changes`),
+//! even with nothing to upload.
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -37,6 +39,9 @@ fn finish(ctx: &Ctx, r: &PassReport, acknowledged: usize, quarantined: usize) ->
             ("held", &quarantined_now),
         ],
     );
+    if r.changes_pulled > 0 {
+        text.push_str(&fmt(lang, "sync.reviews", &[("n", &r.changes_pulled)]));
+    }
     if let Some(t) = r.next_try.filter(|_| r.pending > 0) {
         text.push_str(&fmt(lang, "sync.next", &[("time", &t.format("%H:%M"))]));
     }
@@ -135,9 +140,12 @@ pub fn run(ctx: &Ctx, once: bool, max_wait: u64) -> Output {
     let mut acknowledged = 0;
     let mut quarantined = 0;
     let mut first = true;
+    let mut pulled = 0;
     loop {
-        let r = relay.pass(first || once, &mut progress);
+        let mut r = relay.pass(first || once, &mut progress);
         first = false;
+        pulled += r.changes_pulled;
+        r.changes_pulled = pulled;
         acknowledged += r.acknowledged;
         quarantined += r.quarantined;
         crate::log::info(&format!(

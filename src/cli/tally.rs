@@ -75,21 +75,68 @@ pub fn run(
     }
     let catalog =
         crate::catalog::Catalog::builtin().unwrap_or(crate::catalog::Catalog { services: vec![] });
+    // The office's answers: changes made on each day, and the day's
+    // applications past their time limit now.
+    let overdue = match crate::overdue::overdue(ctx.store, &catalog, today) {
+        Ok(o) => o,
+        Err(e) => return Output::fail(EXIT_FAILURE, e.message(lang)),
+    };
+    let mut reviews = std::collections::BTreeMap::new();
+    for (d, _) in &rows {
+        let c = match ctx.store.review_counts(*d) {
+            Ok(c) => c,
+            Err(e) => return Output::fail(EXIT_FAILURE, e.message(lang)),
+        };
+        let late = overdue.iter().filter(|f| f.app.date == *d).count();
+        reviews.insert(*d, (c, late));
+    }
+    let day_json = |d: NaiveDate, t: &crate::store::DayTally| {
+        let mut v = tally::day_json(d, t);
+        if let Some((c, late)) = reviews.get(&d) {
+            v["reviews"] = serde_json::json!({
+                "accepted": c.accepted_on_day,
+                "needs_correction": c.needs_correction_on_day,
+                "rejected": c.rejected_on_day,
+                "completed": c.completed_on_day,
+                "overdue": late,
+            });
+        }
+        v
+    };
     let text = match format {
         TallyFormat::Json => {
             if days.is_some() {
-                serde_json::Value::Array(rows.iter().map(|(d, t)| tally::day_json(*d, t)).collect())
+                serde_json::Value::Array(rows.iter().map(|(d, t)| day_json(*d, t)).collect())
                     .to_string()
             } else {
                 rows.first()
-                    .map(|(d, t)| tally::day_json(*d, t).to_string())
+                    .map(|(d, t)| day_json(*d, t).to_string())
                     .unwrap_or_default()
             }
         }
         TallyFormat::Csv => tally::csv(&rows).trim_end().to_string(),
         TallyFormat::Table => rows
             .iter()
-            .map(|(d, t)| tally::day_table(*d, t, &catalog, lang))
+            .map(|(d, t)| {
+                let mut s = tally::day_table(*d, t, &catalog, lang);
+                if let Some((c, late)) = reviews.get(d) {
+                    if !s.ends_with('\n') {
+                        s.push('\n');
+                    }
+                    s.push_str(&fmt(
+                        lang,
+                        "tally.reviews",
+                        &[
+                            ("corrections", &c.needs_correction_on_day),
+                            ("rejected", &c.rejected_on_day),
+                            ("completed", &c.completed_on_day),
+                            ("overdue", late),
+                        ],
+                    ));
+                    s.push('\n');
+                }
+                s
+            })
             .collect::<Vec<_>>()
             .join("\n")
             .trim_end()

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::pg::PgStore;
+use super::review::{NewReview, Review, ReviewOutcome, ReviewState};
 use super::store::{
     BranchDay, HubStore, NewApp, NewVoid, Outcome, PatchOutcome, StoreError, StoredApp, Upload,
 };
@@ -97,5 +98,44 @@ impl Backend {
         data: &[u8],
     ) -> Result<PatchOutcome, StoreError> {
         both!(self, s => s.patch_upload(id, offset, data))
+    }
+
+    /// Sets a review state (the office's answer), idempotent by review id.
+    pub fn review(&self, r: &NewReview) -> Result<ReviewOutcome, StoreError> {
+        both!(self, s => s.review(r))
+    }
+
+    /// An application's review record (`None`: not held).
+    pub fn get_review(&self, id: &str) -> Result<Option<Review>, StoreError> {
+        both!(self, s => s.get_review(id))
+    }
+
+    /// Applications (not voided) in one of `states`, by date then id.
+    pub fn list_reviews(
+        &self,
+        states: &[ReviewState],
+        branch: Option<&str>,
+    ) -> Result<Vec<Review>, StoreError> {
+        both!(self, s => s.list_reviews(states, branch))
+    }
+
+    /// Review changes made on the days `from..=to`, per branch.
+    pub fn review_tallies(
+        &self,
+        from: &str,
+        to: &str,
+        branch: Option<&str>,
+    ) -> Result<BTreeMap<String, crate::wire::ReviewTally>, StoreError> {
+        both!(self, s => s.review_tallies(from, to, branch))
+    }
+
+    /// `branch`'s changes after cursor `since`, at most `limit`; more follow?
+    pub fn changes(
+        &self,
+        branch: &str,
+        since: u64,
+        limit: usize,
+    ) -> Result<(Vec<crate::wire::Change>, bool), StoreError> {
+        both!(self, s => s.changes(branch, since, limit))
     }
 }

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use sha1::{Digest as _, Sha1};
 use sha2::Sha256;
 
+use super::review::{NewReview, Review, ReviewOutcome, ReviewState};
 use super::store::{canonical_json, hex, NewApp, NewVoid, Outcome, PatchOutcome};
 use super::Shared;
 use crate::wire::{
@@ -166,6 +167,8 @@ enum Caller {
     Open,
     Branch(String),
     Operator,
+    /// `office:NAME`: reads everything, sets review states.
+    Office(String),
 }
 
 impl Caller {
@@ -179,7 +182,7 @@ impl Caller {
                 "forbidden",
                 "this token belongs to another branch",
             )),
-            Caller::Operator => Err(Reply::error(
+            Caller::Operator | Caller::Office(_) => Err(Reply::error(
                 403,
                 "forbidden",
                 "the operator token may read but not post",
@@ -187,10 +190,23 @@ impl Caller {
         }
     }
 
+    /// The office's name when this caller may set review states.
+    fn office(&self) -> Result<String, Reply> {
+        match self {
+            Caller::Open => Ok("hub".to_string()),
+            Caller::Office(name) => Ok(name.clone()),
+            _ => Err(Reply::error(
+                403,
+                "forbidden",
+                "only an office token (office:NAME in the tokens file) may set review states",
+            )),
+        }
+    }
+
     /// 403 unless this caller may read `branch` (or all when `None`).
     fn may_read(&self, branch: Option<&str>) -> Result<(), Reply> {
         match (self, branch) {
-            (Caller::Open | Caller::Operator, _) => Ok(()),
+            (Caller::Open | Caller::Operator | Caller::Office(_), _) => Ok(()),
             (Caller::Branch(b), Some(want)) if b == want => Ok(()),
             (Caller::Branch(_), _) => Err(Reply::error(
                 403,
@@ -226,6 +242,7 @@ fn authenticate(rq: &HubRequest, shared: &Shared) -> Result<Caller, Reply> {
         .unwrap_or("");
     match tokens.branch_for(token) {
         Some("*") => Ok(Caller::Operator),
+        Some(b) if b.starts_with("office:") => Ok(Caller::Office(b[7..].to_string())),
         Some(b) => Ok(Caller::Branch(b.to_string())),
         None => Err(unauthorized("the token is not valid")),
     }
@@ -334,19 +351,32 @@ pub(crate) fn handle(rq: &HubRequest, shared: &Shared) -> Reply {
         (Method::Post, "/v1/voids") => post_voids(rq, shared, &caller),
         (Method::Get, "/v1/tallies") => get_tallies(shared, &caller, query),
         (Method::Post, "/v1/uploads") => tus_create(rq, shared, &caller),
+        (Method::Get, "/v1/changes") => get_changes(shared, &caller, query),
+        (Method::Get, "/v1/reviews") => get_reviews(shared, &caller, query),
+        (m, p) if review_path(p).is_some() => match (m, review_path(p)) {
+            (Method::Post, Some(id)) => post_review(rq, shared, &caller, id),
+            (Method::Get, Some(id)) => get_review(shared, &caller, id),
+            _ => Reply::error(
+                405,
+                "method_not_allowed",
+                format!("{method} is not allowed here"),
+            ),
+        },
         (Method::Head, p) if p.starts_with("/v1/uploads/") => {
             tus_head(rq, shared, &caller, &p[12..])
         }
         (Method::Patch, p) if p.starts_with("/v1/uploads/") => {
             tus_patch(rq, shared, &caller, &p[12..])
         }
-        (_, "/v1/applications" | "/v1/voids" | "/v1/tallies" | "/v1/uploads" | "/v1/health") => {
-            Reply::error(
-                405,
-                "method_not_allowed",
-                format!("{method} is not allowed here"),
-            )
-        }
+        (
+            _,
+            "/v1/applications" | "/v1/voids" | "/v1/tallies" | "/v1/uploads" | "/v1/health"
+            | "/v1/changes" | "/v1/reviews",
+        ) => Reply::error(
+            405,
+            "method_not_allowed",
+            format!("{method} is not allowed here"),
+        ),
         (_, p) if p.starts_with("/v1/uploads/") => Reply::error(
             405,
             "method_not_allowed",
@@ -720,14 +750,19 @@ fn get_tallies(shared: &Shared, caller: &Caller, query: &str) -> Reply {
         Ok(t) => t,
         Err(e) => return store_failure(e),
     };
+    let reviews = match shared.store.review_tallies(&from, &to, branch.as_deref()) {
+        Ok(t) => t,
+        Err(e) => return store_failure(e),
+    };
     let total: u64 = tallies.values().map(|d| d.total).sum();
     let branches: Vec<Value> = tallies
         .iter()
         .map(|(b, d)| json!({"branch": b, "total": d.total, "by_service": d.by_service}))
         .collect();
+    let reviews: Vec<&crate::wire::ReviewTally> = reviews.values().collect();
     Reply::json(
         200,
-        &json!({"from": from, "to": to, "total": total, "branches": branches}),
+        &json!({"from": from, "to": to, "total": total, "branches": branches, "reviews": reviews}),
     )
 }
 
@@ -764,6 +799,225 @@ fn get_applications(shared: &Shared, caller: &Caller, query: &str) -> Reply {
         200,
         &json!({"branch": branch, "from": from, "to": to, "applications": list}),
     )
+}
+
+// ------------------------------------------------------------- review
+
+/// `/v1/applications/{id}/review` → the id.
+fn review_path(path: &str) -> Option<&str> {
+    path.strip_prefix("/v1/applications/")?
+        .strip_suffix("/review")
+        .filter(|id| !id.contains('/'))
+}
+
+fn unknown_application(id: &str) -> Reply {
+    Reply::error(
+        404,
+        "unknown_application",
+        format!(
+            "the hub holds no application with id {}",
+            id.escape_default()
+        ),
+    )
+}
+
+/// `POST /v1/applications/{id}/review`: `{"review_id", "state", "note"?,
+/// "result"?, "materials"?}` with an office token.
+fn post_review(rq: &HubRequest, shared: &Shared, caller: &Caller, id: &str) -> Reply {
+    let office = match caller.office() {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let body = match read_json(rq) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if !valid_id(id) {
+        return unknown_application(id);
+    }
+    let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+    let Some(state) = text("state") else {
+        return Reply::error(400, "bad_request", "`state` is required");
+    };
+    let Some(state) = ReviewState::parse(&state) else {
+        return Reply::error(
+            400,
+            "bad_request",
+            "`state` must be accepted, needs_correction, rejected or completed",
+        );
+    };
+    let materials = match body.get("materials") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) if a.iter().all(Value::is_string) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        Some(_) => {
+            return Reply::error(400, "bad_request", "`materials` must be an array of codes")
+        }
+    };
+    let review = NewReview {
+        review_id: text("review_id").unwrap_or_default(),
+        app_id: id.to_string(),
+        state,
+        note: text("note"),
+        result: text("result"),
+        materials,
+        office,
+    };
+    if let Err(why) = review.check() {
+        return Reply::error(400, "bad_request", why);
+    }
+    match shared.store.review(&review) {
+        Ok(ReviewOutcome::Done(rec)) => {
+            let mut v = rec.to_json();
+            v["duplicate"] = json!(false);
+            Reply::json(200, &v).branch(Some(&rec.branch))
+        }
+        Ok(ReviewOutcome::Duplicate(rec)) => {
+            let mut v = rec.to_json();
+            v["duplicate"] = json!(true);
+            Reply::json(200, &v).branch(Some(&rec.branch))
+        }
+        Ok(ReviewOutcome::UnknownApplication) => unknown_application(id),
+        Ok(ReviewOutcome::Voided) => Reply::error(
+            409,
+            "voided",
+            "the branch voided this application: it cannot be reviewed",
+        ),
+        Ok(ReviewOutcome::NotAllowed(why)) => Reply::error(409, "transition_not_allowed", why),
+        Ok(ReviewOutcome::IdConflict) => Reply::error(
+            409,
+            "review_id_conflict",
+            "this review id was used for a different review",
+        ),
+        Err(e) => store_failure(e),
+    }
+}
+
+/// `GET /v1/applications/{id}/review`: the state and history.
+fn get_review(shared: &Shared, caller: &Caller, id: &str) -> Reply {
+    if !valid_id(id) {
+        return unknown_application(id);
+    }
+    match shared.store.get_review(id) {
+        Ok(Some(rec)) => match caller.may_read(Some(&rec.branch)) {
+            Ok(()) => Reply::json(200, &rec.to_json()),
+            // another branch's id: as if not held
+            Err(_) => unknown_application(id),
+        },
+        Ok(None) => unknown_application(id),
+        Err(e) => store_failure(e),
+    }
+}
+
+/// `?state=S` (or every state not final) and `?branch=B`.
+fn review_filter(query: &str) -> Result<(Vec<ReviewState>, Option<String>), Reply> {
+    let states = match query_param(query, "state").as_deref() {
+        None | Some("") => ReviewState::ALL
+            .into_iter()
+            .filter(|s| !s.is_final())
+            .collect(),
+        Some("all") => ReviewState::ALL.to_vec(),
+        Some(s) => match ReviewState::parse(s) {
+            Some(s) => vec![s],
+            None => return Err(Reply::error(
+                400,
+                "bad_request",
+                "`state` must be received, accepted, needs_correction, rejected, completed or all",
+            )),
+        },
+    };
+    let branch = query_param(query, "branch").filter(|b| !b.is_empty());
+    if let Some(b) = &branch {
+        if !valid_branch(b) {
+            return Err(Reply::error(
+                400,
+                "bad_request",
+                "`branch` must be a branch code",
+            ));
+        }
+    }
+    Ok((states, branch))
+}
+
+/// `GET /v1/reviews?state=S&branch=B`: the office's work list.
+fn get_reviews(shared: &Shared, caller: &Caller, query: &str) -> Reply {
+    let (states, branch) = match review_filter(query) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let branch = branch.or_else(|| caller.own_branch().map(str::to_string));
+    if let Err(r) = caller.may_read(branch.as_deref()) {
+        return r;
+    }
+    match shared.store.list_reviews(&states, branch.as_deref()) {
+        Ok(list) => {
+            let list: Vec<Value> = list.iter().map(Review::to_json).collect();
+            Reply::json(200, &json!({ "applications": list }))
+        }
+        Err(e) => store_failure(e),
+    }
+}
+
+/// `GET /v1/changes?since=CURSOR[&branch=B]`: the branch's review changes
+/// after the cursor, in order, a page at a time.
+fn get_changes(shared: &Shared, caller: &Caller, query: &str) -> Reply {
+    let since = match query_param(query, "since").as_deref() {
+        None | Some("") => 0,
+        Some(s) => match s.parse::<u64>() {
+            Ok(n) => n,
+            Err(_) => {
+                return Reply::error(
+                    400,
+                    "bad_request",
+                    "`since` must be a cursor from an earlier reply (or absent)",
+                )
+            }
+        },
+    };
+    let branch = match (caller, query_param(query, "branch")) {
+        (Caller::Branch(own), None) => own.clone(),
+        (Caller::Branch(own), Some(b)) if *own == b => b,
+        (Caller::Branch(_), Some(_)) => {
+            return Reply::error(403, "forbidden", "this token may read its own branch only")
+        }
+        (_, Some(b)) if valid_branch(&b) => b,
+        (_, Some(_)) => return Reply::error(400, "bad_request", "`branch` must be a branch code"),
+        (_, None) => return Reply::error(400, "bad_request", "`branch` is required"),
+    };
+    let limit = match query_param(query, "limit").as_deref() {
+        None | Some("") => wire::MAX_CHANGES,
+        Some(s) => match s.parse::<usize>() {
+            Ok(n) if (1..=wire::MAX_CHANGES).contains(&n) => n,
+            _ => {
+                return Reply::error(
+                    400,
+                    "bad_request",
+                    format!("`limit` must be 1-{}", wire::MAX_CHANGES),
+                )
+            }
+        },
+    };
+    match shared.store.changes(&branch, since, limit) {
+        Ok((changes, more)) => {
+            let cursor = changes
+                .last()
+                .map_or_else(|| since.to_string(), |c| c.cursor.clone());
+            let reply = wire::ChangesReply {
+                branch: branch.clone(),
+                changes,
+                cursor,
+                more,
+            };
+            match serde_json::to_value(&reply) {
+                Ok(v) => Reply::json(200, &v).branch(Some(&branch)),
+                Err(e) => store_failure(e),
+            }
+        }
+        Err(e) => store_failure(e),
+    }
 }
 
 // ---------------------------------------------------------------- tus

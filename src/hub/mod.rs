@@ -11,6 +11,7 @@ mod faults;
 pub mod fuzz;
 mod handlers;
 pub mod pg;
+pub mod review;
 mod server;
 pub mod store;
 
@@ -42,7 +43,10 @@ pub enum HubError {
 }
 
 /// Bearer tokens: token → branch. A branch named `*` is the county operator
-/// (may read every branch's tallies and listings, may not post).
+/// (may read every branch's tallies and listings, may not post); one named
+/// `office:NAME` is a vehicle office's operator, who may also set review
+/// states of every branch's applications (a colon never occurs in a branch
+/// code).
 #[derive(Clone, Default)]
 pub struct Tokens {
     by_token: HashMap<String, String>,
@@ -56,7 +60,7 @@ impl std::fmt::Debug for Tokens {
 }
 
 impl Tokens {
-    /// Parses `BRANCH TOKEN` lines; blank lines and `#` comments are skipped.
+    /// Parses `BRANCH TOKEN` (or `* TOKEN`, `office:NAME TOKEN`) lines; blank lines and `#` comments are skipped.
     pub fn parse(text: &str) -> Result<Tokens, String> {
         let mut by_token = HashMap::new();
         for (n, line) in text.lines().enumerate() {
@@ -69,8 +73,18 @@ impl Tokens {
             else {
                 return Err(format!("line {}: expected `BRANCH TOKEN`", n + 1));
             };
-            if branch != "*" && !handlers::valid_branch(branch) {
-                return Err(format!("line {}: bad branch code", n + 1));
+            match branch.strip_prefix("office:") {
+                Some(office) if !handlers::valid_branch(office) => {
+                    return Err(format!(
+                        "line {}: bad office name (office:NAME, NAME 1-32 of A-Z a-z 0-9 - _)",
+                        n + 1
+                    ));
+                }
+                Some(_) => {}
+                None if branch != "*" && !handlers::valid_branch(branch) => {
+                    return Err(format!("line {}: bad branch code", n + 1));
+                }
+                None => {}
             }
             if token.len() < 8 {
                 return Err(format!("line {}: token shorter than 8 characters", n + 1));

@@ -24,18 +24,26 @@ use chrono::{Datelike, NaiveDate};
 use postgres::{Client, NoTls, Transaction};
 use sha2::{Digest, Sha256};
 
+use super::review::{NewReview, Review, ReviewEvent, ReviewOutcome, ReviewState};
 use super::store::{
     hex, BranchDay, NewApp, NewVoid, Outcome, PatchOutcome, StoreError, StoredApp, StoredVoid,
     Upload,
 };
 
 /// The migrations, in order: (version, SQL).
-pub const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../../migrations/0001_init.sql")),
+    (2, include_str!("../../migrations/0002_reviews.sql")),
+];
 
 /// Key of the advisory lock held while migrating.
 const MIGRATION_LOCK: i64 = 0x6a79_6875_6200_0001;
 /// Key of the advisory lock held while creating a partition.
 const PARTITION_LOCK: i64 = 0x6a79_6875_6200_0002;
+/// Key of the advisory lock held by a review's transaction: reviews commit
+/// one at a time, so their `seq` order is their commit order and a branch
+/// reading its feed after cursor N never misses one committed later below N.
+const REVIEW_LOCK: i64 = 0x6a79_6875_6200_0003;
 
 fn db_err(e: postgres::Error) -> StoreError {
     StoreError::Postgres(e.to_string())
@@ -363,6 +371,179 @@ impl PgStore {
         rows.iter().map(|r| row_to_app(r, false)).collect()
     }
 
+    /// Sets a review state in one transaction under [`REVIEW_LOCK`].
+    pub fn review(&self, r: &NewReview) -> Result<ReviewOutcome, StoreError> {
+        let mut c = self.pool.get()?;
+        let mut tx = c.transaction().map_err(db_err)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&REVIEW_LOCK])
+            .map_err(db_err)?;
+        if let Some(row) = tx
+            .query_opt(
+                &format!("SELECT r.app_id, {EVENT_COLUMNS} FROM reviews r WHERE r.review_id = $1"),
+                &[&r.review_id],
+            )
+            .map_err(db_err)?
+        {
+            let app_id: String = row.get(0);
+            let event = row_to_event(&row, 1)?;
+            if !r.same_as(&event, &app_id) {
+                return Ok(ReviewOutcome::IdConflict);
+            }
+            return Ok(match review_in(&mut tx, &app_id)? {
+                Some(rec) => ReviewOutcome::Duplicate(rec),
+                None => ReviewOutcome::IdConflict,
+            });
+        }
+        let Some(row) = tx
+            .query_opt(
+                "SELECT i.branch, i.review_state, a.void_reason IS NOT NULL
+                 FROM app_ids i JOIN applications a ON a.id = i.id AND a.app_date = i.app_date
+                 WHERE i.id = $1 FOR UPDATE OF i",
+                &[&r.app_id],
+            )
+            .map_err(db_err)?
+        else {
+            return Ok(ReviewOutcome::UnknownApplication);
+        };
+        let branch: String = row.get(0);
+        let state: String = row.get(1);
+        if row.get::<_, bool>(2) {
+            return Ok(ReviewOutcome::Voided);
+        }
+        let from = ReviewState::parse(&state)
+            .ok_or_else(|| StoreError::Postgres(format!("unknown review state {state:?}")))?;
+        if let Some(why) = super::review::refusal(from, r.state) {
+            return Ok(ReviewOutcome::NotAllowed(why));
+        }
+        let materials = serde_json::to_string(&r.materials)?;
+        tx.execute(
+            "INSERT INTO reviews (seq, review_id, app_id, branch, state, note, result, materials, office)
+             SELECT coalesce(max(seq), 0) + 1, $1, $2, $3, $4, $5, $6, $7::text::jsonb, $8
+             FROM reviews",
+            &[
+                &r.review_id,
+                &r.app_id,
+                &branch,
+                &r.state.as_str(),
+                &r.note,
+                &r.result,
+                &materials,
+                &r.office,
+            ],
+        )
+        .map_err(db_err)?;
+        tx.execute(
+            "UPDATE app_ids SET review_state = $2 WHERE id = $1",
+            &[&r.app_id, &r.state.as_str()],
+        )
+        .map_err(db_err)?;
+        let rec = review_in(&mut tx, &r.app_id)?
+            .ok_or_else(|| StoreError::Postgres("the application went away".into()))?;
+        tx.commit().map_err(db_err)?;
+        Ok(ReviewOutcome::Done(rec))
+    }
+
+    pub fn get_review(&self, id: &str) -> Result<Option<Review>, StoreError> {
+        let mut c = self.pool.get()?;
+        review_in(&mut *c, id)
+    }
+
+    pub fn list_reviews(
+        &self,
+        states: &[ReviewState],
+        branch: Option<&str>,
+    ) -> Result<Vec<Review>, StoreError> {
+        let states: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
+        let mut c = self.pool.get()?;
+        let rows = c
+            .query(
+                &format!(
+                    "SELECT {SUMMARY_COLUMNS} FROM app_ids i
+                     JOIN applications a ON a.id = i.id AND a.app_date = i.app_date
+                     WHERE i.review_state = ANY($1::text[])
+                       AND ($2::text IS NULL OR i.branch = $2)
+                       AND a.void_reason IS NULL
+                     ORDER BY a.app_date, i.id"
+                ),
+                &[&states, &branch],
+            )
+            .map_err(db_err)?;
+        let apps = rows.iter().map(row_to_summary).collect();
+        reviews_of(&mut *c, apps)
+    }
+
+    pub fn review_tallies(
+        &self,
+        from: &str,
+        to: &str,
+        branch: Option<&str>,
+    ) -> Result<BTreeMap<String, crate::wire::ReviewTally>, StoreError> {
+        let (from, to) = (parse_day(from)?, parse_day(to)?);
+        let mut c = self.pool.get()?;
+        let rows = c
+            .query(
+                "SELECT branch, state, count(*)::bigint FROM reviews
+                 WHERE at::date BETWEEN $1::text::date AND $2::text::date
+                   AND ($3::text IS NULL OR branch = $3)
+                 GROUP BY branch, state",
+                &[&from.to_string(), &to.to_string(), &branch],
+            )
+            .map_err(db_err)?;
+        let mut out: BTreeMap<String, crate::wire::ReviewTally> = BTreeMap::new();
+        for r in rows {
+            let (b, s, n): (String, String, i64) = (r.get(0), r.get(1), r.get(2));
+            let t = out
+                .entry(b.clone())
+                .or_insert_with(|| crate::wire::ReviewTally {
+                    branch: b,
+                    ..Default::default()
+                });
+            if let Some(s) = ReviewState::parse(&s) {
+                t.add(s, n as u64);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn changes(
+        &self,
+        branch: &str,
+        since: u64,
+        limit: usize,
+    ) -> Result<(Vec<crate::wire::Change>, bool), StoreError> {
+        let since = i64::try_from(since).unwrap_or(i64::MAX);
+        let mut c = self.pool.get()?;
+        let rows = c
+            .query(
+                &format!(
+                    "SELECT r.app_id, a.number, {EVENT_COLUMNS} FROM reviews r
+                     JOIN app_ids i ON i.id = r.app_id
+                     JOIN applications a ON a.id = i.id AND a.app_date = i.app_date
+                     WHERE r.branch = $1 AND r.seq > $2
+                     ORDER BY r.seq LIMIT $3"
+                ),
+                &[&branch, &since, &(limit as i64 + 1)],
+            )
+            .map_err(db_err)?;
+        let more = rows.len() > limit;
+        let mut out = Vec::with_capacity(rows.len().min(limit));
+        for r in rows.iter().take(limit) {
+            let e = row_to_event(r, 2)?;
+            out.push(crate::wire::Change {
+                cursor: e.seq.to_string(),
+                id: r.get(0),
+                number: r.get(1),
+                state: e.state,
+                at: e.at,
+                note: e.note,
+                result: e.result,
+                materials: e.materials,
+                review_id: e.review_id,
+            });
+        }
+        Ok((out, more))
+    }
+
     pub fn get_upload(&self, id: &str) -> Result<Option<Upload>, StoreError> {
         let mut c = self.pool.get()?;
         let row = c
@@ -472,6 +653,111 @@ impl PgStore {
         tx.commit().map_err(db_err)?;
         Ok(PatchOutcome::Written(new_offset))
     }
+}
+
+/// The columns of a `reviews` row as [`ReviewEvent`], in this order.
+const EVENT_COLUMNS: &str =
+    "r.seq, r.review_id, r.state, r.at, r.note, r.result, r.materials::text, r.office";
+
+fn row_to_event(r: &postgres::Row, from: usize) -> Result<ReviewEvent, StoreError> {
+    let state: String = r.get(from + 2);
+    let materials: String = r.get(from + 6);
+    Ok(ReviewEvent {
+        seq: r.get::<_, i64>(from) as u64,
+        review_id: r.get(from + 1),
+        state: ReviewState::parse(&state)
+            .ok_or_else(|| StoreError::Postgres(format!("unknown review state {state:?}")))?,
+        at: rfc3339(r.get(from + 3)),
+        note: r.get(from + 4),
+        result: r.get(from + 5),
+        materials: serde_json::from_str(&materials)?,
+        office: r.get(from + 7),
+    })
+}
+
+/// The review records of `apps` (id, branch, number, service, date,
+/// received_at), with their histories, in the order given.
+fn reviews_of<C: postgres::GenericClient>(
+    c: &mut C,
+    apps: Vec<(String, String, String, String, String, String)>,
+) -> Result<Vec<Review>, StoreError> {
+    let ids: Vec<&str> = apps.iter().map(|a| a.0.as_str()).collect();
+    let mut events: BTreeMap<String, Vec<ReviewEvent>> = BTreeMap::new();
+    for r in c
+        .query(
+            &format!(
+                "SELECT r.app_id, {EVENT_COLUMNS} FROM reviews r
+                 WHERE r.app_id = ANY($1::text[]) ORDER BY r.seq"
+            ),
+            &[&ids],
+        )
+        .map_err(db_err)?
+    {
+        events
+            .entry(r.get(0))
+            .or_default()
+            .push(row_to_event(&r, 1)?);
+    }
+    Ok(apps
+        .into_iter()
+        .map(|(id, branch, number, service, date, received_at)| {
+            let mut history = vec![ReviewEvent {
+                seq: 0,
+                review_id: String::new(),
+                state: ReviewState::Received,
+                at: received_at,
+                note: None,
+                result: None,
+                materials: Vec::new(),
+                office: String::new(),
+            }];
+            history.extend(events.remove(&id).unwrap_or_default());
+            let state = history.last().map_or(ReviewState::Received, |e| e.state);
+            Review {
+                id,
+                branch,
+                number,
+                service,
+                date,
+                state,
+                history,
+            }
+        })
+        .collect())
+}
+
+/// The summary columns [`reviews_of`] takes, of `app_ids i` joined with
+/// `applications a`.
+const SUMMARY_COLUMNS: &str = "i.id, i.branch, a.number, a.service,
+    to_char(a.app_date, 'YYYY-MM-DD'), a.received_at";
+
+fn row_to_summary(r: &postgres::Row) -> (String, String, String, String, String, String) {
+    (
+        r.get(0),
+        r.get(1),
+        r.get(2),
+        r.get(3),
+        r.get(4),
+        rfc3339(r.get(5)),
+    )
+}
+
+fn review_in<C: postgres::GenericClient>(
+    c: &mut C,
+    id: &str,
+) -> Result<Option<Review>, StoreError> {
+    let row = c
+        .query_opt(
+            &format!(
+                "SELECT {SUMMARY_COLUMNS} FROM app_ids i
+                 JOIN applications a ON a.id = i.id AND a.app_date = i.app_date
+                 WHERE i.id = $1"
+            ),
+            &[&id],
+        )
+        .map_err(db_err)?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(reviews_of(c, vec![row_to_summary(&row)])?.pop())
 }
 
 fn row_to_app(r: &postgres::Row, with_body: bool) -> Result<StoredApp, StoreError> {

@@ -9,6 +9,12 @@
 //! - `meta`: `seq/<branch>` → u64 big endian (receipt counter).
 //! - `uploads`: upload id → [`Upload`] (JSON); the bytes live in
 //!   `<data>/uploads/<id>.part`.
+//! - `reviews`: application id → [`Review`] (JSON), once the office has
+//!   reviewed it (before that it is `received`, from `apps`).
+//! - `review_ids`: review id → application id (a review sent again is
+//!   recognised).
+//! - `changes`: `branch \0 seq` (u64 big endian) → [`Change`] (JSON), the
+//!   branch's feed for `GET /v1/changes`; `meta` `change_seq` numbers them.
 //!
 //! Every write is made durable before the caller answers, by group commit:
 //! the writers that finished their transaction while a flush was running
@@ -28,6 +34,9 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use sled::Transactional;
+
+use super::review::{NewReview, Review, ReviewEvent, ReviewOutcome, ReviewState};
+use crate::wire::Change;
 
 /// Errors of the hub store. None of them carries personal data.
 #[derive(Debug, thiserror::Error)]
@@ -171,6 +180,9 @@ pub struct HubStore {
     tally: sled::Tree,
     meta: sled::Tree,
     uploads: sled::Tree,
+    reviews: sled::Tree,
+    review_ids: sled::Tree,
+    changes: sled::Tree,
     upload_dir: PathBuf,
     upload_lock: Mutex<()>,
 }
@@ -252,6 +264,9 @@ impl HubStore {
             tally: db.open_tree("tally")?,
             meta: db.open_tree("meta")?,
             uploads: db.open_tree("uploads")?,
+            reviews: db.open_tree("reviews")?,
+            review_ids: db.open_tree("review_ids")?,
+            changes: db.open_tree("changes")?,
             db,
             upload_dir,
             upload_lock: Mutex::new(()),
@@ -474,6 +489,190 @@ impl HubStore {
         Ok(out)
     }
 
+    /// Sets a review state in one transaction: the application's record,
+    /// the review id, the branch's change feed and its counter; then flushes.
+    pub fn review(&self, r: &NewReview) -> Result<ReviewOutcome, StoreError> {
+        let at = now_rfc3339();
+        let trees = (
+            &self.apps,
+            &self.reviews,
+            &self.review_ids,
+            &self.changes,
+            &self.meta,
+        );
+        let (outcome, wrote) = trees
+            .transaction(|(apps, reviews, review_ids, changes, meta)| {
+                let load =
+                    |app: &StoredApp| -> Result<Review, ConflictableTransactionError<String>> {
+                        Ok(match reviews.get(app.id.as_bytes())? {
+                            Some(v) => serde_json::from_slice(&v).map_err(abort)?,
+                            None => arrival(app),
+                        })
+                    };
+                if let Some(held) = review_ids.get(r.review_id.as_bytes())? {
+                    let app_id = String::from_utf8_lossy(&held).into_owned();
+                    let Some(raw) = apps.get(app_id.as_bytes())? else {
+                        return Ok((ReviewOutcome::IdConflict, false));
+                    };
+                    let app: StoredApp = serde_json::from_slice(&raw).map_err(abort)?;
+                    let rec = load(&app)?;
+                    let same = rec
+                        .history
+                        .iter()
+                        .find(|e| e.review_id == r.review_id)
+                        .is_some_and(|e| r.same_as(e, &app_id));
+                    return Ok((
+                        if same {
+                            ReviewOutcome::Duplicate(rec)
+                        } else {
+                            ReviewOutcome::IdConflict
+                        },
+                        false,
+                    ));
+                }
+                let Some(raw) = apps.get(r.app_id.as_bytes())? else {
+                    return Ok((ReviewOutcome::UnknownApplication, false));
+                };
+                let app: StoredApp = serde_json::from_slice(&raw).map_err(abort)?;
+                if app.void.is_some() {
+                    return Ok((ReviewOutcome::Voided, false));
+                }
+                let mut rec = load(&app)?;
+                if let Some(why) = super::review::refusal(rec.state, r.state) {
+                    return Ok((ReviewOutcome::NotAllowed(why), false));
+                }
+                let seq = match meta.get(b"change_seq")? {
+                    Some(v) if v.len() == 8 => {
+                        let mut b = [0u8; 8];
+                        b.copy_from_slice(&v);
+                        u64::from_be_bytes(b)
+                    }
+                    _ => 0,
+                } + 1;
+                meta.insert(&b"change_seq"[..], &seq.to_be_bytes())?;
+                let event = ReviewEvent {
+                    seq,
+                    review_id: r.review_id.clone(),
+                    state: r.state,
+                    at: at.clone(),
+                    note: r.note.clone(),
+                    result: r.result.clone(),
+                    materials: r.materials.clone(),
+                    office: r.office.clone(),
+                };
+                let change = change_of(&rec, &event);
+                rec.state = r.state;
+                rec.history.push(event);
+                reviews.insert(app.id.as_bytes(), serde_json::to_vec(&rec).map_err(abort)?)?;
+                review_ids.insert(r.review_id.as_bytes(), app.id.as_bytes())?;
+                changes.insert(
+                    change_key(&app.branch, seq),
+                    serde_json::to_vec(&change).map_err(abort)?,
+                )?;
+                Ok((ReviewOutcome::Done(rec), true))
+            })
+            .map_err(tx_err)?;
+        if wrote {
+            self.durable()?;
+        }
+        Ok(outcome)
+    }
+
+    /// The review record of application `id` (`received` when never reviewed).
+    pub fn get_review(&self, id: &str) -> Result<Option<Review>, StoreError> {
+        let Some(app) = self.get_app(id)? else {
+            return Ok(None);
+        };
+        self.review_of(&app).map(Some)
+    }
+
+    fn review_of(&self, app: &StoredApp) -> Result<Review, StoreError> {
+        Ok(match self.reviews.get(app.id.as_bytes())? {
+            Some(v) => serde_json::from_slice(&v)?,
+            None => arrival(app),
+        })
+    }
+
+    /// Applications not voided whose state is one of `states` (of `branch`
+    /// when given), by date then id.
+    pub fn list_reviews(
+        &self,
+        states: &[ReviewState],
+        branch: Option<&str>,
+    ) -> Result<Vec<Review>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.apps.iter() {
+            let (_, v) = kv?;
+            let app: StoredApp = serde_json::from_slice(&v)?;
+            if app.void.is_some() || branch.is_some_and(|b| b != app.branch) {
+                continue;
+            }
+            let rec = self.review_of(&app)?;
+            if states.contains(&rec.state) {
+                out.push(rec);
+            }
+        }
+        out.sort_by(|a, b| (&a.date, &a.id).cmp(&(&b.date, &b.id)));
+        Ok(out)
+    }
+
+    /// Review changes made on the days `from..=to` (the office's local
+    /// date of each), per branch.
+    pub fn review_tallies(
+        &self,
+        from: &str,
+        to: &str,
+        branch: Option<&str>,
+    ) -> Result<BTreeMap<String, crate::wire::ReviewTally>, StoreError> {
+        let mut out: BTreeMap<String, crate::wire::ReviewTally> = BTreeMap::new();
+        let iter = match branch {
+            Some(b) => self.changes.scan_prefix(format!("{b}\0").into_bytes()),
+            None => self.changes.iter(),
+        };
+        for kv in iter {
+            let (k, v) = kv?;
+            let Some(b) = k.split(|c| *c == 0).next() else {
+                continue;
+            };
+            let c: Change = serde_json::from_slice(&v)?;
+            let day = c.at.get(..10).unwrap_or("");
+            if day < from || day > to {
+                continue;
+            }
+            let b = String::from_utf8_lossy(b).into_owned();
+            let t = out
+                .entry(b.clone())
+                .or_insert_with(|| crate::wire::ReviewTally {
+                    branch: b,
+                    ..Default::default()
+                });
+            t.add(c.state, 1);
+        }
+        Ok(out)
+    }
+
+    /// The changes of `branch` after cursor `since`, at most `limit`, in
+    /// order; and whether more follow.
+    pub fn changes(
+        &self,
+        branch: &str,
+        since: u64,
+        limit: usize,
+    ) -> Result<(Vec<Change>, bool), StoreError> {
+        let start = change_key(branch, since.saturating_add(1));
+        let mut end = format!("{branch}\0").into_bytes();
+        end.extend_from_slice(&u64::MAX.to_be_bytes());
+        let mut out = Vec::new();
+        for kv in self.changes.range(start..=end) {
+            let (_, v) = kv?;
+            if out.len() == limit {
+                return Ok((out, true));
+            }
+            out.push(serde_json::from_slice(&v)?);
+        }
+        Ok((out, false))
+    }
+
     fn upload_path(&self, id: &str) -> PathBuf {
         self.upload_dir.join(format!("{id}.part"))
     }
@@ -568,6 +767,49 @@ impl HubStore {
         }
         self.put_upload(&up)?;
         Ok(PatchOutcome::Written(up.offset))
+    }
+}
+
+fn change_key(branch: &str, seq: u64) -> Vec<u8> {
+    let mut k = format!("{branch}\0").into_bytes();
+    k.extend_from_slice(&seq.to_be_bytes());
+    k
+}
+
+/// The record of an application the office has not reviewed yet.
+fn arrival(app: &StoredApp) -> Review {
+    Review {
+        id: app.id.clone(),
+        branch: app.branch.clone(),
+        number: app.number.clone(),
+        service: app.service.clone(),
+        date: app.date.clone(),
+        state: ReviewState::Received,
+        history: vec![ReviewEvent {
+            seq: 0,
+            review_id: String::new(),
+            state: ReviewState::Received,
+            at: app.received_at.clone(),
+            note: None,
+            result: None,
+            materials: Vec::new(),
+            office: String::new(),
+        }],
+    }
+}
+
+/// The feed entry of `event` on application `rec`.
+pub(crate) fn change_of(rec: &Review, event: &ReviewEvent) -> Change {
+    Change {
+        cursor: event.seq.to_string(),
+        id: rec.id.clone(),
+        number: rec.number.clone(),
+        state: event.state,
+        at: event.at.clone(),
+        note: event.note.clone(),
+        result: event.result.clone(),
+        materials: event.materials.clone(),
+        review_id: event.review_id.clone(),
     }
 }
 

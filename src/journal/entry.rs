@@ -62,6 +62,27 @@ pub enum Entry {
     /// Personal fields of these applications were removed (retention):
     /// `(key, field names)`; the EMS address and attachments go too.
     Purged { items: Vec<(String, Vec<String>)> },
+    /// Review states pulled from the hub (`GET /v1/changes`), with the
+    /// cursor to ask from next: one record, so the changes and the cursor
+    /// are stored together or not at all.
+    Reviewed {
+        changes: Vec<crate::wire::Change>,
+        cursor: String,
+    },
+    /// A customer notice changed state: handed to the `[notify] command`
+    /// (`sending`, journaled BEFORE the command runs), `sent`, back to
+    /// `pending` after a failure, or `uncertain` (a crash while sending:
+    /// never sent again automatically).
+    Notice {
+        id: String,
+        state: crate::store::NoticeState,
+        #[serde(default)]
+        attempts: u32,
+        #[serde(default)]
+        error: Option<String>,
+        #[serde(default)]
+        next_try: Option<DateTime<FixedOffset>>,
+    },
 }
 
 impl Entry {
@@ -82,6 +103,8 @@ impl Entry {
             Entry::Purged { .. } => "purged",
             Entry::Evicted { .. } => "evicted",
             Entry::AuditEvicted { .. } => "audit_evicted",
+            Entry::Reviewed { .. } => "reviewed",
+            Entry::Notice { .. } => "notice",
         }
     }
 }

@@ -63,11 +63,11 @@ impl Kv for TxKv<'_> {
     }
 }
 
-fn abort(e: impl std::fmt::Display) -> Abort {
+pub(super) fn abort(e: impl std::fmt::Display) -> Abort {
     ConflictableTransactionError::Abort(e.to_string())
 }
 
-fn get_json<V: serde::de::DeserializeOwned>(
+pub(super) fn get_json<V: serde::de::DeserializeOwned>(
     kv: &dyn Kv,
     t: T,
     key: &[u8],
@@ -78,7 +78,12 @@ fn get_json<V: serde::de::DeserializeOwned>(
     }
 }
 
-fn put_json<V: serde::Serialize>(kv: &dyn Kv, t: T, key: &[u8], v: &V) -> Result<(), Abort> {
+pub(super) fn put_json<V: serde::Serialize>(
+    kv: &dyn Kv,
+    t: T,
+    key: &[u8],
+    v: &V,
+) -> Result<(), Abort> {
     kv.put(t, key, serde_json::to_vec(v).map_err(abort)?)
 }
 
@@ -208,11 +213,20 @@ pub fn apply(kv: &dyn Kv, rec: &Record, segment: &str) -> Result<(), Abort> {
         }
         Entry::Retried { key } => set_state(kv, key, UploadState::Pending, None)?,
         Entry::Audit { audit } => put_json(kv, T::Audit, &rec.seq.to_be_bytes(), audit)?,
+        Entry::Reviewed { changes, cursor } => super::review::apply_reviewed(kv, changes, cursor)?,
+        Entry::Notice {
+            id,
+            state,
+            attempts,
+            error,
+            next_try,
+        } => super::notice::apply_notice(kv, id, *state, *attempts, error, *next_try)?,
         Entry::Purged { items } => {
             for (key, fields) in items {
                 if let Some(mut app) = get_json::<Application>(kv, T::Apps, key.as_bytes())? {
                     purge_fields(&mut app, fields);
                     put_json(kv, T::Apps, key.as_bytes(), &app)?;
+                    super::notice::purge_notices(kv, &app.id)?;
                 }
             }
         }

@@ -9,11 +9,13 @@
 
 mod apply;
 mod evict;
+mod notice;
 mod open;
 mod outbox;
 mod purge;
 mod records;
 mod repair;
+mod review;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,11 +28,13 @@ use sled::transaction::{TransactionError, Transactional};
 
 use crate::journal::{Entry, Journal, Record};
 
+pub use notice::{Notice, NoticeState};
 pub use open::{journal_dir_for, Seal};
 pub use outbox::Decision;
 pub use records::*;
 pub use repair::{compact, journal_users};
 pub use repair::{RepairReport, VerifyReport};
+pub use review::{BranchReview, Found, ReviewCounts, MAX_FOUND};
 
 /// The store layout this build reads and writes (2: with a journal).
 pub const SCHEMA_VERSION: u32 = 2;

@@ -273,6 +273,33 @@ impl Store {
                 self.audit.len()
             ));
         }
+        // Review states pulled from the hub, and the cursor.
+        let reviews_want: BTreeMap<&[u8], &[u8]> = want[T::Meta as usize]
+            .iter()
+            .filter(|(k, _)| k.starts_with(b"review") || k.starts_with(b"notice"))
+            .map(|(k, v)| (k.as_slice(), v.as_slice()))
+            .collect();
+        let mut reviews_have = 0usize;
+        for row in self
+            .meta
+            .scan_prefix(b"review")
+            .chain(self.meta.scan_prefix(b"notice"))
+        {
+            let (k, v) = row?;
+            reviews_have += 1;
+            if reviews_want.get(k.as_ref()) != Some(&v.as_ref()) {
+                diff(format!(
+                    "{}: differs from the journal",
+                    String::from_utf8_lossy(&k)
+                ));
+            }
+        }
+        if reviews_have != reviews_want.len() {
+            diff(format!(
+                "review states and notices: {reviews_have} in the store, {} in the journal",
+                reviews_want.len()
+            ));
+        }
         if self.meta.get("branch")?.as_deref()
             != want[T::Meta as usize]
                 .get(b"branch".as_slice())

@@ -156,7 +156,7 @@ pub struct Health {
     pub elapsed: Duration,
 }
 
-use crate::wire::{ApplicationsReply, ResultsReply};
+use crate::wire::{ApplicationsReply, ChangesReply, ResultsReply};
 pub use crate::wire::{
     BranchTally, HubApplication, ItemResult, ItemStatus, Tallies, VoidItem, MAX_BATCH,
     RETRYABLE_REASONS,
@@ -634,6 +634,47 @@ impl HubClient {
         );
         let r: ApplicationsReply = self.get_json(&q)?;
         Ok(r.applications)
+    }
+
+    /// `GET /v1/changes?since=CURSOR&branch=B`: one page of this branch's
+    /// review changes. The reply is checked before anyone stores it: every
+    /// cursor a number above `since` and above the one before, and the
+    /// reply's own cursor the last change's (or `since` when none).
+    pub fn changes(&self, since: &str, limit: usize) -> Result<ChangesReply, ClientError> {
+        let from: u64 = since
+            .parse()
+            .map_err(|_| ClientError::Invalid(format!("not a cursor: {since:?}")))?;
+        let q = format!(
+            "/v1/changes?since={from}&limit={}&branch={}",
+            limit.clamp(1, crate::wire::MAX_CHANGES),
+            encode_query(&self.config.branch)
+        );
+        let r: ChangesReply = self.get_json(&q)?;
+        if r.changes.len() > limit.clamp(1, crate::wire::MAX_CHANGES) {
+            return Err(ClientError::not_ack("more changes than asked for"));
+        }
+        if r.branch != self.config.branch {
+            return Err(ClientError::not_ack("changes of another branch"));
+        }
+        let mut last = from;
+        for c in &r.changes {
+            match c.cursor.parse::<u64>() {
+                Ok(n) if n > last => last = n,
+                _ => {
+                    return Err(ClientError::not_ack(format!(
+                        "change cursor {:?} out of order",
+                        c.cursor
+                    )))
+                }
+            }
+        }
+        if r.cursor.parse::<u64>().ok() != Some(last) {
+            return Err(ClientError::not_ack(format!(
+                "reply cursor {:?} is not the last change's",
+                r.cursor
+            )));
+        }
+        Ok(r)
     }
 
     // ------------------------------------------------------------ tus

@@ -73,6 +73,9 @@ impl LinkState {
     }
 }
 
+/// Pages of `GET /v1/changes` pulled in one pass, at most.
+pub const MAX_CHANGE_PAGES: usize = 200;
+
 /// A request slower than this makes the link "slow".
 pub const SLOW: Duration = Duration::from_secs(3);
 
@@ -101,6 +104,10 @@ pub struct PassReport {
     pub quarantined: usize,
     pub failed: usize,
     pub voids_sent: usize,
+    /// Review changes pulled from the hub and stored in this pass.
+    pub changes_pulled: usize,
+    /// Customer notices handed to the notify command and sent.
+    pub notices_sent: usize,
     /// Still pending after the pass (quarantined ones are not pending).
     pub pending: u64,
     pub next_try: Option<DateTime<FixedOffset>>,
@@ -172,6 +179,10 @@ pub struct Settings {
     pub retention_days: u32,
     /// Days acknowledged applications stay in the working store (0 = always).
     pub keep_days: u32,
+    /// Review changes per `GET /v1/changes`.
+    pub changes_page: usize,
+    /// The customer notices' command.
+    pub notify: crate::notify::NotifySettings,
 }
 
 impl Settings {
@@ -182,6 +193,15 @@ impl Settings {
             chunk: 32 * 1024,
             retention_days: c.retention.days,
             keep_days: c.store.keep_days,
+            changes_page: c.sync.changes_page.clamp(1, crate::wire::MAX_CHANGES),
+            notify: crate::notify::NotifySettings {
+                command: c.notify.command.clone(),
+                timeout: Duration::from_secs(c.notify.timeout_secs.max(1)),
+                backoff_base: Duration::from_millis(c.sync.backoff_base_ms),
+                backoff_cap: Duration::from_millis(
+                    c.sync.backoff_cap_ms.max(c.sync.backoff_base_ms),
+                ),
+            },
         }
     }
 }
@@ -447,6 +467,20 @@ impl Relay<'_> {
         {
             report.voids_sent = self.send_voids(ignore_backoff, &mut report);
         }
+        // The office's answers come back on every pass that reached the
+        // hub (after the uploads, so a pass that just uploaded hears of it).
+        if report.refused.is_none()
+            && !matches!(report.link, Some(LinkState::Offline | LinkState::Stalled))
+        {
+            self.pull_changes(&mut report);
+        }
+        // The customers hear of it: notices made by those changes (and any
+        // left from before) go to the notify command.
+        let sent = crate::notify::send_due(self.store, &self.settings.notify, self.clock.now());
+        report.notices_sent = sent.sent;
+        if let Some(e) = sent.last_error {
+            crate::log::warn(&format!("notify: {e}"));
+        }
         if report.acknowledged > 0 {
             // Old applications just acknowledged leave the working store
             // in the same pass.
@@ -469,6 +503,57 @@ impl Relay<'_> {
         report.pending = self.store.pending_count().unwrap_or(0);
         report.next_try = self.store.next_try().ok().flatten();
         report
+    }
+
+    /// Pulls the branch's review changes from the stored cursor, a page at
+    /// a time; each page and its cursor are one journal record.
+    fn pull_changes(&self, report: &mut PassReport) {
+        // bounded: a branch a long way behind catches up over passes
+        for _ in 0..MAX_CHANGE_PAGES {
+            let since = match self.store.review_cursor() {
+                Ok(c) => c,
+                Err(e) => {
+                    report.last_error = Some(e.to_string());
+                    return;
+                }
+            };
+            let started = Instant::now();
+            let page = match self.client.changes(&since, self.settings.changes_page) {
+                Ok(p) => p,
+                Err(ClientError::Unauthorized { status, message }) => {
+                    report.refused = Some(format!("HTTP {status}: {message}"));
+                    report.link = Some(LinkState::Refused);
+                    return;
+                }
+                Err(e) => {
+                    report.last_error = Some(format!("changes: {e}"));
+                    if e.is_retryable() {
+                        report.link = Some(LinkState::after(&e));
+                    }
+                    return;
+                }
+            };
+            if report.link.is_none() {
+                report.link = Some(if started.elapsed() > SLOW {
+                    LinkState::Slow
+                } else {
+                    LinkState::Online
+                });
+            }
+            if page.changes.is_empty() && page.cursor == since {
+                return;
+            }
+            match self.store.record_changes(&page.changes, &page.cursor) {
+                Ok(n) => report.changes_pulled += n,
+                Err(e) => {
+                    report.last_error = Some(e.to_string());
+                    return;
+                }
+            }
+            if !page.more {
+                return;
+            }
+        }
     }
 
     fn send_voids(&self, ignore_backoff: bool, report: &mut PassReport) -> usize {

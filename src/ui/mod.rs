@@ -46,6 +46,7 @@ pub fn view(app: &App, f: &mut Frame) {
         Screen::Void(v) => screens::admin::void(app, v, f, body),
         Screen::Audit(a) => screens::admin::audit(app, a, f, body),
         Screen::Queue(q) => screens::admin::queue(app, q, f, body),
+        Screen::Corrections(c) => screens::corrections(app, c, f, body),
     }
     message_line(app, f, message);
     footer_bar(app, f, footer);
@@ -129,6 +130,7 @@ fn footer_actions(app: &App) -> &'static [Action] {
         Screen::Picker(_) | Screen::FindDraft(_) => &[Action::Help, Action::Back],
         Screen::Setup(_) | Screen::Login(_) => &[Action::Help, Action::Quit],
         Screen::Queue(_) => &[Action::Help, Action::SendNow, Action::Back],
+        Screen::Corrections(_) => &[Action::Help, Action::Print, Action::Back],
         _ => &[Action::Help, Action::Back],
     }
 }

@@ -10,7 +10,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::app::state::{App, FindDraft, LoginForm, Picker, ReceiptView, SetupForm};
+use crate::app::state::{
+    App, CorrectionsView, FindDraft, LoginForm, Picker, ReceiptView, SetupForm,
+};
 use crate::i18n::{fmt, tr, Lang};
 use crate::mask;
 use crate::ui::widgets::{block, centered, input, labeled_input};
@@ -90,7 +92,7 @@ pub fn login(app: &App, form: &LoginForm, f: &mut Frame, area: Rect) {
 pub fn home(app: &App, selected: usize, f: &mut Frame, area: Rect) {
     let r = &app.theme.roles;
     let [summary, drafts, hint] = Layout::vertical([
-        Constraint::Length(4),
+        Constraint::Length(5),
         Constraint::Min(3),
         Constraint::Length(2),
     ])
@@ -109,6 +111,31 @@ pub fn home(app: &App, selected: usize, f: &mut Frame, area: Rect) {
             fmt(app.lang, "home.branch_today", &[("n", &h.day_total)]),
             r.muted,
         )),
+        {
+            let mut spans = vec![Span::styled(
+                fmt(
+                    app.lang,
+                    "home.reviews",
+                    &[
+                        ("corrections", &h.reviews.needs_correction_on_day),
+                        ("completed", &h.reviews.completed_on_day),
+                        ("waiting", &h.reviews.needs_correction_now),
+                    ],
+                ),
+                if h.reviews.needs_correction_now > 0 {
+                    r.warn
+                } else {
+                    r.muted
+                },
+            )];
+            if let Some(n) = h.overdue {
+                spans.push(Span::styled(
+                    fmt(app.lang, "home.overdue", &[("n", &n)]),
+                    if n > 0 { r.warn } else { r.muted },
+                ));
+            }
+            Line::from(spans)
+        },
     ];
     f.render_widget(
         Paragraph::new(lines).block(block(app, tr(app.lang, "home.title").to_string())),
@@ -155,6 +182,92 @@ pub fn home(app: &App, selected: usize, f: &mut Frame, area: Rect) {
         Paragraph::new(tr(app.lang, "home.hint"))
             .style(r.hint)
             .wrap(Wrap { trim: true }),
+        hint,
+    );
+}
+
+/// 需补正: what the office sent back, each with its note (Enter prints the
+/// "what to bring" slip); for the supervisor, 超期 below.
+pub fn corrections(app: &App, c: &CorrectionsView, f: &mut Frame, area: Rect) {
+    let r = &app.theme.roles;
+    let lang = app.lang;
+    let supervisor = app.home.overdue.is_some();
+    let [list, late, hint] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(if supervisor { 8 } else { 0 }),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let b = block(
+        app,
+        fmt(lang, "corrections.title", &[("n", &c.items.len())]),
+    );
+    let inner = b.inner(list);
+    f.render_widget(b, list);
+    if c.loaded && c.items.is_empty() {
+        f.render_widget(
+            Paragraph::new(tr(lang, "corrections.none")).style(r.hint),
+            inner,
+        );
+    } else {
+        let visible = (inner.height as usize / 2).max(1);
+        let start = c.selected.saturating_sub(visible.saturating_sub(1));
+        let mut lines = Vec::new();
+        for (i, item) in c.items.iter().enumerate().skip(start).take(visible) {
+            let style = if i == c.selected { r.selected } else { r.text };
+            let last = item.review.as_ref().and_then(|x| x.last());
+            let at = last
+                .and_then(|x| chrono::DateTime::parse_from_rfc3339(&x.at).ok())
+                .map(|t| t.format("%m-%d %H:%M").to_string())
+                .unwrap_or_default();
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "{}  {}  {}",
+                    item.app.number,
+                    at,
+                    service_name(app, &item.app.service)
+                ),
+                style,
+            )));
+            let note = last
+                .and_then(|x| x.note.as_deref())
+                .map(mask::escape_controls)
+                .unwrap_or_default();
+            lines.push(Line::from(Span::styled(
+                format!("    {}", crate::cli::find::cut(&note, 70)),
+                r.muted,
+            )));
+        }
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+    if supervisor {
+        let b = block(
+            app,
+            fmt(lang, "corrections.overdue", &[("n", &c.overdue.len())]),
+        );
+        let inner = b.inner(late);
+        f.render_widget(b, late);
+        let lines: Vec<Line> = c
+            .overdue
+            .iter()
+            .take(inner.height as usize)
+            .map(|o| {
+                Line::from(Span::styled(
+                    format!(
+                        "{}  {}  {}  {}",
+                        o.app.number,
+                        o.app.date,
+                        crate::cli::find::state_label(lang, o.state),
+                        service_name(app, &o.app.service)
+                    ),
+                    r.warn,
+                ))
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+    f.render_widget(
+        Paragraph::new(tr(lang, "corrections.hint")).style(r.hint),
         hint,
     );
 }
@@ -251,6 +364,25 @@ pub fn find_draft(app: &App, fd: &FindDraft, f: &mut Frame, area: Rect) {
     let inner = b.inner(q);
     f.render_widget(b, q);
     input(f, inner, &fd.query, r.focus, true);
+    if fd.searched && !fd.apps.is_empty() {
+        // The finished applications below the drafts: state, history, result.
+        let text = crate::cli::find::table(app.lang, &fd.apps);
+        let drafts_h = if fd.results.is_empty() {
+            0
+        } else {
+            fd.results.len().min(6) as u16 + 2
+        };
+        let [d, a] =
+            Layout::vertical([Constraint::Length(drafts_h), Constraint::Min(3)]).areas(list);
+        let b = block(app, tr(app.lang, "lookup.title").to_string());
+        let ai = b.inner(a);
+        f.render_widget(b, a);
+        f.render_widget(Paragraph::new(text).style(r.text), ai);
+        if fd.results.is_empty() {
+            return;
+        }
+        return draft_lines(app, fd, f, d);
+    }
     let b = block(app, tr(app.lang, "find.results").to_string());
     let inner = b.inner(list);
     f.render_widget(b, list);
@@ -268,6 +400,19 @@ pub fn find_draft(app: &App, fd: &FindDraft, f: &mut Frame, area: Rect) {
         );
         return;
     }
+    draft_lines_in(app, fd, f, inner);
+}
+
+/// The drafts found, in a block of their own.
+fn draft_lines(app: &App, fd: &FindDraft, f: &mut Frame, area: Rect) {
+    let b = block(app, tr(app.lang, "find.results").to_string());
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    draft_lines_in(app, fd, f, inner);
+}
+
+fn draft_lines_in(app: &App, fd: &FindDraft, f: &mut Frame, inner: Rect) {
+    let r = &app.theme.roles;
     let lines: Vec<Line> = fd
         .results
         .iter()
