@@ -268,7 +268,16 @@ fn the_hub_corpus_reaches_the_handlers() {
         let status = harness.request(&data);
         assert_ne!(status, 0, "{} is not a request", path.display());
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if ["post_apps", "post_apps_gzip", "health", "apps"].contains(&name) {
+        if [
+            "post_apps",
+            "post_apps_gzip",
+            "health",
+            "apps",
+            "review_accept",
+            "changes",
+        ]
+        .contains(&name)
+        {
             assert_eq!(status, 200, "{name}");
         }
     }

@@ -14,7 +14,7 @@ use super::{HubStats, Shared, Tokens};
 
 /// Tokens the harness with tokens knows: a branch, the county's read-only
 /// operator, and more.
-pub const TOKENS: &str = "3301A tok-branch\n3301B tok-other\n* tok-county\n";
+pub const TOKENS: &str = "3301A tok-branch\n3301B tok-other\n* tok-county\noffice:cgs tok-office\n";
 
 /// A hub's handling, on one backend, with and without a tokens file.
 pub struct Harness {

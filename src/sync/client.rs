@@ -253,6 +253,42 @@ fn offset_of(resp: &Response<Body>) -> Result<(u64, u64), ClientError> {
     }
 }
 
+/// A page of changes must be this branch's, no longer than asked, every
+/// cursor above `from` and above the one before, and the reply's own
+/// cursor the last change's (or `from` when none).
+fn check_changes(
+    r: ChangesReply,
+    from: u64,
+    limit: usize,
+    branch: &str,
+) -> Result<ChangesReply, ClientError> {
+    if r.changes.len() > limit.clamp(1, crate::wire::MAX_CHANGES) {
+        return Err(ClientError::not_ack("more changes than asked for"));
+    }
+    if r.branch != branch {
+        return Err(ClientError::not_ack("changes of another branch"));
+    }
+    let mut last = from;
+    for c in &r.changes {
+        match c.cursor.parse::<u64>() {
+            Ok(n) if n > last => last = n,
+            _ => {
+                return Err(ClientError::not_ack(format!(
+                    "change cursor {:?} out of order",
+                    c.cursor
+                )))
+            }
+        }
+    }
+    if r.cursor.parse::<u64>().ok() != Some(last) {
+        return Err(ClientError::not_ack(format!(
+            "reply cursor {:?} is not the last change's",
+            r.cursor
+        )));
+    }
+    Ok(r)
+}
+
 /// `Retry-After` as seconds or an HTTP date, at most `cap`.
 fn retry_after(r: &Response<Body>, cap: Duration) -> Option<Duration> {
     let v = header_str(r, "Retry-After")?.trim();
@@ -650,31 +686,7 @@ impl HubClient {
             encode_query(&self.config.branch)
         );
         let r: ChangesReply = self.get_json(&q)?;
-        if r.changes.len() > limit.clamp(1, crate::wire::MAX_CHANGES) {
-            return Err(ClientError::not_ack("more changes than asked for"));
-        }
-        if r.branch != self.config.branch {
-            return Err(ClientError::not_ack("changes of another branch"));
-        }
-        let mut last = from;
-        for c in &r.changes {
-            match c.cursor.parse::<u64>() {
-                Ok(n) if n > last => last = n,
-                _ => {
-                    return Err(ClientError::not_ack(format!(
-                        "change cursor {:?} out of order",
-                        c.cursor
-                    )))
-                }
-            }
-        }
-        if r.cursor.parse::<u64>().ok() != Some(last) {
-            return Err(ClientError::not_ack(format!(
-                "reply cursor {:?} is not the last change's",
-                r.cursor
-            )));
-        }
-        Ok(r)
+        check_changes(r, from, limit, &self.config.branch)
     }
 
     // ------------------------------------------------------------ tus
@@ -919,5 +931,12 @@ pub fn fuzz_reply(data: &[u8]) {
     }
     if let Some(r) = make() {
         let _ = HubClient::read_json::<ApplicationsReply>(r);
+    }
+    if let Some(r) = make() {
+        if let Ok(Ok(page)) =
+            HubClient::read_json::<ChangesReply>(r).map(|c| check_changes(c, 3, 25, "3301A"))
+        {
+            assert!(page.changes.len() <= 25);
+        }
     }
 }
