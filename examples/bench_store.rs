@@ -57,7 +57,7 @@ fn main() {
                 en: "fee".into(),
                 fen: 1000,
             }],
-            payment: Payment::Cash,
+            payment: Some(Payment::Cash),
             delivery: Delivery::Pickup,
             draft_number: None,
             generated: true,

@@ -177,14 +177,17 @@ pub fn receipt(
     }
     push(
         &mut out,
-        fmt(
-            lang,
-            "receipt.total",
-            &[
-                ("amount", &yuan(app.fee_total_fen)),
-                ("method", &payment_label(app.payment, lang)),
-            ],
-        ),
+        match app.payment {
+            Some(p) if app.fee_total_fen > 0 => fmt(
+                lang,
+                "receipt.total",
+                &[
+                    ("amount", &yuan(app.fee_total_fen)),
+                    ("method", &payment_label(p, lang)),
+                ],
+            ),
+            _ => tr(lang, "receipt.free").to_string(),
+        },
     );
     let limit = match lang {
         Lang::Zh => &service.time_limit,

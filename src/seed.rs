@@ -301,8 +301,11 @@ pub fn seed(
             values,
             materials: all_needed(service),
             fee_total_fen: fees.iter().map(|f| f.fen).sum(),
+            // Drawn for every application (the same demo data as before);
+            // kept only where there is something to pay.
+            payment: Some(Payment::ALL[r.below(3) as usize])
+                .filter(|_| fees.iter().any(|f| f.fen > 0)),
             fees,
-            payment: Payment::ALL[r.below(3) as usize],
             delivery,
             draft_number: None,
             void: None,

@@ -468,4 +468,13 @@ fn w1_receipt_shows_the_surcharge_free_deadline_and_no_platform_material() {
     let deadline = received + chrono::Duration::days(15);
     assert!(r.text.contains(&deadline.to_string()), "{}", r.text);
     assert!(!r.text.contains("U1"), "{}", r.text);
+    // Nothing to pay: no method asked, none stored, the receipt says so.
+    assert!(r.text.contains("合计：免收费"), "{}", r.text);
+    assert!(!r.text.contains("现金"), "{}", r.text);
+    let today = h.app.today;
+    let apps = h.rt.store.applications_between(today, today).expect("apps");
+    let w1 = apps.iter().find(|a| a.service == "W1").expect("the W1");
+    assert_eq!(w1.payment, None, "a free service is not cash");
+    let day = h.rt.store.day_tally(today).expect("tally");
+    assert!(day.by_payment.is_empty(), "{:?}", day.by_payment);
 }

@@ -75,7 +75,7 @@ fn app(id: &str, phone: Option<&str>) -> NewApplication {
         values,
         materials: vec![],
         fees: vec![],
-        payment: Payment::Cash,
+        payment: Some(Payment::Cash),
         delivery: Delivery::Pickup,
         draft_number: None,
         generated: false,

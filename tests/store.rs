@@ -30,7 +30,7 @@ fn new_app(service: &str, clerk: &str, fen: u64, payment: Payment, day: &str) ->
             en: "Licence fee".into(),
             fen,
         }],
-        payment,
+        payment: (fen > 0).then_some(payment),
         delivery: Delivery::Pickup,
         draft_number: None,
         generated: false,

@@ -64,7 +64,7 @@ fn application(id: &str, branch: &str, day: u32, service: &str) -> Application {
         materials: vec!["id_card".into()],
         fees: vec![],
         fee_total_fen: 1000,
-        payment: Payment::Cash,
+        payment: Some(Payment::Cash),
         delivery: Delivery::Pickup,
         draft_number: None,
         void: None,

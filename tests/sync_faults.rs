@@ -134,7 +134,7 @@ fn new_app(id: &str, date: NaiveDate, attachments: Vec<AttachedFile>) -> NewAppl
         values: BTreeMap::from([("name".to_string(), "王五".to_string())]),
         materials: vec!["id_card".into()],
         fees: vec![],
-        payment: Payment::Cash,
+        payment: Some(Payment::Cash),
         delivery: Delivery::Pickup,
         draft_number: None,
         generated: true,

@@ -33,7 +33,12 @@ fn brute(
         *by_service.entry(a.service.clone()).or_insert(0) += 1;
         if a.fee_total_fen > 0 {
             *by_payment
-                .entry(a.payment.as_str().to_string())
+                .entry(
+                    a.payment
+                        .expect("a paid application has its method")
+                        .as_str()
+                        .to_string(),
+                )
                 .or_insert(0) += a.fee_total_fen;
         }
     }

@@ -63,7 +63,7 @@ pub fn application_json(a: &Application, catalog: &Catalog, unmasked: bool) -> V
         "values": values,
         "materials": a.materials,
         "fee_total_fen": a.fee_total_fen,
-        "payment": a.payment.as_str(),
+        "payment": a.payment.map(|p| p.as_str()),
         "delivery": delivery,
         "voided": a.void.is_some(),
         "void_reason": a.void.as_ref().map(|v| v.reason.clone()),

@@ -208,7 +208,8 @@ pub struct NewApplication {
     pub values: BTreeMap<String, String>,
     pub materials: Vec<String>,
     pub fees: Vec<ChargedFee>,
-    pub payment: Payment,
+    /// `None`: nothing to pay (a free service), so no method was asked.
+    pub payment: Option<Payment>,
     pub delivery: Delivery,
     pub draft_number: Option<String>,
     pub generated: bool,
@@ -842,9 +843,9 @@ pub fn add_to_tally(day: &mut DayTally, app: &Application) {
     // Money maps hold no zero entries, so a recount compares equal.
     if app.fee_total_fen > 0 {
         *day.fees_by_clerk.entry(app.clerk.clone()).or_default() += app.fee_total_fen;
-        *day.by_payment
-            .entry(app.payment.as_str().to_string())
-            .or_default() += app.fee_total_fen;
+        if let Some(p) = app.payment {
+            *day.by_payment.entry(p.as_str().to_string()).or_default() += app.fee_total_fen;
+        }
     }
     day.pending += 1;
 }
@@ -864,5 +865,7 @@ pub fn remove_from_tally(day: &mut DayTally, app: &Application) {
     dec_key(&mut day.by_service, &app.service, 1);
     dec_key(&mut day.by_clerk, &app.clerk, 1);
     dec_key(&mut day.fees_by_clerk, &app.clerk, app.fee_total_fen);
-    dec_key(&mut day.by_payment, app.payment.as_str(), app.fee_total_fen);
+    if let Some(p) = app.payment {
+        dec_key(&mut day.by_payment, p.as_str(), app.fee_total_fen);
+    }
 }

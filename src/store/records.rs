@@ -161,7 +161,9 @@ pub struct Application {
     pub materials: Vec<String>,
     pub fees: Vec<ChargedFee>,
     pub fee_total_fen: u64,
-    pub payment: Payment,
+    /// `None` for a free service: no method was asked or paid.
+    #[serde(default)]
+    pub payment: Option<Payment>,
     pub delivery: Delivery,
     /// Draft number it came from, if it was parked.
     #[serde(default)]

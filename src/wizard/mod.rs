@@ -468,7 +468,13 @@ impl Wizard {
             values: self.normalised(today),
             materials: self.draft.materials.clone(),
             fees: self.fee_lines(today),
-            payment: self.draft.payment.unwrap_or(crate::store::Payment::Cash),
+            // Nothing to pay: no method is recorded (a free service is
+            // not cash).
+            payment: if self.fee_total(today) > 0 {
+                self.draft.payment
+            } else {
+                None
+            },
             delivery: self.draft.delivery.clone(),
             draft_number: parked.then(|| self.draft.number.clone()),
             generated: self.draft.generated,

@@ -58,7 +58,7 @@ pub fn run(
                         en: "fee".into(),
                         fen: 1000,
                     }],
-                    payment: Payment::Cash,
+                    payment: Some(Payment::Cash),
                     delivery: Delivery::Pickup,
                     draft_number: None,
                     generated: false,

@@ -472,17 +472,22 @@ fn review(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
         fmt(app.lang, "wizard.review_materials", &[("n", &ticked)]),
         r.text,
     )));
+    let total = w.fee_total(app.today);
     let pay = w
         .draft
         .payment
         .map(|p| payment_label(p, app.lang))
         .unwrap_or("-");
     lines.push(Line::from(Span::styled(
-        fmt(
-            app.lang,
-            "wizard.review_fee",
-            &[("amount", &yuan(w.fee_total(app.today))), ("method", &pay)],
-        ),
+        if total == 0 {
+            tr(app.lang, "wizard.review_free").to_string()
+        } else {
+            fmt(
+                app.lang,
+                "wizard.review_fee",
+                &[("amount", &yuan(total)), ("method", &pay)],
+            )
+        },
         r.title,
     )));
     lines.push(Line::from(Span::styled(
