@@ -7,10 +7,13 @@ use clap::Parser;
 fn main() -> ExitCode {
     jingyou::paths::private_umask();
     let cli = jingyou::cli::args::Cli::parse();
-    if cli.command.is_some() {
-        // A command whose output goes into `head` or a closed pager ends
-        // quietly, as other command-line tools do, instead of panicking on
-        // the failed write. (The screen itself never writes to a pipe.)
+    if cli
+        .command
+        .as_ref()
+        .is_some_and(|c| c.ends_quietly_on_a_closed_pipe())
+    {
+        // Its output going into `head` or a closed pager ends it quietly,
+        // as other command-line tools do, instead of a panic on the write.
         jingyou::paths::default_sigpipe();
     }
     jingyou::cli::main(cli)

@@ -201,3 +201,50 @@ pub enum QueueAction {
         reason: String,
     },
 }
+
+impl Command {
+    /// Whether this command may take SIGPIPE's default action (end at once
+    /// when its reader goes away). Only commands that print and hand no
+    /// bytes to another process: `sync` writes customer texts to the
+    /// `[notify]` command, and a gateway that exits without reading them
+    /// must be a failed send, not the end of the whole sync. A new command
+    /// is left out until it is known to be one of these.
+    pub fn ends_quietly_on_a_closed_pipe(&self) -> bool {
+        matches!(
+            self,
+            Command::Catalog { .. }
+                | Command::Check { .. }
+                | Command::Queue { .. }
+                | Command::Find { .. }
+                | Command::Tally { .. }
+                | Command::Export { .. }
+                | Command::Audit { .. }
+                | Command::Doctor { .. }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn command(args: &[&str]) -> Command {
+        let mut argv = vec!["jingyou"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv)
+            .ok()
+            .and_then(|c| c.command)
+            .unwrap_or_else(|| panic!("{args:?} does not parse"))
+    }
+
+    #[test]
+    fn only_printing_commands_end_on_a_closed_pipe() {
+        assert!(command(&["catalog"]).ends_quietly_on_a_closed_pipe());
+        assert!(command(&["tally"]).ends_quietly_on_a_closed_pipe());
+        // sync hands texts to the notify command: a gateway that does not
+        // read them must not kill it.
+        assert!(!command(&["sync", "--once"]).ends_quietly_on_a_closed_pipe());
+        assert!(!command(&["seed", "--count", "1"]).ends_quietly_on_a_closed_pipe());
+    }
+}
