@@ -3,10 +3,19 @@
 //! carried out by [`runtime::Runtime`] → [`update::Msg`] back → view.
 
 mod admin;
+mod corrections;
+mod find;
+mod home;
 pub mod input;
+mod login;
+pub mod msg;
+mod picker;
+mod receipt;
 pub mod runtime;
 mod runtime_admin;
+mod setup;
 pub mod state;
 pub mod update;
+mod wizard;
 
 pub use state::App;

@@ -1,0 +1,43 @@
+//! Finding drafts and finished applications.
+
+use crate::app::state::*;
+use crate::app::update::{cycle, edit, Effect, Input};
+use crate::keymap::KeyCode2;
+
+impl App {
+    pub(crate) fn on_find(&mut self, input: Input) -> Vec<Effect> {
+        let lang = self.lang;
+        let Screen::FindDraft(f) = &mut self.screen else {
+            return vec![];
+        };
+        match input {
+            Input::Key(k) => match k.code {
+                KeyCode2::Esc => return self.go_home(),
+                KeyCode2::Down | KeyCode2::Tab => {
+                    f.selected = cycle(f.selected, f.results.len(), 1);
+                }
+                KeyCode2::Up | KeyCode2::BackTab => {
+                    f.selected = cycle(f.selected, f.results.len(), -1);
+                }
+                KeyCode2::Enter | KeyCode2::F(10) => {
+                    if f.searched {
+                        if let Some(d) = f.results.get(f.selected) {
+                            return vec![Effect::OpenDraft {
+                                number: d.number.clone(),
+                            }];
+                        }
+                    }
+                    return vec![Effect::FindDrafts(f.query.text.clone())];
+                }
+                _ => {}
+            },
+            other => {
+                edit(&mut f.query, other, lang);
+                f.searched = false;
+                f.results.clear();
+                f.apps.clear();
+            }
+        }
+        vec![]
+    }
+}

@@ -1,0 +1,148 @@
+//! The messages of the one-way flow: [`Input`] from the terminal, [`Effect`]s
+//! for the runtime, [`Msg`] reports back.
+
+use std::path::PathBuf;
+
+use crate::app::state::*;
+use crate::keymap::Key;
+use crate::store::{Application, Branch, Draft, User};
+use crate::wizard::Wizard;
+
+/// One input from the terminal, already decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A printable character typed without Ctrl or Alt.
+    Char(char),
+    Paste(String),
+    Backspace,
+    Delete,
+    Home,
+    End,
+    /// Any other key (function keys, Tab, arrows, Ctrl-…).
+    Key(Key),
+}
+
+/// Work for the runtime (store, printer).
+#[derive(Debug, Clone)]
+pub enum Effect {
+    Setup {
+        branch: Branch,
+        id: String,
+        name: String,
+        pin: String,
+    },
+    StartTraining,
+    Login {
+        id: String,
+        pin: String,
+    },
+    Unlock {
+        pin: String,
+    },
+    LoadHome,
+    NewDraft {
+        service: String,
+        /// Field values to start with (carried over from another draft).
+        prefill: std::collections::BTreeMap<String, String>,
+    },
+    OpenDraft {
+        number: String,
+    },
+    /// Write the draft now; flush within a second.
+    SaveDraft(Box<Draft>),
+    /// Flush now (a step was taken).
+    Flush,
+    Finish(Box<Wizard>),
+    /// Save, flush, and if `slip`, print the "what to bring" slip.
+    Park {
+        wizard: Box<Wizard>,
+        slip: bool,
+    },
+    Discard(String),
+    FindDrafts(String),
+    LoadCorrections,
+    /// Show (and print) the "what to bring" slip of a correction.
+    CorrectionSlip(String),
+    Print {
+        text: String,
+        what: String,
+    },
+    Logout,
+    Quit,
+    LoadTally(chrono::NaiveDate),
+    LoadUsers,
+    SaveUser {
+        id: String,
+        name: String,
+        pin: String,
+        supervisor: bool,
+    },
+    ResetPin {
+        id: String,
+        pin: String,
+    },
+    ToggleUser(String),
+    VoidApp {
+        number: String,
+        reason: String,
+    },
+    LoadAudit,
+    LoadQueue,
+    RetryQueue(String),
+    QuarantineQueue(String),
+    SendNow,
+    Reconcile(chrono::NaiveDate),
+    /// Check and keep a file for the open draft.
+    Attach {
+        path: String,
+        draft_id: String,
+    },
+    ListInbox,
+    /// Delete a kept file that the clerk removed from the draft.
+    Detach(String),
+}
+
+/// What the runtime reports back.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Ready {
+        branch: Branch,
+        user: User,
+    },
+    Failed(String),
+    Home(HomeData),
+    Opened(Box<Wizard>),
+    Finished {
+        app: Box<Application>,
+        receipt: String,
+        file: Option<PathBuf>,
+    },
+    Parked {
+        number: String,
+        slip: Option<(String, Option<PathBuf>)>,
+    },
+    Found(Vec<Draft>, Vec<crate::store::Found>),
+    Corrections {
+        items: Vec<crate::store::Found>,
+        overdue: Vec<crate::store::Found>,
+    },
+    CorrectionSlip {
+        number: String,
+        text: String,
+        file: Option<std::path::PathBuf>,
+    },
+    Unlocked,
+    Info(String),
+    Warn(String),
+    Tally(Box<TallyView>),
+    Users(Vec<User>),
+    UserSaved(String),
+    Audit(Vec<crate::store::AuditEntry>),
+    Queue(Vec<(String, crate::store::OutboxEntry)>),
+    Voided(String),
+    Reconciled(Vec<String>),
+    /// From the upload relay.
+    Relay(crate::sync::relay::RelayEvent),
+    Attached(crate::store::AttachedFile),
+    Inbox(Vec<std::path::PathBuf>),
+}

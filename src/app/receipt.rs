@@ -1,0 +1,34 @@
+//! A receipt or slip on screen: scroll, print, back.
+
+use crate::app::state::*;
+use crate::app::update::{Effect, Input};
+use crate::keymap::{Action, KeyCode2};
+
+impl App {
+    pub(crate) fn on_receipt(&mut self, input: Input) -> Vec<Effect> {
+        let action = self.action(&input);
+        let Screen::Receipt(r) = &mut self.screen else {
+            return vec![];
+        };
+        match action {
+            Some(Action::Print) => {
+                let what = r.title.clone();
+                return vec![Effect::Print {
+                    text: r.text.clone(),
+                    what,
+                }];
+            }
+            Some(Action::FocusNext) if !matches!(&input, Input::Key(k) if k.code == KeyCode2::Enter) => {
+                r.scroll = r.scroll.saturating_add(1)
+            }
+            Some(Action::FocusPrev) => r.scroll = r.scroll.saturating_sub(1),
+            _ => {
+                if matches!(&input, Input::Key(k) if matches!(k.code, KeyCode2::Enter | KeyCode2::Esc | KeyCode2::F(10)))
+                {
+                    return self.go_home();
+                }
+            }
+        }
+        vec![]
+    }
+}

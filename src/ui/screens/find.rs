@@ -1,0 +1,95 @@
+//! Finding drafts and finished applications.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::app::state::{App, FindDraft};
+use crate::i18n::tr;
+use crate::mask;
+use crate::ui::widgets::{block, input};
+
+use super::service_name;
+
+pub fn find_draft(app: &App, fd: &FindDraft, f: &mut Frame, area: Rect) {
+    let r = &app.theme.roles;
+    let [q, list] = Layout::vertical([Constraint::Length(3), Constraint::Min(3)]).areas(area);
+    let b = block(app, tr(app.lang, "find.title").to_string());
+    let inner = b.inner(q);
+    f.render_widget(b, q);
+    input(f, inner, &fd.query, r.focus, true);
+    if fd.searched && !fd.apps.is_empty() {
+        // The finished applications below the drafts: state, history, result.
+        let text = crate::cli::find::table(app.lang, &fd.apps);
+        let drafts_h = if fd.results.is_empty() {
+            0
+        } else {
+            fd.results.len().min(6) as u16 + 2
+        };
+        let [d, a] =
+            Layout::vertical([Constraint::Length(drafts_h), Constraint::Min(3)]).areas(list);
+        let b = block(app, tr(app.lang, "lookup.title").to_string());
+        let ai = b.inner(a);
+        f.render_widget(b, a);
+        f.render_widget(Paragraph::new(text).style(r.text), ai);
+        if fd.results.is_empty() {
+            return;
+        }
+        return draft_lines(app, fd, f, d);
+    }
+    let b = block(app, tr(app.lang, "find.results").to_string());
+    let inner = b.inner(list);
+    f.render_widget(b, list);
+    if fd.searched && fd.results.is_empty() {
+        f.render_widget(
+            Paragraph::new(tr(app.lang, "find.none")).style(r.warn),
+            inner,
+        );
+        return;
+    }
+    if !fd.searched {
+        f.render_widget(
+            Paragraph::new(tr(app.lang, "find.hint")).style(r.hint),
+            inner,
+        );
+        return;
+    }
+    draft_lines_in(app, fd, f, inner);
+}
+
+/// The drafts found, in a block of their own.
+fn draft_lines(app: &App, fd: &FindDraft, f: &mut Frame, area: Rect) {
+    let b = block(app, tr(app.lang, "find.results").to_string());
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    draft_lines_in(app, fd, f, inner);
+}
+
+fn draft_lines_in(app: &App, fd: &FindDraft, f: &mut Frame, inner: Rect) {
+    let r = &app.theme.roles;
+    let lines: Vec<Line> = fd
+        .results
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let id = d
+                .values
+                .get("id_number")
+                .map(|v| mask::id_number(v))
+                .unwrap_or_default();
+            let style = if i == fd.selected { r.selected } else { r.text };
+            Line::from(Span::styled(
+                format!(
+                    "{:<12} {}  {}  {}",
+                    d.number,
+                    d.updated.format("%m-%d %H:%M"),
+                    id,
+                    service_name(app, &d.service)
+                ),
+                style,
+            ))
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+}
