@@ -3,7 +3,7 @@
 mod common;
 
 use common::Harness;
-use jingyou::app::state::{Overlay, Screen};
+use jingyou::app::state::{Confirm, Overlay, Screen};
 use jingyou::i18n::Lang;
 use jingyou::store::Role;
 
@@ -125,6 +125,24 @@ fn disable_and_pin_reset_take_effect_and_are_audited() {
     // select 003 (users are listed by number: 001, 003)
     h.key("down");
     h.text("d");
+    // Disabling asks first, naming the clerk; "n" keeps the account.
+    match &h.app.overlay {
+        Some(Overlay::Confirm(Confirm::Disable { id, name })) => {
+            assert_eq!((id.as_str(), name.as_str()), ("003", "Sun"))
+        }
+        other => panic!("no confirm before disabling: {other:?}"),
+    }
+    h.text("n");
+    assert!(!h.rt.store.user("003").expect("u").expect("u").disabled);
+    h.text("d");
+    h.text("y");
+    assert!(h.rt.store.user("003").expect("u").expect("u").disabled);
+    // Enabling takes nothing away and asks nothing.
+    h.text("d");
+    assert!(h.app.overlay.is_none());
+    assert!(!h.rt.store.user("003").expect("u").expect("u").disabled);
+    h.text("d");
+    h.text("y");
     assert!(h.rt.store.user("003").expect("u").expect("u").disabled);
     h.text("p");
     h.text("2222");
@@ -153,4 +171,129 @@ fn disable_and_pin_reset_take_effect_and_are_audited() {
     h.text("2");
     h.text("d");
     assert!(!h.rt.store.user("001").expect("u").expect("u").disabled);
+}
+
+/// Opens the void screen from home (supervisor logged in).
+fn open_void(h: &mut Harness) {
+    h.key("f7");
+    h.text("3");
+    assert!(matches!(h.app.screen, Screen::Void(_)));
+}
+
+#[test]
+fn a_void_is_picked_from_todays_list_and_shown_before_the_confirm() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    let first = finish_one(&mut h);
+    let second = finish_one(&mut h);
+    open_void(&mut h);
+    let Screen::Void(v) = &h.app.screen else {
+        panic!()
+    };
+    let listed: Vec<&str> = v.recent.iter().map(|t| t.number.as_str()).collect();
+    assert_eq!(
+        listed,
+        vec![second.as_str(), first.as_str()],
+        "newest first"
+    );
+    h.key("down");
+    h.key("down");
+    let Screen::Void(v) = &h.app.screen else {
+        panic!()
+    };
+    assert_eq!(v.number.text, first, "↓↓ picks the second row");
+    let t = v.target.as_ref().expect("shown before confirming");
+    assert_eq!(t.customer, jingyou::mask::name("张三"), "customer masked");
+    assert!(!t.customer.contains("张三"));
+    h.key("enter");
+    h.text("重复受理");
+    h.key("enter");
+    let Some(Overlay::Confirm(Confirm::Void { number, what, .. })) = &h.app.overlay else {
+        panic!("no confirm: {}", h.message())
+    };
+    assert_eq!(number, &first);
+    assert!(what.contains("D1") && what.contains("¥"), "{what}");
+    assert!(what.contains(&jingyou::mask::name("张三")), "{what}");
+    h.text("y");
+    assert!(h.message().contains("已作废"), "{}", h.message());
+    let Screen::Void(v) = &h.app.screen else {
+        panic!()
+    };
+    let listed: Vec<&str> = v.recent.iter().map(|t| t.number.as_str()).collect();
+    assert_eq!(
+        listed,
+        vec![second.as_str()],
+        "a voided one leaves the list"
+    );
+    assert!(h
+        .rt
+        .store
+        .application(&first)
+        .expect("get")
+        .expect("kept")
+        .void
+        .is_some());
+}
+
+#[test]
+fn a_number_that_does_not_exist_is_refused_before_the_confirm() {
+    for (lang, words) in [(Lang::Zh, "没有受理编号为"), (Lang::En, "No application")] {
+        let mut h = Harness::new(lang);
+        h.setup();
+        finish_one(&mut h);
+        open_void(&mut h);
+        h.text("3301a-261128-9999");
+        h.key("enter");
+        assert!(h.app.overlay.is_none(), "refused before any confirm");
+        assert!(h.message().contains(words), "{}", h.message());
+        assert!(h.message().contains("3301A-261128-9999"), "{}", h.message());
+        let Screen::Void(v) = &h.app.screen else {
+            panic!()
+        };
+        assert!(v.target.is_none());
+        assert_eq!(v.focus, 0, "still on the number");
+        // Typing a reason does not get past it either.
+        h.key("tab");
+        h.text("客户撤回");
+        h.key("enter");
+        assert!(h.app.overlay.is_none());
+    }
+}
+
+#[test]
+fn voiding_twice_says_already_voided_in_the_ui_language() {
+    for lang in [Lang::Zh, Lang::En] {
+        let mut h = Harness::new(lang);
+        h.setup();
+        let number = finish_one(&mut h);
+        h.rt.store
+            .void(&number, "测试", "001", h.rt.clock.now())
+            .expect("first void");
+        open_void(&mut h);
+        h.text(&number);
+        h.key("enter");
+        assert!(h.app.overlay.is_none(), "refused before any confirm");
+        let m = h.message();
+        match lang {
+            Lang::Zh => {
+                assert!(m.contains("已作废，无需再次作废"), "{m}");
+                assert!(!m.contains("数据库") && !m.contains("voided"), "{m}");
+            }
+            Lang::En => {
+                assert!(m.contains("already voided"), "{m}");
+                assert!(!m.contains("失败") && !m.contains("作废"), "{m}");
+            }
+        }
+        assert!(matches!(
+            h.app.message,
+            Some((jingyou::app::state::Level::Warn, _))
+        ));
+        // The store's own refusal (voided meanwhile) reads the same.
+        let e =
+            h.rt.store
+                .void(&number, "测试", "001", h.rt.clock.now())
+                .expect_err("twice");
+        assert!(e.is_refusal());
+        assert_eq!(e.message(lang), m);
+    }
 }

@@ -86,6 +86,10 @@ pub enum Effect {
         number: String,
         reason: String,
     },
+    /// Today's applications that can still be voided, for the void screen.
+    LoadVoidable,
+    /// Look up an application by number before asking to void it.
+    LookupVoid(String),
     LoadAudit,
     LoadQueue,
     RetryQueue(String),
@@ -140,6 +144,10 @@ pub enum Msg {
     Audit(Vec<crate::store::AuditEntry>),
     Queue(Vec<(String, crate::store::OutboxEntry)>),
     Voided(String),
+    /// Today's voidable applications, newest first.
+    Voidable(Vec<crate::app::state::VoidTarget>),
+    /// The application a typed number names (not voided).
+    VoidTarget(crate::app::state::VoidTarget),
     Reconciled(Vec<String>),
     /// From the upload relay.
     Relay(crate::sync::relay::RelayEvent),

@@ -147,6 +147,12 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// A refusal of what was asked (it names something that is not there,
+    /// or already done), as opposed to a store that failed.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, StoreError::NotFound(_) | StoreError::AlreadyVoided(_))
+    }
+
     /// One sentence for the person at the screen.
     pub fn message(&self, lang: crate::i18n::Lang) -> String {
         use crate::i18n::fmt;

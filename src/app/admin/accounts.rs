@@ -110,7 +110,15 @@ impl App {
                         self.say(Level::Warn, text);
                         return vec![];
                     }
-                    return vec![Effect::ToggleUser(u.id.clone())];
+                    if u.disabled {
+                        // Enabling takes nothing away: no question.
+                        return vec![Effect::ToggleUser(u.id.clone())];
+                    }
+                    self.overlay = Some(Overlay::Confirm(Confirm::Disable {
+                        id: u.id.clone(),
+                        name: u.name.clone(),
+                    }));
+                    return vec![];
                 }
             }
             _ => {}

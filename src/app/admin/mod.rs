@@ -9,7 +9,6 @@ mod queue;
 mod tally;
 mod void;
 
-use crate::app::input::LineInput;
 use crate::app::state::*;
 use crate::app::update::{Effect, Input, Msg};
 use crate::i18n::Lang;
@@ -58,12 +57,8 @@ impl App {
                 vec![Effect::LoadUsers]
             }
             2 => {
-                self.screen = Screen::Void(VoidForm {
-                    focus: 0,
-                    number: LineInput::new(24),
-                    reason: LineInput::new(60),
-                });
-                vec![]
+                self.screen = Screen::Void(VoidForm::new());
+                vec![Effect::LoadVoidable]
             }
             3 => {
                 self.screen = Screen::Audit(AuditView {
@@ -127,12 +122,18 @@ impl App {
             }
             Msg::Voided(text) => {
                 if let Screen::Void(v) = &mut self.screen {
-                    v.number.clear();
-                    v.reason.clear();
-                    v.focus = 0;
+                    *v = VoidForm::new();
                 }
                 self.say(Level::Info, text);
+                return vec![Effect::LoadVoidable];
             }
+            Msg::Voidable(recent) => {
+                if let Screen::Void(v) = &mut self.screen {
+                    v.selected = None;
+                    v.recent = recent;
+                }
+            }
+            Msg::VoidTarget(t) => self.on_void_target(t),
             Msg::Reconciled(lines) => {
                 if let Screen::Tally(t) = &mut self.screen {
                     t.reconcile = Some(lines);
