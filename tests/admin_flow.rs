@@ -297,3 +297,82 @@ fn voiding_twice_says_already_voided_in_the_ui_language() {
         assert_eq!(e.message(lang), m);
     }
 }
+
+/// The screen as text (wide characters once), like the snapshot tests.
+fn screen_text(h: &Harness, w: u16, rows: u16) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, rows)).expect("t");
+    t.draw(|f| jingyou::ui::view(&h.app, f)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..rows {
+        let mut skip = 0;
+        for x in 0..w {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = sym.width().saturating_sub(1);
+            out.push_str(sym);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn the_audit_screen_is_in_words_with_headers_reasons_and_who_logged_out() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    let number = finish_one(&mut h);
+    // Log out with F9 from home, then back in.
+    h.key("f9");
+    assert!(matches!(h.app.screen, Screen::Login(_)));
+    h.text("001");
+    h.key("tab");
+    h.text("0000");
+    h.key("enter");
+    h.key("tab");
+    h.key("tab");
+    h.text("123456");
+    h.key("enter");
+    assert!(
+        matches!(h.app.screen, Screen::Home { .. }),
+        "{}",
+        h.message()
+    );
+    let log = h.rt.store.audit_tail(50).expect("audit");
+    let logout = log.iter().find(|e| e.what == "logout").expect("logout");
+    assert_eq!(logout.who, "001", "the user of a log-out is filled in");
+    open_void(&mut h);
+    h.text(&number);
+    h.key("enter");
+    h.text("客户撤回");
+    h.key("enter");
+    h.text("y");
+    h.key("esc");
+    h.text("4");
+    assert!(matches!(h.app.screen, Screen::Audit(_)));
+    let s = screen_text(&h, 80, 24);
+    for words in [
+        "时间",
+        "柜员",
+        "操作",
+        "详情",
+        "登录失败",
+        "退出登录",
+        "作废",
+    ] {
+        assert!(s.contains(words), "no {words}:\n{s}");
+    }
+    assert!(s.contains("原因：客户撤回"), "the void's reason:\n{s}");
+    for code in ["login_failed", "logout", "void"] {
+        assert!(!s.contains(code), "code {code} shown:\n{s}");
+    }
+    let logout_row = s
+        .lines()
+        .find(|l| l.contains("退出登录"))
+        .expect("logout row");
+    assert!(logout_row.contains("001"), "{logout_row}");
+}

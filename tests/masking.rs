@@ -120,3 +120,75 @@ fn exports_are_masked_unless_a_supervisor_asks_and_that_is_audited() {
         }
     }
 }
+
+#[test]
+fn the_audit_log_is_in_words_with_headers_and_json_keeps_the_codes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path();
+    let (code, _, err) = run(data, &["seed", "--count", "5", "--days", "1"], None);
+    assert_eq!(code, 0, "{err}");
+    // A void with a reason that carries a phone number (scrubbed when shown).
+    let number = {
+        let store = Store::open(&data.join("store"), 8).expect("store");
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("day");
+        let apps = store.applications_on(day).expect("apps");
+        let app = apps.iter().find(|a| a.void.is_none()).expect("one");
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").expect("at");
+        store
+            .void(&app.number, "客户撤回 13812345678", "001", at)
+            .expect("void");
+        app.number.clone()
+    };
+    // A wrong PIN: refused, and the refusal is in the log.
+    let (code, _, err) = run(data, &["audit"], Some("9999"));
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("未显示审计日志") && !err.contains("导出"),
+        "{err}"
+    );
+    let (code, table, err) = run(data, &["audit"], Some("1234"));
+    assert_eq!(code, 0, "{err}");
+    let head = table.lines().next().unwrap_or_default();
+    for col in ["时间", "柜员", "操作", "详情"] {
+        assert!(head.contains(col), "no column {col}: {head}");
+    }
+    assert!(table.contains("审计日志被拒"), "{table}");
+    assert!(
+        !table.contains("audit_refused"),
+        "codes in the table: {table}"
+    );
+    let void_line = table
+        .lines()
+        .find(|l| l.contains(&number) && l.contains("作废"))
+        .unwrap_or_else(|| panic!("no void line: {table}"));
+    assert!(void_line.contains("原因：客户撤回"), "{void_line}");
+    assert!(
+        !void_line.contains("13812345678"),
+        "phone shown: {void_line}"
+    );
+    let (code, table, _) = run(data, &["--lang", "en", "audit"], Some("1234"));
+    assert_eq!(code, 0);
+    assert!(table.lines().next().unwrap_or_default().contains("Action"));
+    assert!(
+        table.contains("Audit log refused") && table.contains("reason: "),
+        "{table}"
+    );
+    let (code, json, _) = run(data, &["audit", "--format", "json"], Some("1234"));
+    assert_eq!(code, 0);
+    let rows: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let whats: Vec<&str> = rows
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|r| r["what"].as_str())
+        .collect();
+    assert!(
+        whats.contains(&"audit_refused") && whats.contains(&"void"),
+        "{whats:?}"
+    );
+    assert!(!json.contains("审计日志被拒"));
+    let (code, csv, _) = run(data, &["audit", "--format", "csv"], Some("1234"));
+    assert_eq!(code, 0);
+    assert!(csv.starts_with("at,who,what,action,detail\n"), "{csv}");
+    assert!(csv.contains(",audit_refused,审计日志被拒,"), "{csv}");
+}

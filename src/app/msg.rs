@@ -67,7 +67,10 @@ pub enum Effect {
         text: String,
         what: String,
     },
-    Logout,
+    /// Log-out of this clerk (the audit line names them).
+    Logout {
+        who: String,
+    },
     Quit,
     LoadTally(chrono::NaiveDate),
     LoadUsers,
@@ -141,7 +144,11 @@ pub enum Msg {
     Tally(Box<TallyView>),
     Users(Vec<User>),
     UserSaved(String),
-    Audit(Vec<crate::store::AuditEntry>),
+    /// The newest audit entries and the reasons of the voids among them.
+    Audit(
+        Vec<crate::store::AuditEntry>,
+        std::collections::BTreeMap<String, String>,
+    ),
     Queue(Vec<(String, crate::store::OutboxEntry)>),
     Voided(String),
     /// Today's voidable applications, newest first.

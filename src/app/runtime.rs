@@ -424,8 +424,7 @@ impl Runtime {
                     None => Msg::Warn(tr(lang, "receipt.no_printer").to_string()),
                 })
             }
-            Effect::Logout => {
-                let who = app.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
+            Effect::Logout { who } => {
                 // The audit line is journaled (durable on return); one
                 // that cannot be written is said, not dropped.
                 self.store

@@ -203,7 +203,10 @@ impl Runtime {
                 .audit(now, &who, "audit_view", "")
                 .and_then(|_| self.store.audit_tail(500))
             {
-                Ok(entries) => Some(Msg::Audit(entries)),
+                Ok(entries) => {
+                    let reasons = crate::audit_log::void_reasons(&self.store, &entries);
+                    Some(Msg::Audit(entries, reasons))
+                }
                 Err(e) => fail(e),
             },
             Effect::LoadQueue => match self.store.queue() {

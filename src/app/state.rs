@@ -271,7 +271,10 @@ impl VoidTarget {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditView {
+    /// Newest first.
     pub entries: Vec<crate::store::AuditEntry>,
+    /// Void reasons by application number, for the void lines.
+    pub reasons: std::collections::BTreeMap<String, String>,
     pub scroll: usize,
 }
 

@@ -63,6 +63,7 @@ impl App {
             3 => {
                 self.screen = Screen::Audit(AuditView {
                     entries: vec![],
+                    reasons: Default::default(),
                     scroll: 0,
                 });
                 vec![Effect::LoadAudit]
@@ -109,9 +110,11 @@ impl App {
                 self.say(Level::Info, text);
                 return vec![Effect::LoadUsers];
             }
-            Msg::Audit(entries) => {
+            Msg::Audit(entries, reasons) => {
                 if let Screen::Audit(a) = &mut self.screen {
+                    a.scroll = a.scroll.min(entries.len().saturating_sub(1));
                     a.entries = entries;
+                    a.reasons = reasons;
                 }
             }
             Msg::Queue(entries) => {

@@ -1,4 +1,5 @@
-//! The audit log.
+//! The audit log: newest first, one line per entry under column headers,
+//! actions in words, a void's reason beside its number.
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -6,8 +7,13 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::app::state::*;
-use crate::i18n::tr;
+use crate::audit_log;
+use crate::catalog::text::truncate;
+use crate::i18n::{fmt, tr};
 use crate::ui::widgets::block;
+
+/// The time column: `11-28 10:00:00`.
+const TIME_WIDTH: usize = 14;
 
 pub fn audit(app: &App, a: &AuditView, f: &mut Frame, area: Rect) {
     let r = &app.theme.roles;
@@ -21,23 +27,36 @@ pub fn audit(app: &App, a: &AuditView, f: &mut Frame, area: Rect) {
         );
         return;
     }
-    let lines: Vec<Line> = a
-        .entries
-        .iter()
-        .skip(a.scroll)
-        .take(inner.height as usize)
-        .map(|e| {
-            Line::from(Span::styled(
-                format!(
-                    "{}  {:<6} {:<18} {}",
-                    e.at.format("%m-%d %H:%M:%S"),
-                    e.who,
-                    e.what,
-                    e.detail
-                ),
-                r.text,
-            ))
-        })
-        .collect();
+    let width = inner.width as usize;
+    // One row for the headers; one for the "more" mark when rows are hidden.
+    let room = (inner.height as usize).saturating_sub(1);
+    let scroll = a.scroll.min(a.entries.len().saturating_sub(1));
+    let below = a.entries.len() - scroll;
+    let shown = if below > room {
+        room.saturating_sub(1)
+    } else {
+        below
+    };
+    let mut lines = vec![Line::from(Span::styled(
+        truncate(&audit_log::header(app.lang, TIME_WIDTH), width),
+        r.label,
+    ))];
+    lines.extend(a.entries.iter().skip(scroll).take(shown).map(|e| {
+        let time = e.at.format("%m-%d %H:%M:%S").to_string();
+        Line::from(Span::styled(
+            truncate(
+                &audit_log::row(app.lang, e, &a.reasons, &time, TIME_WIDTH),
+                width,
+            ),
+            r.text,
+        ))
+    }));
+    let hidden = below - shown;
+    if hidden > 0 {
+        lines.push(Line::from(Span::styled(
+            fmt(app.lang, "admin.list_more", &[("n", &hidden)]),
+            r.hint,
+        )));
+    }
     f.render_widget(Paragraph::new(lines), inner);
 }
