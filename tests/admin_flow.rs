@@ -376,3 +376,92 @@ fn the_audit_screen_is_in_words_with_headers_reasons_and_who_logged_out() {
         .expect("logout row");
     assert!(logout_row.contains("001"), "{logout_row}");
 }
+
+/// The service rows of a rendered tally screen: `(code, the column after
+/// the count)` for every `  CODE name… count` line of the left panel.
+fn tally_rows(s: &str) -> Vec<(String, usize)> {
+    use unicode_width::UnicodeWidthStr;
+    s.lines()
+        .filter_map(|l| {
+            let left = l.split('│').nth(1)?;
+            let code = left.strip_prefix("  ")?.split(' ').next()?;
+            let ok = code.len() >= 2
+                && code.chars().next()?.is_ascii_uppercase()
+                && code.chars().skip(1).all(|c| c.is_ascii_alphanumeric());
+            let end = left.trim_end();
+            (ok && end.ends_with(|c: char| c.is_ascii_digit()))
+                .then(|| (code.to_string(), end.width()))
+        })
+        .collect()
+}
+
+#[test]
+fn the_tally_scrolls_through_every_service_with_counts_in_a_column() {
+    for lang in [Lang::Zh, Lang::En] {
+        let mut h = Harness::new(lang);
+        h.setup();
+        jingyou::seed::seed(&h.rt.store, &h.app.catalog, &h.rt.clock, 400, 1).expect("seed");
+        h.key("f7");
+        h.text("1");
+        let Screen::Tally(t) = &h.app.screen else {
+            panic!()
+        };
+        let total = t.tally.by_service.len();
+        assert!(total > 13, "the seed covers many services: {total}");
+        let mut seen = std::collections::BTreeSet::new();
+        let first = screen_text(&h, 80, 24);
+        let rows = tally_rows(&first);
+        assert!(!rows.is_empty() && rows.len() < total, "{first}");
+        let more = if lang == Lang::Zh {
+            "↓ 另有"
+        } else {
+            "more ("
+        };
+        assert!(first.contains(more), "no more mark:\n{first}");
+        // Counts end in one column, English names or not.
+        let mut columns: Vec<usize> = rows.iter().map(|(_, c)| *c).collect();
+        columns.dedup();
+        assert_eq!(columns.len(), 1, "counts not in a column:\n{first}");
+        seen.extend(rows.into_iter().map(|(c, _)| c));
+        for _ in 0..5 {
+            h.key("pgdn");
+            let s = screen_text(&h, 80, 24);
+            seen.extend(tally_rows(&s).into_iter().map(|(c, _)| c));
+        }
+        assert_eq!(
+            seen.len(),
+            total,
+            "every service can be reached: {seen:?}\n{}",
+            screen_text(&h, 80, 24)
+        );
+        let bottom = screen_text(&h, 80, 24);
+        let above = if lang == Lang::Zh {
+            "↑ 上方还有"
+        } else {
+            "more above"
+        };
+        assert!(bottom.contains(above), "{bottom}");
+        for _ in 0..40 {
+            h.key("up");
+        }
+        let top = screen_text(&h, 80, 24);
+        assert_eq!(tally_rows(&top), tally_rows(&first), "back at the top");
+        // The chart has its dates and its scale.
+        assert!(top.contains("10-30") && top.contains("11-28"), "{top}");
+        assert!(top.contains("4") && (top.contains("最高") || top.contains("highest")));
+        // ←/→ stop at today.
+        let today = h.app.today;
+        h.key("right");
+        let Screen::Tally(t) = &h.app.screen else {
+            panic!()
+        };
+        assert_eq!(t.day, today, "no future days");
+        h.key("left");
+        h.key("right");
+        h.key("right");
+        let Screen::Tally(t) = &h.app.screen else {
+            panic!()
+        };
+        assert_eq!(t.day, today);
+    }
+}

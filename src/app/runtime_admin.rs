@@ -61,6 +61,7 @@ impl Runtime {
                     tally,
                     history,
                     reconcile: None,
+                    scroll: 0,
                 })))
             }
             Effect::LoadUsers => match self.store.users() {

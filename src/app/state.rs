@@ -168,6 +168,8 @@ pub struct TallyView {
     pub history: Vec<(NaiveDate, u64)>,
     /// The hub's view, once asked (reconciliation lines).
     pub reconcile: Option<Vec<String>>,
+    /// The first service row shown (↑/↓, PgUp/PgDn).
+    pub scroll: usize,
 }
 
 /// Adding a clerk or resetting a PIN.

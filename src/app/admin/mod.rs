@@ -45,6 +45,7 @@ impl App {
                     tally: Default::default(),
                     history: vec![],
                     reconcile: None,
+                    scroll: 0,
                 });
                 vec![Effect::LoadTally(day)]
             }
@@ -93,8 +94,11 @@ impl App {
             Msg::Tally(v) => {
                 if let Screen::Tally(t) = &mut self.screen {
                     let reconcile = t.reconcile.take().filter(|_| t.day == v.day);
+                    let rows = v.tally.by_service.len();
+                    let scroll = t.scroll.min(rows.saturating_sub(tally::TALLY_PAGE));
                     *t = *v;
                     t.reconcile = reconcile;
+                    t.scroll = scroll;
                 }
             }
             Msg::Users(users) => {
