@@ -465,3 +465,52 @@ fn the_tally_scrolls_through_every_service_with_counts_in_a_column() {
         assert_eq!(t.day, today);
     }
 }
+
+/// The display column where `needle` starts on `line`.
+fn column_of(line: &str, needle: &str) -> Option<usize> {
+    use unicode_width::UnicodeWidthStr;
+    line.find(needle).map(|i| line[..i].width())
+}
+
+#[test]
+fn admin_tables_pad_by_display_width() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    for (id, name, pin) in [("002", "Sun", "2580"), ("003", "欧阳小明", "2581")] {
+        h.key("f7");
+        h.text("2");
+        h.text("n");
+        h.text(id);
+        h.key("tab");
+        h.text(name);
+        h.key("tab");
+        h.text(pin);
+        h.key("tab");
+        h.text(pin);
+        h.key("enter");
+        assert!(h.message().contains(id), "{}", h.message());
+        h.key("esc");
+        h.key("esc");
+    }
+    h.key("f7");
+    h.text("2");
+    let s = screen_text(&h, 80, 24);
+    let role_cols: Vec<usize> = ["001", "002", "003"]
+        .iter()
+        .map(|id| {
+            let line = s
+                .lines()
+                .find(|l| l.starts_with(&format!("│ {id} ")))
+                .unwrap_or_else(|| panic!("no {id}:\n{s}"));
+            column_of(line, "柜员")
+                .or_else(|| column_of(line, "负责人"))
+                .unwrap_or_else(|| panic!("no role on {line}"))
+        })
+        .collect();
+    assert!(
+        role_cols.windows(2).all(|w| w[0] == w[1]),
+        "roles not in one column {role_cols:?}:\n{s}"
+    );
+    let header = s.lines().find(|l| l.contains("角色")).expect("header");
+    assert_eq!(column_of(header, "角色"), Some(role_cols[0]), "{s}");
+}

@@ -6,6 +6,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::app::state::*;
+use crate::catalog::text::{pad, truncate};
 use crate::i18n::{fmt, tr};
 use crate::store::Role;
 use crate::ui::widgets::{block, centered, labeled_input};
@@ -13,28 +14,58 @@ use crate::ui::widgets::{block, centered, labeled_input};
 pub fn accounts(app: &App, a: &AccountsView, f: &mut Frame, area: Rect) {
     let r = &app.theme.roles;
     let [list, keys] = Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
-    let lines: Vec<Line> = a
-        .users
-        .iter()
-        .enumerate()
-        .map(|(i, u)| {
-            let role = match u.role {
-                Role::Supervisor => tr(app.lang, "admin.role_supervisor"),
-                Role::Clerk => tr(app.lang, "admin.role_clerk"),
-            };
-            let state = if u.disabled {
-                tr(app.lang, "admin.state_disabled")
-            } else if u.locked_until.is_some_and(|t| t > chrono::Utc::now()) {
-                tr(app.lang, "admin.state_locked")
-            } else {
-                tr(app.lang, "admin.state_active")
-            };
-            let style = if i == a.selected { r.selected } else { r.text };
-            Line::from(Span::styled(
-                format!(" {:<8} {:<12} {:<10} {}", u.id, u.name, role, state),
-                style,
-            ))
-        })
+    let width = list.width.saturating_sub(2) as usize;
+    // The header row, then as many accounts as fit, the selected one shown.
+    let visible = (list.height.saturating_sub(3) as usize).max(1);
+    let start = a.selected.saturating_sub(visible - 1);
+    let header = Line::from(Span::styled(
+        truncate(
+            &format!(
+                " {} {} {} {}",
+                pad(tr(app.lang, "admin.f_id"), 10),
+                pad(tr(app.lang, "admin.f_name"), 12),
+                pad(tr(app.lang, "admin.col_role"), 10),
+                tr(app.lang, "admin.col_state")
+            ),
+            width,
+        ),
+        r.label,
+    ));
+    let lines: Vec<Line> = std::iter::once(header)
+        .chain(
+            a.users
+                .iter()
+                .enumerate()
+                .skip(start)
+                .take(visible)
+                .map(|(i, u)| {
+                    let role = match u.role {
+                        Role::Supervisor => tr(app.lang, "admin.role_supervisor"),
+                        Role::Clerk => tr(app.lang, "admin.role_clerk"),
+                    };
+                    let state = if u.disabled {
+                        tr(app.lang, "admin.state_disabled")
+                    } else if u.locked_until.is_some_and(|t| t > chrono::Utc::now()) {
+                        tr(app.lang, "admin.state_locked")
+                    } else {
+                        tr(app.lang, "admin.state_active")
+                    };
+                    let style = if i == a.selected { r.selected } else { r.text };
+                    Line::from(Span::styled(
+                        truncate(
+                            &format!(
+                                " {} {} {} {}",
+                                pad(&u.id, 10),
+                                pad(&u.name, 12),
+                                pad(role, 10),
+                                state
+                            ),
+                            width,
+                        ),
+                        style,
+                    ))
+                }),
+        )
         .collect();
     f.render_widget(
         Paragraph::new(lines).block(block(app, tr(app.lang, "admin.accounts").to_string())),

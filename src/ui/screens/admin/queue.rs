@@ -6,6 +6,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::app::state::*;
+use crate::catalog::text::{pad, pad_left, truncate};
 use crate::i18n::tr;
 use crate::ui::widgets::block;
 
@@ -46,9 +47,16 @@ pub fn queue(app: &App, q: &QueueView, f: &mut Frame, area: Rect) {
                     .unwrap_or_else(|| "-".into());
                 let style = if i == q.selected { r.selected } else { r.text };
                 Line::from(Span::styled(
-                    format!(
-                        " {:<19} {:<4} {:<8} {:>3} {}",
-                        e.number, e.service, state, e.attempts, next
+                    truncate(
+                        &format!(
+                            " {} {} {} {} {}",
+                            pad(&e.number, 19),
+                            pad(&e.service, 4),
+                            pad(&state, 8),
+                            pad_left(&e.attempts.to_string(), 3),
+                            next
+                        ),
+                        inner.width as usize,
                     ),
                     style,
                 ))
