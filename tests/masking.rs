@@ -192,3 +192,96 @@ fn the_audit_log_is_in_words_with_headers_and_json_keeps_the_codes() {
     assert!(csv.starts_with("at,who,what,action,detail\n"), "{csv}");
     assert!(csv.contains(",audit_refused,审计日志被拒,"), "{csv}");
 }
+
+fn run_bytes(data: &std::path::Path, args: &[&str]) -> (i32, Vec<u8>, String) {
+    let mut c = Command::new(BIN);
+    c.arg("--data-dir").arg(data).args(args);
+    c.env_remove("JINGYOU_SUPERVISOR_PIN");
+    c.env("HOME", data).env("XDG_CONFIG_HOME", data.join("cfg"));
+    c.env("JINGYOU_NOW", "2026-11-28T10:00:00+08:00");
+    let out = c.output().expect("run");
+    (
+        out.status.code().unwrap_or(-1),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn csv_for_excel_has_a_bom_and_crlf_gb18030_and_chinese_headers_decode() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path();
+    let (code, _, err) = run(data, &["seed", "--count", "20", "--days", "1"], None);
+    assert_eq!(code, 0, "{err}");
+    // A void reason that Excel would run as a formula.
+    {
+        let store = Store::open(&data.join("store"), 8).expect("store");
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("day");
+        let apps = store.applications_on(day).expect("apps");
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").expect("at");
+        store
+            .void(&apps[0].number, "=HYPERLINK(\"x\")", "001", at)
+            .expect("void");
+    }
+    let base = ["export", "--from", "today", "--to", "today"];
+    let with = |extra: &[&str]| -> Vec<String> {
+        base.iter().chain(extra).map(|s| s.to_string()).collect()
+    };
+    let args = with(&["--excel"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, bytes, err) = run_bytes(data, &args);
+    assert_eq!(code, 0, "{err}");
+    assert!(bytes.starts_with(b"\xef\xbb\xbf"), "no BOM");
+    let text = std::str::from_utf8(&bytes[3..]).expect("utf-8");
+    assert!(text.ends_with("\r\n"));
+    assert_eq!(
+        text.matches('\n').count(),
+        text.matches("\r\n").count(),
+        "CRLF only"
+    );
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 21, "header and 20 rows");
+    assert!(lines[0].starts_with("number,date,service,service_name,clerk,fee_total_fen,fee_yuan,payment,payment_name,delivery,delivery_name,"), "{}", lines[0]);
+    // Codes come with their names.
+    assert!(
+        text.contains(",现金,") || text.contains(",银行卡,") || text.contains(",扫码,"),
+        "{text}"
+    );
+    assert!(
+        text.contains(",网点自取,") || text.contains(",EMS 寄递,"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"'=HYPERLINK(\"\"x\"\")\""),
+        "formula kept as text: {text}"
+    );
+
+    let args = with(&["--encoding", "gb18030", "--headers", "zh"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, gb, err) = run_bytes(data, &args);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        std::str::from_utf8(&gb).is_err(),
+        "Chinese in GB18030 is not UTF-8"
+    );
+    let (decoded, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(&gb);
+    assert!(!had_errors);
+    assert!(
+        decoded.starts_with("受理编号,办结日期,业务代码,业务名称,柜员,收费（分）,收费（元）,"),
+        "{decoded}"
+    );
+    let args = with(&["--headers", "zh"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (_, utf8, _) = run_bytes(data, &args);
+    assert_eq!(
+        decoded,
+        String::from_utf8(utf8).expect("utf-8"),
+        "same text"
+    );
+
+    let args = with(&["--format", "json", "--excel"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, _, err) = run_bytes(data, &args);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("只用于 CSV"), "{err}");
+}

@@ -201,7 +201,24 @@ pub fn run_store_command(ctx: &Ctx, cmd: &Command, pin: Option<&str>) -> Output 
             to,
             format,
             unmasked,
-        } => export::run(ctx, from, to, *format, *unmasked, pin),
+            excel,
+            encoding,
+            headers,
+        } => export::run(
+            ctx,
+            export::Request {
+                from,
+                to,
+                format: *format,
+                unmasked: *unmasked,
+                csv: export::CsvOptions {
+                    excel: *excel,
+                    encoding: *encoding,
+                    headers: *headers,
+                },
+            },
+            pin,
+        ),
         Command::Audit { from, to, format } => {
             audit::run(ctx, from.as_deref(), to.as_deref(), *format, pin)
         }
