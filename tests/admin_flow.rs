@@ -214,6 +214,10 @@ fn a_void_is_picked_from_todays_list_and_shown_before_the_confirm() {
     assert_eq!(number, &first);
     assert!(what.contains("D1") && what.contains("¥"), "{what}");
     assert!(what.contains(&jingyou::mask::name("张三")), "{what}");
+    let s = screen_text(&h, 80, 24);
+    for part in ["原因：重复受理", "收费 ¥", &first] {
+        assert!(s.contains(part), "the confirm shows {part}:\n{s}");
+    }
     h.text("y");
     assert!(h.message().contains("已作废"), "{}", h.message());
     let Screen::Void(v) = &h.app.screen else {
