@@ -123,8 +123,14 @@ impl Runtime {
         app.lang
     }
 
+    /// A refusal (not there, already done) is a warning in words; anything
+    /// else a failure.
     fn store_err(&self, lang: Lang, e: crate::store::StoreError) -> Msg {
-        Msg::Failed(e.message(lang))
+        if e.is_refusal() {
+            Msg::Warn(e.message(lang))
+        } else {
+            Msg::Failed(e.message(lang))
+        }
     }
 
     /// Flushes draft writes if their second is up.
