@@ -28,6 +28,18 @@ pub struct Output {
     pub stdout: String,
     pub stderr: String,
     pub code: u8,
+    /// How `stdout` is written (a CSV for Excel may be GB18030).
+    #[serde(default)]
+    pub encoding: StdoutEncoding,
+}
+
+/// The bytes `stdout` becomes when printed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StdoutEncoding {
+    #[default]
+    Utf8,
+    Gb18030,
 }
 
 impl Output {
@@ -36,6 +48,7 @@ impl Output {
             stdout,
             stderr: String::new(),
             code: 0,
+            encoding: StdoutEncoding::Utf8,
         }
     }
 
@@ -44,12 +57,24 @@ impl Output {
             stdout: String::new(),
             stderr,
             code,
+            encoding: StdoutEncoding::Utf8,
         }
     }
 
     /// Prints it and gives the exit code.
     pub fn emit(&self) -> std::process::ExitCode {
-        print!("{}", self.stdout);
+        match self.encoding {
+            StdoutEncoding::Utf8 => print!("{}", self.stdout),
+            StdoutEncoding::Gb18030 => {
+                use std::io::Write;
+                let (bytes, _, _) = encoding_rs::GB18030.encode(&self.stdout);
+                let mut out = std::io::stdout().lock();
+                if let Err(e) = out.write_all(&bytes).and_then(|_| out.flush()) {
+                    eprintln!("{e}");
+                    return std::process::ExitCode::from(1);
+                }
+            }
+        }
         if !self.stderr.is_empty() {
             // Error sentences may echo what was typed: no raw escapes.
             eprint!("{}", crate::mask::escape_controls(&self.stderr));

@@ -111,6 +111,8 @@ pub enum KeyCode2 {
     Down,
     Left,
     Right,
+    PageUp,
+    PageDown,
 }
 
 impl Key {
@@ -130,6 +132,8 @@ impl Key {
             "down" => KeyCode2::Down,
             "left" => KeyCode2::Left,
             "right" => KeyCode2::Right,
+            "pgup" | "pageup" => KeyCode2::PageUp,
+            "pgdn" | "pagedown" => KeyCode2::PageDown,
             f if f.starts_with('f') && f.len() > 1 => {
                 let n: u8 = f[1..].parse().ok()?;
                 if !(1..=12).contains(&n) {
@@ -157,6 +161,8 @@ impl Key {
             KeyCode2::Down => "↓".into(),
             KeyCode2::Left => "←".into(),
             KeyCode2::Right => "→".into(),
+            KeyCode2::PageUp => "PgUp".into(),
+            KeyCode2::PageDown => "PgDn".into(),
         };
         if self.ctrl {
             format!("Ctrl-{base}")
@@ -184,6 +190,8 @@ impl Key {
             KeyCode::Down => KeyCode2::Down,
             KeyCode::Left => KeyCode2::Left,
             KeyCode::Right => KeyCode2::Right,
+            KeyCode::PageUp => KeyCode2::PageUp,
+            KeyCode::PageDown => KeyCode2::PageDown,
             _ => return None,
         };
         Some(Key { code, ctrl })

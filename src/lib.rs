@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod attach;
+pub mod audit_log;
 pub mod auth;
 pub mod catalog;
 pub mod cli;

@@ -775,6 +775,61 @@ fn an_argument_echoed_in_an_error_has_its_escapes_escaped() {
         o.stderr
     );
     assert!(o.stderr.contains("\\u{1b}]0;x\\u{7}"), "{:?}", o.stderr);
+    // Every place an argument comes back in an error sentence.
+    let bad = "\u{1b}]0;x\u{7}";
+    for args in [
+        &["--lang", bad, "tally"][..],
+        &["check", bad, "1"],
+        &["catalog", "--guide", bad],
+        &["tally", "--date", bad],
+        &["find", bad],
+        &["export", "--from", bad, "--to", "today"],
+        &["queue", "quarantine", bad],
+    ] {
+        let o = s.run(args);
+        assert_ne!(o.code, 0, "{args:?}: {o:?}");
+        assert!(
+            !o.stderr.contains('\u{1b}') && !o.stderr.contains('\u{7}'),
+            "{args:?}: raw escape in {:?}",
+            o.stderr
+        );
+    }
+}
+
+#[test]
+fn a_non_utf8_config_path_is_named_in_a_clear_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let s = Sandbox::new();
+    let bad = s
+        .path("config")
+        .join(std::ffi::OsStr::from_bytes(b"\xff\xfe.toml"));
+    std::fs::write(&bad, "lang = \n").expect("write");
+    let mut c = s.bare(JINGYOU);
+    c.arg("--data-dir")
+        .arg(s.data())
+        .arg("--config")
+        .arg(&bad)
+        .args(["catalog", "--json"]);
+    let o = output(c);
+    assert_eq!(o.code, 0, "the command still works: {o:?}");
+    assert!(
+        o.stderr.contains("配置文件") && o.stderr.contains(".toml") && o.stderr.contains("第 1 行"),
+        "{:?}",
+        o.stderr
+    );
+    // Named but not there: said, not silently the defaults.
+    let missing = s
+        .path("config")
+        .join(std::ffi::OsStr::from_bytes(b"\xffnone.toml"));
+    let mut c = s.bare(JINGYOU);
+    c.arg("--data-dir")
+        .arg(s.data())
+        .arg("--config")
+        .arg(&missing)
+        .args(["catalog", "--json"]);
+    let o = output(c);
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(o.stderr.contains("不存在"), "{:?}", o.stderr);
 }
 
 /// Output into a reader that went away (`jingyou catalog | head -1` with

@@ -165,6 +165,7 @@ fn overlays_and_small_terminals() {
 fn the_linux_console_gets_ascii_borders_and_mono_has_no_colour() {
     let mut h = Harness::new(Lang::En);
     h.app.theme = jingyou::ui::theme::Theme::select(
+        Lang::En,
         "auto",
         std::path::Path::new("/nonexistent"),
         "linux",

@@ -45,9 +45,9 @@ impl App {
                 *selected = cycle(*selected, n, -1);
             }
             Some(Action::Logout) => {
-                self.user = None;
+                let who = self.user.take().map(|u| u.id).unwrap_or_default();
                 self.screen = Screen::Login(LoginForm::default());
-                return vec![Effect::Logout];
+                return vec![Effect::Logout { who }];
             }
             Some(Action::DiscardDraft) => {
                 if let Some(d) = self.home.drafts.get(*selected) {

@@ -67,7 +67,10 @@ pub enum Effect {
         text: String,
         what: String,
     },
-    Logout,
+    /// Log-out of this clerk (the audit line names them).
+    Logout {
+        who: String,
+    },
     Quit,
     LoadTally(chrono::NaiveDate),
     LoadUsers,
@@ -86,6 +89,10 @@ pub enum Effect {
         number: String,
         reason: String,
     },
+    /// Today's applications that can still be voided, for the void screen.
+    LoadVoidable,
+    /// Look up an application by number before asking to void it.
+    LookupVoid(String),
     LoadAudit,
     LoadQueue,
     RetryQueue(String),
@@ -137,9 +144,17 @@ pub enum Msg {
     Tally(Box<TallyView>),
     Users(Vec<User>),
     UserSaved(String),
-    Audit(Vec<crate::store::AuditEntry>),
+    /// The newest audit entries and the reasons of the voids among them.
+    Audit(
+        Vec<crate::store::AuditEntry>,
+        std::collections::BTreeMap<String, String>,
+    ),
     Queue(Vec<(String, crate::store::OutboxEntry)>),
     Voided(String),
+    /// Today's voidable applications, newest first.
+    Voidable(Vec<crate::app::state::VoidTarget>),
+    /// The application a typed number names (not voided).
+    VoidTarget(crate::app::state::VoidTarget),
     Reconciled(Vec<String>),
     /// From the upload relay.
     Relay(crate::sync::relay::RelayEvent),

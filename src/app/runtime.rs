@@ -123,8 +123,14 @@ impl Runtime {
         app.lang
     }
 
+    /// A refusal (not there, already done) is a warning in words; anything
+    /// else a failure.
     fn store_err(&self, lang: Lang, e: crate::store::StoreError) -> Msg {
-        Msg::Failed(e.message(lang))
+        if e.is_refusal() {
+            Msg::Warn(e.message(lang))
+        } else {
+            Msg::Failed(e.message(lang))
+        }
     }
 
     /// Flushes draft writes if their second is up.
@@ -424,8 +430,7 @@ impl Runtime {
                     None => Msg::Warn(tr(lang, "receipt.no_printer").to_string()),
                 })
             }
-            Effect::Logout => {
-                let who = app.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
+            Effect::Logout { who } => {
                 // The audit line is journaled (durable on return); one
                 // that cannot be written is said, not dropped.
                 self.store

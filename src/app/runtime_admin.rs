@@ -4,11 +4,12 @@
 use chrono::Duration;
 
 use crate::app::runtime::Runtime;
-use crate::app::state::{App, TallyView};
+use crate::app::state::{App, TallyView, VoidTarget};
 use crate::app::update::{Effect, Msg};
 use crate::auth;
 use crate::i18n::{fmt, tr};
-use crate::store::{Role, User};
+use crate::mask::escape_controls;
+use crate::store::{Role, StoreError, User};
 
 impl Runtime {
     pub(crate) fn run_admin(&mut self, app: &mut App, fx: Effect) -> Option<Msg> {
@@ -19,7 +20,15 @@ impl Runtime {
             .user
             .as_ref()
             .is_some_and(|u| u.role == Role::Supervisor);
-        let fail = |e: crate::store::StoreError| Some(Msg::Failed(e.message(lang)));
+        // A refusal (no such application, already voided) is a warning in
+        // words; anything else is a failure.
+        let fail = |e: crate::store::StoreError| {
+            Some(if e.is_refusal() {
+                Msg::Warn(e.message(lang))
+            } else {
+                Msg::Failed(e.message(lang))
+            })
+        };
         // Everything but the queue and "send now" is for supervisors only.
         let needs_supervisor = !matches!(
             fx,
@@ -52,6 +61,7 @@ impl Runtime {
                     tally,
                     history,
                     reconcile: None,
+                    scroll: 0,
                 })))
             }
             Effect::LoadUsers => match self.store.users() {
@@ -168,13 +178,36 @@ impl Runtime {
                     Err(e) => fail(e),
                 }
             }
+            Effect::LoadVoidable => match self.store.applications_on(app.today) {
+                Ok(apps) => {
+                    let mut recent: Vec<VoidTarget> = apps
+                        .iter()
+                        .filter(|a| a.void.is_none())
+                        .map(VoidTarget::of)
+                        .collect();
+                    recent.sort_by(|a, b| {
+                        (b.finished_at, &b.number).cmp(&(a.finished_at, &a.number))
+                    });
+                    Some(Msg::Voidable(recent))
+                }
+                Err(e) => fail(e),
+            },
+            Effect::LookupVoid(number) => match self.store.application(&number) {
+                Ok(Some(a)) if a.void.is_some() => fail(StoreError::AlreadyVoided(a.number)),
+                Ok(Some(a)) => Some(Msg::VoidTarget(VoidTarget::of(&a))),
+                Ok(None) => fail(StoreError::NotFound(escape_controls(&number))),
+                Err(e) => fail(e),
+            },
             // Who looked is written before the log is shown.
             Effect::LoadAudit => match self
                 .store
                 .audit(now, &who, "audit_view", "")
                 .and_then(|_| self.store.audit_tail(500))
             {
-                Ok(entries) => Some(Msg::Audit(entries)),
+                Ok(entries) => {
+                    let reasons = crate::audit_log::void_reasons(&self.store, &entries);
+                    Some(Msg::Audit(entries, reasons))
+                }
                 Err(e) => fail(e),
             },
             Effect::LoadQueue => match self.store.queue() {

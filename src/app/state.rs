@@ -168,6 +168,8 @@ pub struct TallyView {
     pub history: Vec<(NaiveDate, u64)>,
     /// The hub's view, once asked (reconciliation lines).
     pub reconcile: Option<Vec<String>>,
+    /// The first service row shown (↑/↓, PgUp/PgDn).
+    pub scroll: usize,
 }
 
 /// Adding a clerk or resetting a PIN.
@@ -207,14 +209,74 @@ pub struct AccountsView {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VoidForm {
+    /// 0: the number (and the list under it), 1: the reason.
     pub focus: usize,
     pub number: LineInput,
     pub reason: LineInput,
+    /// Today's finished applications not voided yet, newest first.
+    pub recent: Vec<VoidTarget>,
+    /// The row of `recent` picked with ↑/↓, if any.
+    pub selected: Option<usize>,
+    /// The application the number names, looked up before any confirm.
+    pub target: Option<VoidTarget>,
+}
+
+impl VoidForm {
+    pub fn new() -> VoidForm {
+        VoidForm {
+            focus: 0,
+            number: LineInput::new(24),
+            reason: LineInput::new(60),
+            recent: vec![],
+            selected: None,
+            target: None,
+        }
+    }
+}
+
+impl Default for VoidForm {
+    fn default() -> Self {
+        VoidForm::new()
+    }
+}
+
+/// What the supervisor sees of an application before voiding it: no
+/// personal field unmasked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoidTarget {
+    pub number: String,
+    pub service: String,
+    /// The customer's name (or ID number) masked; empty once purged.
+    pub customer: String,
+    pub fee_total_fen: u64,
+    pub finished_at: chrono::DateTime<chrono::FixedOffset>,
+}
+
+impl VoidTarget {
+    pub fn of(a: &crate::store::Application) -> VoidTarget {
+        let customer = a
+            .values
+            .iter()
+            .find(|(k, _)| k.as_str() == "name" || k.ends_with("_name"))
+            .or_else(|| a.values.iter().find(|(k, _)| k.as_str() == "id_number"))
+            .map(|(k, v)| crate::mask::by_key(k, v))
+            .unwrap_or_default();
+        VoidTarget {
+            number: a.number.clone(),
+            service: a.service.clone(),
+            customer,
+            fee_total_fen: a.fee_total_fen,
+            finished_at: a.finished_at,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditView {
+    /// Newest first.
     pub entries: Vec<crate::store::AuditEntry>,
+    /// Void reasons by application number, for the void lines.
+    pub reasons: std::collections::BTreeMap<String, String>,
     pub scroll: usize,
 }
 
@@ -238,7 +300,15 @@ pub enum Confirm {
     /// Discard the draft with this number.
     Discard(String),
     /// Void the application with this number, for this reason.
-    Void { number: String, reason: String },
+    /// `what` is the application in a few words (service, masked
+    /// customer, fee, time).
+    Void {
+        number: String,
+        reason: String,
+        what: String,
+    },
+    /// Disable the account `id` (named `name`).
+    Disable { id: String, name: String },
     /// Quit the app (drafts are saved first).
     Quit,
     /// Do `service` (named `name`) first, starting with `prefill` carried

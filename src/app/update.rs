@@ -321,7 +321,10 @@ impl App {
                         vec![Effect::Discard(number), Effect::LoadHome]
                     }
                     Confirm::Quit => self.quit_safely(),
-                    Confirm::Void { number, reason } => vec![Effect::VoidApp { number, reason }],
+                    Confirm::Void { number, reason, .. } => {
+                        vec![Effect::VoidApp { number, reason }]
+                    }
+                    Confirm::Disable { id, .. } => vec![Effect::ToggleUser(id)],
                     Confirm::Offer {
                         service, prefill, ..
                     } => {

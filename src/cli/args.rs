@@ -45,6 +45,27 @@ pub enum ExportFormat {
     Json,
 }
 
+/// The character encoding of a CSV export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum CsvEncoding {
+    #[default]
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    /// What Excel on a Chinese Windows reads without asking.
+    #[value(name = "gb18030", alias = "gbk")]
+    Gb18030,
+}
+
+/// The header row of a CSV export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum CsvHeaders {
+    /// Column codes (`number,date,service,…`), for programs.
+    #[default]
+    Codes,
+    /// Chinese column names (受理编号,办结日期,…).
+    Zh,
+}
+
 #[derive(Subcommand, Debug, Clone)]
 pub enum Command {
     /// Every service in the catalogue, offered or refused at this branch
@@ -122,6 +143,15 @@ pub enum Command {
         /// Show personal data (asks for a supervisor PIN, or reads JINGYOU_SUPERVISOR_PIN); audited
         #[arg(long)]
         unmasked: bool,
+        /// CSV for Excel: a byte-order mark (UTF-8) and CRLF line ends; cells that Excel would take for a formula start with '
+        #[arg(long)]
+        excel: bool,
+        /// CSV encoding: utf-8, or gb18030 (what Excel on a Chinese Windows opens by double-click)
+        #[arg(long, value_enum, default_value = "utf-8")]
+        encoding: CsvEncoding,
+        /// CSV header row: codes (for programs) or zh (Chinese column names)
+        #[arg(long, value_enum, default_value = "codes")]
+        headers: CsvHeaders,
     },
     /// The audit log (log-ins, finishes, voids, exports, prints, configuration changes); supervisor only
     Audit {

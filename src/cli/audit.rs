@@ -55,34 +55,37 @@ pub fn run(
     ) {
         return Output::fail(EXIT_FAILURE, e.message(lang));
     }
+    let reasons = crate::audit_log::void_reasons(ctx.store, &rows);
     let text = match format {
+        // The codes, for programs.
         TallyFormat::Json => serde_json::to_string(&rows).unwrap_or_default(),
+        // The codes (`what`) and the words (`action`) side by side.
         TallyFormat::Csv => {
-            let mut out = String::from("at,who,what,detail\n");
+            let mut out = String::from("at,who,what,action,detail\n");
             for e in &rows {
                 out.push_str(&format!(
-                    "{},{},{},{}\n",
+                    "{},{},{},{},{}\n",
                     e.at.to_rfc3339(),
                     csv_field(&e.who),
                     csv_field(&e.what),
-                    csv_field(&crate::log::scrub(&e.detail))
+                    csv_field(&crate::audit_log::action(lang, &e.what)),
+                    csv_field(&crate::audit_log::detail(lang, e, &reasons))
                 ));
             }
             out.trim_end().to_string()
         }
-        TallyFormat::Table => rows
-            .iter()
-            .map(|e| {
-                format!(
-                    "{}  {:<8} {:<18} {}",
-                    e.at.format("%Y-%m-%d %H:%M:%S"),
-                    e.who,
-                    e.what,
-                    crate::log::scrub(&e.detail)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
+        TallyFormat::Table => {
+            let width = crate::audit_log::WIDTHS[0];
+            std::iter::once(crate::audit_log::header(lang, width))
+                .chain(rows.iter().map(|e| {
+                    let time = e.at.format("%Y-%m-%d %H:%M:%S").to_string();
+                    crate::audit_log::row(lang, e, &reasons, &time, width)
+                        .trim_end()
+                        .to_string()
+                }))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
     };
     Output::ok(text + "\n")
 }

@@ -2,13 +2,15 @@
 
 use serde_json::{json, Value};
 
-use super::args::ExportFormat;
+use super::args::{CsvEncoding, CsvHeaders, ExportFormat};
 use super::tally::parse_day;
 use super::{csv_field, Ctx, EXIT_FAILURE, EXIT_USAGE};
 use crate::catalog::Catalog;
-use crate::control::Output;
-use crate::i18n::{fmt, tr};
+use crate::control::{Output, StdoutEncoding};
+use crate::i18n::{fmt, tr, Lang};
+use crate::receipt::payment_label;
 use crate::store::{Application, Delivery, Role, Store};
+use crate::wizard::field::yuan;
 use crate::{auth, mask};
 
 /// The supervisor whose PIN this is, if any.
@@ -74,15 +76,67 @@ pub fn application_json(a: &Application, catalog: &Catalog, unmasked: bool) -> V
     })
 }
 
-pub fn run(
-    ctx: &Ctx,
-    from: &str,
-    to: &str,
-    format: ExportFormat,
-    unmasked: bool,
-    pin: Option<&str>,
-) -> Output {
+/// How a CSV export is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// A UTF-8 byte-order mark, CRLF line ends, formula-like cells quoted.
+    pub excel: bool,
+    pub encoding: CsvEncoding,
+    pub headers: CsvHeaders,
+}
+
+/// One `jingyou export`.
+pub struct Request<'a> {
+    pub from: &'a str,
+    pub to: &'a str,
+    pub format: ExportFormat,
+    pub unmasked: bool,
+    pub csv: CsvOptions,
+}
+
+/// The CSV columns: code, and the locale key of its Chinese name.
+pub const COLUMNS: &[&str] = &[
+    "number",
+    "date",
+    "service",
+    "service_name",
+    "clerk",
+    "fee_total_fen",
+    "fee_yuan",
+    "payment",
+    "payment_name",
+    "delivery",
+    "delivery_name",
+    "voided",
+    "void_reason",
+    "hub_receipt",
+    "purged",
+    "values",
+];
+
+/// A cell Excel would run as a formula (`=`, `+`, `-`, `@`, tab, CR)
+/// starts with `'` so that it is shown as text.
+fn excel_text(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+pub fn run(ctx: &Ctx, req: Request, pin: Option<&str>) -> Output {
+    let Request {
+        from,
+        to,
+        format,
+        unmasked,
+        csv,
+    } = req;
     let lang = ctx.lang;
+    let csv_asked = csv != CsvOptions::default();
+    if format == ExportFormat::Json && csv_asked {
+        return Output::fail(EXIT_USAGE, tr(lang, "export.csv_only").to_string());
+    }
     let today = ctx.clock.today();
     let (Some(from_d), Some(to_d)) = (parse_day(from, today), parse_day(to, today)) else {
         return Output::fail(
@@ -146,10 +200,21 @@ pub fn run(
     match format {
         ExportFormat::Json => Output::ok(Value::Array(rows).to_string() + "\n"),
         ExportFormat::Csv => {
-            let mut out = String::from(
-                "number,date,service,clerk,fee_total_fen,payment,delivery,voided,void_reason,hub_receipt,purged,values\n",
-            );
-            for r in &rows {
+            let eol = if csv.excel { "\r\n" } else { "\n" };
+            let header: Vec<String> = COLUMNS
+                .iter()
+                .map(|c| match csv.headers {
+                    CsvHeaders::Codes => c.to_string(),
+                    CsvHeaders::Zh => tr(Lang::Zh, &format!("export.col.{c}")).to_string(),
+                })
+                .collect();
+            let mut out = String::new();
+            if csv.excel && csv.encoding == CsvEncoding::Utf8 {
+                out.push('\u{feff}');
+            }
+            out.push_str(&header.join(","));
+            out.push_str(eol);
+            for (r, a) in rows.iter().zip(&apps) {
                 let s = |k: &str| match &r[k] {
                     Value::String(s) => s.clone(),
                     Value::Null => String::new(),
@@ -165,28 +230,46 @@ pub fn run(
                     })
                     .unwrap_or_default();
                 let delivery = r["delivery"]["mode"].as_str().unwrap_or("").to_string();
+                let delivery_name = match &a.delivery {
+                    Delivery::Pickup => tr(lang, "delivery.pickup"),
+                    Delivery::Ems { .. } => tr(lang, "delivery.ems"),
+                };
                 let line = [
                     s("number"),
                     s("date"),
                     s("service"),
+                    catalog
+                        .get(&a.service)
+                        .map(|svc| svc.name(lang).to_string())
+                        .unwrap_or_default(),
                     s("clerk"),
                     s("fee_total_fen"),
+                    yuan(a.fee_total_fen),
                     s("payment"),
+                    a.payment
+                        .map(|p| payment_label(p, lang).to_string())
+                        .unwrap_or_default(),
                     delivery,
+                    delivery_name.to_string(),
                     s("voided"),
                     s("void_reason"),
                     s("hub_receipt"),
                     s("purged"),
                     values,
                 ]
-                .iter()
-                .map(|f| csv_field(f))
+                .into_iter()
+                .map(|f| if csv.excel { excel_text(f) } else { f })
+                .map(|f| csv_field(&f))
                 .collect::<Vec<_>>()
                 .join(",");
                 out.push_str(&line);
-                out.push('\n');
+                out.push_str(eol);
             }
-            Output::ok(out)
+            let mut o = Output::ok(out);
+            if csv.encoding == CsvEncoding::Gb18030 {
+                o.encoding = StdoutEncoding::Gb18030;
+            }
+            o
         }
     }
 }

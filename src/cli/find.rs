@@ -132,6 +132,7 @@ pub fn run(ctx: &Ctx, query: &str, format: TableOrJson) -> Output {
                 stdout: "[]\n".into(),
                 stderr: String::new(),
                 code: EXIT_FAILURE,
+                ..Output::default()
             },
             TableOrJson::Table => Output::fail(
                 EXIT_FAILURE,

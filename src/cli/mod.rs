@@ -58,18 +58,27 @@ impl Globals {
             Some(s) => match Lang::parse(s) {
                 Some(l) => Some(l),
                 None => {
-                    eprintln!("{}", fmt(Lang::Zh, "cli.bad_lang", &[("lang", &s)]));
+                    say_error(&fmt(Lang::Zh, "cli.bad_lang", &[("lang", &s)]));
                     return Err(ExitCode::from(EXIT_USAGE));
                 }
             },
             None => None,
         };
+        let asked_for = config.is_some();
         let config_file = paths::config_file(config.as_deref());
         let (config, problem) = Config::load(&config_file);
         let lang = flag_lang.or(config.lang).unwrap_or_default();
         let mut warnings = Vec::new();
         if let Some(p) = problem {
             warnings.push(p.message(lang));
+        } else if asked_for && !config_file.exists() {
+            // A file named with --config that is not there is said, not
+            // silently replaced by the defaults.
+            warnings.push(fmt(
+                lang,
+                "config.missing",
+                &[("file", &config_file.display())],
+            ));
         }
         let zone = match clock::parse_offset(&config.timezone) {
             Ok(z) => z,
@@ -92,7 +101,7 @@ impl Globals {
     /// Prints config warnings on stderr (commands without a screen).
     pub fn print_warnings(&self) {
         for w in &self.warnings {
-            eprintln!("{w}");
+            say_error(w);
         }
     }
 
@@ -201,7 +210,24 @@ pub fn run_store_command(ctx: &Ctx, cmd: &Command, pin: Option<&str>) -> Output 
             to,
             format,
             unmasked,
-        } => export::run(ctx, from, to, *format, *unmasked, pin),
+            excel,
+            encoding,
+            headers,
+        } => export::run(
+            ctx,
+            export::Request {
+                from,
+                to,
+                format: *format,
+                unmasked: *unmasked,
+                csv: export::CsvOptions {
+                    excel: *excel,
+                    encoding: *encoding,
+                    headers: *headers,
+                },
+            },
+            pin,
+        ),
         Command::Audit { from, to, format } => {
             audit::run(ctx, from.as_deref(), to.as_deref(), *format, pin)
         }
@@ -258,6 +284,12 @@ fn store_command(g: &Globals, cmd: &Command) -> ExitCode {
         relay: None,
     };
     run_store_command(&ctx, cmd, req.pin.as_deref()).emit()
+}
+
+/// An error sentence on stderr. It may echo what was typed (an argument, a
+/// path, a line of a file): control characters are escaped, never sent raw.
+pub(crate) fn say_error(text: &str) {
+    eprintln!("{}", crate::mask::escape_controls(text));
 }
 
 /// A supervisor's PIN from `JINGYOU_SUPERVISOR_PIN`, or asked on the
@@ -349,7 +381,7 @@ pub fn catalog(g: &Globals, json: bool, guide: Option<&str>) -> ExitCode {
     g.print_warnings();
     let (catalog, problems) = g.catalog();
     for p in &problems {
-        eprintln!("{p}");
+        say_error(&p.to_string());
     }
     if let Some(code) = guide {
         return match catalog.guide(code, g.lang, g.clock.today()) {
@@ -358,7 +390,7 @@ pub fn catalog(g: &Globals, json: bool, guide: Option<&str>) -> ExitCode {
                 ExitCode::SUCCESS
             }
             None => {
-                eprintln!("{}", fmt(g.lang, "cli.no_service", &[("code", &code)]));
+                say_error(&fmt(g.lang, "cli.no_service", &[("code", &code)]));
                 ExitCode::from(EXIT_FAILURE)
             }
         };
@@ -380,7 +412,7 @@ pub fn catalog(g: &Globals, json: bool, guide: Option<&str>) -> ExitCode {
 /// `jingyou check KIND VALUE`: 0 valid, 1 invalid, 2 usage.
 pub fn check(g: &Globals, kind: &str, value: &str, json: bool) -> ExitCode {
     let Some(k) = ident::Kind::parse(kind) else {
-        eprintln!("{}", fmt(g.lang, "cli.bad_kind", &[("kind", &kind)]));
+        say_error(&fmt(g.lang, "cli.bad_kind", &[("kind", &kind)]));
         return ExitCode::from(EXIT_USAGE);
     };
     match ident::check(k, value, g.clock.today()) {
@@ -455,7 +487,7 @@ pub fn seed(g: &Globals, count: u64, days: u32, acknowledged: bool) -> ExitCode 
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("{}", e.message(g.lang));
+            say_error(&e.message(g.lang));
             ExitCode::from(EXIT_FAILURE)
         }
     }
@@ -475,7 +507,8 @@ fn start(
 ) -> Result<(App, Vec<Effect>), String> {
     let term = std::env::var("TERM").unwrap_or_default();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let (theme, theme_problem) = Theme::select(&g.config.ui.theme, &theme_dir(), &term, no_color);
+    let (theme, theme_problem) =
+        Theme::select(g.lang, &g.config.ui.theme, &theme_dir(), &term, no_color);
     let (keymap, key_problems) = KeyMap::with_overrides(&g.config.keys);
     let mut warnings = warnings;
     warnings.extend(theme_problem);
@@ -552,7 +585,7 @@ pub fn tui(g: &Globals) -> ExitCode {
     let (app, first) = match start(g, &store, catalog, warnings) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("{e}");
+            say_error(&e.to_string());
             return ExitCode::from(EXIT_FAILURE);
         }
     };
@@ -589,7 +622,7 @@ pub fn tui(g: &Globals) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // The terminal is restored by now, so this stays on screen.
-            eprintln!("{}", fmt(g.lang, "cli.terminal_error", &[("error", &e)]));
+            say_error(&fmt(g.lang, "cli.terminal_error", &[("error", &e)]));
             ExitCode::from(EXIT_FAILURE)
         }
     }

@@ -60,6 +60,7 @@ fn finish(ctx: &Ctx, r: &PassReport, acknowledged: usize, quarantined: usize) ->
         stdout: String::new(),
         stderr: text + "\n",
         code,
+        ..Output::default()
     }
 }
 

@@ -147,6 +147,19 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// A refusal of what was asked (it names something that is not there,
+    /// is already done, or is another program's), as opposed to a store
+    /// that failed. Each has its own sentence; none says "读写失败".
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            StoreError::NotFound(_)
+                | StoreError::AlreadyVoided(_)
+                | StoreError::AlreadyRunning(_)
+                | StoreError::NewerSchema { .. }
+        )
+    }
+
     /// One sentence for the person at the screen.
     pub fn message(&self, lang: crate::i18n::Lang) -> String {
         use crate::i18n::fmt;
@@ -867,5 +880,37 @@ pub fn remove_from_tally(day: &mut DayTally, app: &Application) {
     dec_key(&mut day.fees_by_clerk, &app.clerk, app.fee_total_fen);
     if let Some(p) = app.payment {
         dec_key(&mut day.by_payment, p.as_str(), app.fee_total_fen);
+    }
+}
+
+#[cfg(test)]
+mod refusal_tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn refusals_have_their_own_words_in_each_language() {
+        let refusals = [
+            StoreError::NotFound("3301A-261128-0009".into()),
+            StoreError::AlreadyVoided("3301A-261128-0001".into()),
+            StoreError::AlreadyRunning(PathBuf::from("/data/store")),
+            StoreError::NewerSchema {
+                path: PathBuf::from("/data/store"),
+                found: 9,
+                supported: 3,
+            },
+        ];
+        for e in &refusals {
+            assert!(e.is_refusal(), "{e:?}");
+            let zh = e.message(Lang::Zh);
+            let en = e.message(Lang::En);
+            assert!(
+                !zh.contains("读写失败") && !zh.contains(&e.to_string()),
+                "{zh}"
+            );
+            assert!(!en.contains("read/write failed"), "{en}");
+            assert!(!zh.is_ascii() && en.is_ascii(), "{zh} / {en}");
+        }
+        assert!(!StoreError::Conflict("journal lock poisoned".into()).is_refusal());
     }
 }

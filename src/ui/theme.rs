@@ -8,6 +8,8 @@ use std::str::FromStr;
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
+use crate::i18n::{fmt, Lang};
+
 /// One role as written in a theme file.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -78,6 +80,44 @@ pub enum ThemeError {
     Colour { role: String, value: String },
     #[error("no theme named {0}")]
     Unknown(String),
+}
+
+impl ThemeError {
+    /// One clause in the screen's language (the file is named by the caller).
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            // toml's message without its source excerpt: one line.
+            ThemeError::Parse(e) => {
+                let short = e
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.contains('|'))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                fmt(lang, "theme.syntax", &[("error", &short)])
+            }
+            ThemeError::Colour { role, value } => fmt(
+                lang,
+                "theme.bad_colour",
+                &[("role", role), ("value", value)],
+            ),
+            ThemeError::Unknown(name) => fmt(
+                lang,
+                "theme.unknown",
+                &[
+                    ("name", name),
+                    (
+                        "builtin",
+                        &BUILTIN
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                ],
+            ),
+        }
+    }
 }
 
 fn colour(role: &str, v: &Option<String>) -> Result<Option<Color>, ThemeError> {
@@ -175,6 +215,7 @@ impl Theme {
     /// wins over a built-in of that name. Problems are returned, with the
     /// built-in default in use.
     pub fn select(
+        lang: Lang,
         wanted: &str,
         user_dir: &Path,
         term: &str,
@@ -186,9 +227,26 @@ impl Theme {
             wanted.to_string()
         };
         let user_file = user_dir.join(format!("{name}.toml"));
+        let in_file = |error: String| {
+            fmt(
+                lang,
+                "theme.bad_file",
+                &[("path", &user_file.display()), ("error", &error)],
+            )
+        };
         let loaded = match std::fs::read_to_string(&user_file) {
-            Ok(text) => Theme::parse(&text).map_err(|e| format!("{}: {e}", user_file.display())),
-            Err(_) => Theme::builtin(&name).map_err(|e| e.to_string()),
+            Ok(text) => Theme::parse(&text).map_err(|e| in_file(e.message(lang))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Theme::builtin(&name).map_err(|e| {
+                    fmt(
+                        lang,
+                        "theme.not_found",
+                        &[("error", &e.message(lang)), ("path", &user_file.display())],
+                    )
+                })
+            }
+            // There but unreadable (permissions, not UTF-8): said, not skipped.
+            Err(e) => Err(in_file(fmt(lang, "theme.unreadable", &[("error", &e)]))),
         };
         let (mut theme, problem) = match loaded {
             Ok(t) => (t, None),
@@ -264,7 +322,7 @@ mod tests {
         assert_eq!(Theme::auto_name("xterm-256color", true), "mono");
         assert_eq!(Theme::auto_name("xterm", false), "default");
         let dir = tempfile::tempdir().expect("tmp");
-        let (t, p) = Theme::select("auto", dir.path(), "linux", false);
+        let (t, p) = Theme::select(Lang::Zh, "auto", dir.path(), "linux", false);
         assert!(p.is_none());
         assert!(t.ascii_borders);
         assert_eq!(t.name, "default");
@@ -278,14 +336,37 @@ mod tests {
             "name = \"mine\"\n[roles]\ntext = { fg = \"chartreuse-ish\" }\n",
         )
         .expect("write");
-        let (t, p) = Theme::select("mine", dir.path(), "xterm", false);
+        let (t, p) = Theme::select(Lang::Zh, "mine", dir.path(), "xterm", false);
         assert_eq!(t.name, "default");
         let p = p.expect("problem reported");
         assert!(
             p.contains("mine.toml") && p.contains("chartreuse-ish"),
             "{p}"
         );
-        let (_, p) = Theme::select("nope", dir.path(), "xterm", false);
-        assert!(p.expect("unknown").contains("nope"));
+        assert!(
+            p.contains("主题文件") && p.contains("颜色"),
+            "in Chinese: {p}"
+        );
+        assert!(!p.contains("unknown colour"), "{p}");
+        let (_, p) = Theme::select(Lang::En, "mine", dir.path(), "xterm", false);
+        let p = p.expect("problem reported");
+        assert!(p.contains("mine.toml") && p.contains("colour"), "{p}");
+        assert!(!p.contains("主题"), "{p}");
+        // A syntax error names the file and the line.
+        std::fs::write(dir.path().join("bad.toml"), "name = \"bad\"\n[roles\n").expect("write");
+        let (_, p) = Theme::select(Lang::Zh, "bad", dir.path(), "xterm", false);
+        let p = p.expect("syntax");
+        assert!(
+            p.contains("bad.toml") && p.contains("格式") && p.contains("line 2"),
+            "{p}"
+        );
+        // There but not UTF-8: said, not skipped for the built-in.
+        std::fs::write(dir.path().join("default.toml"), b"\xff\xfe").expect("write");
+        let (_, p) = Theme::select(Lang::Zh, "default", dir.path(), "xterm", false);
+        let p = p.expect("unreadable");
+        assert!(p.contains("default.toml") && p.contains("无法读取"), "{p}");
+        let (_, p) = Theme::select(Lang::Zh, "nope", dir.path(), "xterm", false);
+        let p = p.expect("unknown");
+        assert!(p.contains("nope") && p.contains("没有名为"), "{p}");
     }
 }

@@ -119,10 +119,19 @@ pub fn confirm(app: &App, c: &Confirm, f: &mut Frame, area: Rect) {
     let question = match c {
         Confirm::Discard(n) => fmt(app.lang, "confirm.discard", &[("number", n)]),
         Confirm::Quit => tr(app.lang, "confirm.quit").to_string(),
-        Confirm::Void { number, reason } => fmt(
+        Confirm::Void {
+            number,
+            reason,
+            what,
+        } => fmt(
             app.lang,
             "admin.confirm_void",
-            &[("number", number), ("reason", reason)],
+            &[("number", number), ("reason", reason), ("what", what)],
+        ),
+        Confirm::Disable { id, name } => fmt(
+            app.lang,
+            "admin.confirm_disable",
+            &[("id", id), ("name", name)],
         ),
         Confirm::Offer {
             service,
@@ -138,7 +147,7 @@ pub fn confirm(app: &App, c: &Confirm, f: &mut Frame, area: Rect) {
     let rect = centered(
         area,
         60,
-        if matches!(c, Confirm::Offer { .. }) {
+        if matches!(c, Confirm::Offer { .. } | Confirm::Void { .. }) {
             8
         } else {
             6
