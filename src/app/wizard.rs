@@ -51,7 +51,7 @@ impl App {
                         Effect::SaveDraft(Box::new(ws.wizard.draft.clone())),
                         Effect::Flush,
                     ];
-                    if ws.wizard.back() {
+                    if ws.wizard.back(today) {
                         ws.input = focused_input(&ws.wizard);
                     } else {
                         // Leaving the first step keeps the draft (saved above).
@@ -69,7 +69,7 @@ impl App {
                     } else {
                         -1
                     };
-                    ws.wizard.move_focus(d);
+                    ws.wizard.move_focus(d, today);
                     ws.input = focused_input(&ws.wizard);
                     return vec![Effect::SaveDraft(Box::new(ws.wizard.draft.clone()))];
                 }

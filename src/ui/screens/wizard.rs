@@ -51,16 +51,18 @@ pub fn wizard(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     let inner = b.inner(area);
     f.render_widget(b, area);
     let [tabs, page] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    // Only the steps shown are numbered (a free service with nothing to
+    // deliver has three).
     let mut spans = Vec::new();
-    for s in Step::ALL {
-        let style = if s == w.step() { r.selected } else { r.muted };
-        spans.push(Span::styled(
-            format!(" {} {} ", s.index() + 1, tr(app.lang, s.title_key())),
-            style,
-        ));
-        if s != Step::Review {
+    for (n, s) in w.shown_steps(app.today).into_iter().enumerate() {
+        if n > 0 {
             spans.push(Span::styled(">", r.muted));
         }
+        let style = if s == w.step() { r.selected } else { r.muted };
+        spans.push(Span::styled(
+            format!(" {} {} ", n + 1, tr(app.lang, s.title_key())),
+            style,
+        ));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), tabs);
     match w.step() {
@@ -421,22 +423,37 @@ fn payment(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
             ),
         ),
     ];
+    // Only the questions asked: no method when nothing is to be paid, no
+    // delivery when nothing can be posted.
+    let stops = w.focus_stops(Step::Payment, app.today);
+    let mut row = 0;
     for (i, (label, value, hint)) in items.iter().enumerate() {
+        if !stops.contains(&i) {
+            continue;
+        }
         let [l, v, h] = Layout::horizontal([
             Constraint::Length(LABEL_W),
             Constraint::Length(VALUE_W),
             Constraint::Min(1),
         ])
         .spacing(1)
-        .areas(rows[i]);
+        .areas(rows[row]);
+        row += 1;
         f.render_widget(Paragraph::new(*label).style(r.label), l);
         let style = if focus == i { r.focus } else { r.field };
         f.render_widget(Paragraph::new(fit(value, VALUE_W as usize)).style(style), v);
         f.render_widget(Paragraph::new(fit(hint, h.width as usize)).style(r.hint), h);
     }
+    if !stops.contains(&2) {
+        f.render_widget(
+            Paragraph::new(tr(app.lang, "wizard.payment_keys")).style(r.hint),
+            rows[4],
+        );
+        return;
+    }
     let [l, v] = Layout::horizontal([Constraint::Length(LABEL_W), Constraint::Min(10)])
         .spacing(1)
-        .areas(rows[2]);
+        .areas(rows[row]);
     let label_style = if ems { r.label } else { r.muted };
     f.render_widget(
         Paragraph::new(tr(app.lang, "wizard.address")).style(label_style),
