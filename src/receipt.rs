@@ -129,7 +129,36 @@ pub fn receipt(
     clerk_name: &str,
     lang: Lang,
 ) -> String {
+    receipt_text(app, service, branch, clerk_name, lang, None)
+}
+
+/// The receipt printed again (补打) at `at`: marked as a reprint under the
+/// heading and with the time of the reprint at the end.
+pub fn reprint(
+    app: &Application,
+    service: &Service,
+    branch: &Branch,
+    clerk_name: &str,
+    lang: Lang,
+    at: chrono::DateTime<chrono::FixedOffset>,
+) -> String {
+    receipt_text(app, service, branch, clerk_name, lang, Some(at))
+}
+
+fn receipt_text(
+    app: &Application,
+    service: &Service,
+    branch: &Branch,
+    clerk_name: &str,
+    lang: Lang,
+    reprint: Option<chrono::DateTime<chrono::FixedOffset>>,
+) -> String {
     let mut out = heading("receipt.heading", branch, lang);
+    if reprint.is_some() {
+        let rule = out.pop().unwrap_or_default();
+        out.push(center(tr(lang, "receipt.reprint_mark")));
+        out.push(rule);
+    }
     push(
         &mut out,
         fmt(lang, "receipt.number", &[("number", &app.number)]),
@@ -241,6 +270,16 @@ pub fn receipt(
     );
     if let Some(r) = &app.hub_receipt {
         push(&mut out, fmt(lang, "receipt.hub", &[("receipt", r)]));
+    }
+    if let Some(at) = reprint {
+        push(
+            &mut out,
+            fmt(
+                lang,
+                "receipt.reprinted",
+                &[("time", &at.format("%Y-%m-%d %H:%M"))],
+            ),
+        );
     }
     out.join("\n") + "\n"
 }

@@ -491,3 +491,76 @@ fn w1_receipt_shows_the_surcharge_free_deadline_and_no_platform_material() {
     let day = h.rt.store.day_tally(today).expect("tally");
     assert!(day.by_payment.is_empty(), "{:?}", day.by_payment);
 }
+
+#[test]
+fn f4_finds_a_finished_application_shows_it_read_only_and_reprints_its_receipt() {
+    let mut h = Harness::new(Lang::Zh);
+    let printed = h.dir.path().join("printed.txt");
+    h.rt.config.print.command = Some(format!("cat > '{}'", printed.display()));
+    h.setup();
+    h.open_d1();
+    h.fill_d1();
+    h.key("f10");
+    h.tick_d1_materials();
+    h.pay_cash_and_finish();
+    h.key("enter");
+    assert!(matches!(h.app.screen, Screen::Home { .. }));
+    // By part of its number and by the customer's ID.
+    for query in ["261128-0001", "11010519491231002X"] {
+        h.key("f4");
+        h.text(query);
+        h.key("enter");
+        let Screen::FindDraft(f) = &h.app.screen else {
+            panic!("no find screen")
+        };
+        assert!(f.results.is_empty(), "no draft is left");
+        assert_eq!(f.apps.len(), 1, "{query}: {}", h.message());
+        h.key("esc");
+    }
+    h.key("f4");
+    h.text("0001");
+    h.key("enter");
+    h.key("enter");
+    let Screen::Receipt(r) = &h.app.screen else {
+        panic!("not opened: {}", h.message());
+    };
+    assert_eq!(r.reprint.as_deref(), Some("3301A-261128-0001"));
+    let head = r.header.join("\n");
+    for want in [
+        "补领驾驶证",
+        "张*",
+        "110105********002X",
+        "¥10.00",
+        "有效",
+        "车管所审核",
+    ] {
+        assert!(head.contains(want), "{want} missing: {head}");
+    }
+    assert!(!head.contains("11010519491231002X"), "full ID: {head}");
+    assert!(r.text.contains("公安交管业务受理回执"), "{}", r.text);
+    assert!(r.text.contains("（补打）"), "{}", r.text);
+    // Read-only: typing changes nothing and keeps the screen.
+    h.text("x");
+    assert!(matches!(h.app.screen, Screen::Receipt(_)));
+    h.key("f5");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(&printed).unwrap_or_default();
+        if text.contains("补打时间") {
+            assert!(text.contains("（补打）"), "{text}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing reprinted: {text:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let audit = h.rt.store.audit_tail(20).expect("audit");
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.what == "reprint" && e.detail == "3301A-261128-0001"),
+        "{audit:?}"
+    );
+}

@@ -117,12 +117,18 @@ pub struct WizardScreen {
 }
 
 /// A receipt or slip on screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReceiptView {
     pub title: String,
     pub text: String,
     pub file: Option<PathBuf>,
     pub scroll: u16,
+    /// Lines shown above the text and never printed (a finished
+    /// application's state, opened read-only from F4).
+    pub header: Vec<String>,
+    /// The application whose receipt this is a reprint of: printing it is
+    /// audited as a reprint.
+    pub reprint: Option<String>,
 }
 
 #[derive(Debug, Clone)]

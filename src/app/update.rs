@@ -119,6 +119,7 @@ impl App {
                     text: receipt,
                     file,
                     scroll: 0,
+                    ..Default::default()
                 });
                 vec![Effect::LoadHome]
             }
@@ -132,6 +133,7 @@ impl App {
                             text: slip,
                             file,
                             scroll: 0,
+                            ..Default::default()
                         });
                         vec![Effect::LoadHome]
                     }
@@ -145,6 +147,20 @@ impl App {
                     f.selected = 0;
                     f.searched = true;
                 }
+                vec![]
+            }
+            Msg::Shown {
+                number,
+                header,
+                text,
+            } => {
+                self.screen = Screen::Receipt(ReceiptView {
+                    title: fmt(self.lang, "find.shown_title", &[("number", &number)]),
+                    text,
+                    header,
+                    reprint: Some(number),
+                    ..Default::default()
+                });
                 vec![]
             }
             Msg::Corrections { items, overdue } => {
@@ -162,6 +178,7 @@ impl App {
                     text,
                     file,
                     scroll: 0,
+                    ..Default::default()
                 });
                 vec![]
             }
