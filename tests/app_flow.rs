@@ -331,6 +331,66 @@ fn a_photo_is_checked_kept_and_finished_with_the_application() {
     h.key("enter");
     assert!(h.message().contains("张三.jpg"), "{}", h.message());
     std::fs::remove_file(&photo).expect("the clerk may delete the original");
+    let files = |h: &Harness| match &h.app.screen {
+        Screen::Wizard(ws) => ws
+            .wizard
+            .draft
+            .attachments
+            .iter()
+            .map(|a| a.name.clone())
+            .collect::<Vec<_>>(),
+        _ => panic!("left the wizard"),
+    };
+    // A second file, then Backspace on the empty path: nothing is removed.
+    let scan = h.dir.path().join("scan.png");
+    std::fs::write(&scan, b"\x89PNG\r\n\x1a\n0000").expect("write");
+    h.input(Input::Paste(scan.display().to_string()));
+    h.key("enter");
+    assert_eq!(files(&h), vec!["张三.jpg", "scan.png"], "{}", h.message());
+    for _ in 0..3 {
+        h.input(Input::Backspace);
+    }
+    assert_eq!(
+        files(&h),
+        vec!["张三.jpg", "scan.png"],
+        "Backspace removed a file"
+    );
+    assert!(h.app.overlay.is_none());
+    // Delete asks, naming the last file; any other key keeps it.
+    h.input(Input::Delete);
+    assert!(
+        matches!(&h.app.overlay, Some(Overlay::Confirm(jingyou::app::state::Confirm::Detach { name, .. })) if name == "scan.png"),
+        "{:?}",
+        h.app.overlay
+    );
+    h.text("n");
+    assert!(h.app.overlay.is_none());
+    assert_eq!(files(&h).len(), 2);
+    // ← chooses the other file; Enter removes that one only.
+    h.input(Input::Delete);
+    h.key("left");
+    assert!(
+        matches!(&h.app.overlay, Some(Overlay::Confirm(jingyou::app::state::Confirm::Detach { name, .. })) if name == "张三.jpg"),
+        "{:?}",
+        h.app.overlay
+    );
+    h.key("enter");
+    assert_eq!(files(&h), vec!["scan.png"], "{}", h.message());
+    assert!(h.message().contains("张三.jpg"), "{}", h.message());
+    // The saved draft agrees.
+    let drafts = h.rt.store.drafts().expect("drafts");
+    assert_eq!(drafts[0].attachments.len(), 1);
+    // Put the photo back for the rest of the flow.
+    std::fs::write(&photo, [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4]).expect("write");
+    for _ in 0..scan.display().to_string().chars().count() {
+        h.input(Input::Backspace);
+    }
+    h.input(Input::Delete);
+    h.key("enter");
+    assert!(files(&h).is_empty());
+    h.input(Input::Paste(photo.display().to_string()));
+    h.key("enter");
+    assert_eq!(files(&h), vec!["张三.jpg"], "{}", h.message());
     h.key("f10");
     h.pay_cash_and_finish();
     let app =

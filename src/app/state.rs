@@ -247,6 +247,9 @@ pub enum Confirm {
     Void { number: String, reason: String },
     /// Quit the app (drafts are saved first).
     Quit,
+    /// Remove attachment `index` (named `name`) from the open draft; ←/→
+    /// choose another.
+    Detach { index: usize, name: String },
     /// Do `service` (named `name`) first, starting with `prefill` carried
     /// over from draft `draft` (which is kept).
     Offer {

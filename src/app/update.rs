@@ -325,6 +325,10 @@ impl App {
                 self.overlay = None;
                 vec![]
             }
+            Overlay::Confirm(Confirm::Detach { index, .. }) => {
+                let action = self.action(&input);
+                self.on_detach_confirm(index, input, action)
+            }
             Overlay::Confirm(c) => {
                 let yes = matches!(input, Input::Char('y' | 'Y' | '是'))
                     || matches!(&input, Input::Key(k) if k.code == KeyCode2::Enter);
@@ -338,6 +342,8 @@ impl App {
                         vec![Effect::Discard(number), Effect::LoadHome]
                     }
                     Confirm::Quit => self.quit_safely(),
+                    // Answered above.
+                    Confirm::Detach { .. } => vec![],
                     Confirm::Void { number, reason } => vec![Effect::VoidApp { number, reason }],
                     Confirm::Offer {
                         service, prefill, ..

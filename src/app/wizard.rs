@@ -31,6 +31,18 @@ impl App {
         };
         // The attachment input on the materials step takes its own keys.
         if step == Step::Materials && ws.wizard.attachment_focus() == Some(ws.wizard.focus()) {
+            // Delete on an empty path asks which file to remove (the last
+            // one first), naming it; Backspace never removes a file.
+            if input == Input::Delete && ws.attach.is_empty() {
+                let Some(last) = ws.wizard.draft.attachments.len().checked_sub(1) else {
+                    let text = tr(lang, "wizard.nothing_to_detach").to_string();
+                    self.say(Level::Warn, text);
+                    return vec![];
+                };
+                let name = ws.wizard.draft.attachments[last].name.clone();
+                self.overlay = Some(Overlay::Confirm(Confirm::Detach { index: last, name }));
+                return vec![];
+            }
             if let Some(fx) = attach_input(ws, &input, action, lang) {
                 return fx;
             }
@@ -323,8 +335,8 @@ impl App {
 }
 
 /// Keys on the attachment input: a path typed or picked from the inbox
-/// (Left/Right), Enter adds it, Backspace on an empty line removes the last
-/// file. `None`: the key is not the input's (Tab, F10, Esc...).
+/// (Left/Right), Enter adds it (Delete on an empty line, handled by the
+/// caller, asks which file to remove). `None`: the key is not the input's (Tab, F10, Esc...).
 pub(crate) fn attach_input(
     ws: &mut WizardScreen,
     input: &Input,
@@ -358,14 +370,6 @@ pub(crate) fn attach_input(
             ws.attach.set(&p);
             Some(vec![])
         }
-        (Input::Backspace, _) if ws.attach.is_empty() => {
-            let removed = ws.wizard.draft.attachments.pop()?;
-            Some(vec![
-                Effect::Detach(removed.path),
-                Effect::SaveDraft(Box::new(ws.wizard.draft.clone())),
-                Effect::Flush,
-            ])
-        }
         (Input::Key(_), _) => None,
         (other, _) => {
             edit(&mut ws.attach, other.clone(), lang);
@@ -398,5 +402,51 @@ pub(crate) fn commit_input(ws: &mut WizardScreen, _lang: Lang) {
                 ws.wizard.set_raw(&key, &text);
             }
         }
+    }
+}
+
+impl App {
+    /// The answer to [`Confirm::Detach`]: ←/→ choose another file (the
+    /// question stays), yes removes the one named, anything else keeps all.
+    pub(crate) fn on_detach_confirm(
+        &mut self,
+        index: usize,
+        input: Input,
+        action: Option<Action>,
+    ) -> Vec<Effect> {
+        let lang = self.lang;
+        let Screen::Wizard(ws) = &mut self.screen else {
+            self.overlay = None;
+            return vec![];
+        };
+        let files = &ws.wizard.draft.attachments;
+        if matches!(action, Some(Action::OptionNext | Action::OptionPrev)) && !files.is_empty() {
+            let d = if action == Some(Action::OptionNext) {
+                1
+            } else {
+                -1
+            };
+            let index = cycle(index, files.len(), d);
+            let name = files[index].name.clone();
+            self.overlay = Some(Overlay::Confirm(Confirm::Detach { index, name }));
+            return vec![];
+        }
+        self.overlay = None;
+        let yes = matches!(input, Input::Char('y' | 'Y' | '是'))
+            || matches!(&input, Input::Key(k) if k.code == KeyCode2::Enter);
+        if !yes || index >= files.len() {
+            return vec![];
+        }
+        let removed = ws.wizard.draft.attachments.remove(index);
+        let fx = vec![
+            Effect::Detach(removed.path),
+            Effect::SaveDraft(Box::new(ws.wizard.draft.clone())),
+            Effect::Flush,
+        ];
+        self.say(
+            Level::Info,
+            fmt(lang, "wizard.detached", &[("name", &removed.name)]),
+        );
+        fx
     }
 }
