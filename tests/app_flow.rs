@@ -43,9 +43,12 @@ fn first_run_then_a_complete_application_gives_a_receipt_file() {
     h.key("f10");
     assert_eq!(wizard_step(&h), Some(Step::Review), "{}", h.message());
     h.key("f10");
+    // One key finishes: the receipt, no question in between.
+    assert!(h.app.overlay.is_none(), "{:?}", h.app.overlay);
     let Screen::Receipt(r) = &h.app.screen else {
         panic!("no receipt: {}", h.message());
     };
+    assert!(r.text.contains("公安交管业务受理回执"), "{}", r.text);
     assert!(r.text.contains("3301A-261128-0001"), "{}", r.text);
     assert!(r.text.contains("110105********002X"));
     assert!(
@@ -623,4 +626,53 @@ fn f4_finds_a_finished_application_shows_it_read_only_and_reprints_its_receipt()
             .any(|e| e.what == "reprint" && e.detail == "3301A-261128-0001"),
         "{audit:?}"
     );
+}
+
+#[test]
+fn quitting_mid_wizard_asks_first_and_elsewhere_does_not() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.open_d1();
+    h.text("张三");
+    h.key("ctrl-q");
+    assert!(!h.app.quit, "quit without asking");
+    assert_eq!(
+        h.app.overlay,
+        Some(Overlay::Confirm(jingyou::app::state::Confirm::Quit))
+    );
+    // What was typed is saved while the question is up.
+    let drafts = h.rt.store.drafts().expect("drafts");
+    assert_eq!(
+        drafts[0].values.get("owner_name").map(String::as_str),
+        Some("张三")
+    );
+    // No: back in the wizard, nothing lost.
+    h.text("n");
+    assert!(!h.app.quit && h.app.overlay.is_none());
+    assert_eq!(wizard_step(&h), Some(Step::Fields));
+    // Ctrl-C asks too; yes quits.
+    h.key("ctrl-c");
+    assert!(!h.app.quit);
+    h.key("enter");
+    assert!(h.app.quit);
+
+    // Mid-wizard, the terminal going away quits at once (and saves).
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.open_d1();
+    h.text("李四");
+    let fx = h.app.terminal_gone();
+    h.run(fx);
+    assert!(h.app.quit && h.app.overlay.is_none());
+    let drafts = h.rt.store.drafts().expect("drafts");
+    assert_eq!(
+        drafts[0].values.get("owner_name").map(String::as_str),
+        Some("李四")
+    );
+
+    // On the home screen Ctrl-Q quits at once.
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.key("ctrl-q");
+    assert!(h.app.quit && h.app.overlay.is_none());
 }

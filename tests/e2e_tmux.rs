@@ -362,9 +362,18 @@ impl Term {
         self.wait_for("王主管，您好");
     }
 
-    /// Quits with Ctrl-C and checks the exit was clean.
+    /// Quits with Ctrl-C (answering the question a wizard asks first) and
+    /// checks the exit was clean.
     fn quit(&self) {
         self.keys(&["C-c"]);
+        let start = Instant::now();
+        while !self.dead() && start.elapsed() < TIMEOUT {
+            if self.screen().contains("退出警邮？") {
+                self.keys(&["y"]);
+                break;
+            }
+            std::thread::sleep(POLL);
+        }
         let code = self.wait_exit();
         assert_eq!(
             code,
@@ -444,8 +453,12 @@ fn tick_pay_finish(t: &Term) -> String {
     t.wait_for("‹ 现金 ›");
     t.keys(&["F10"]);
     t.wait_for("核验通过");
+    // One key finishes: the receipt, and no question in between.
     t.keys(&["F10"]);
-    t.wait_for("已办结，受理编号")
+    let s = t.wait_for("已办结，受理编号");
+    assert!(s.contains("公安交管业务受理回执"), "{s}");
+    assert!(!s.contains("请确认"), "a dialog after F10:\n{s}");
+    s
 }
 
 fn is_cjk(c: char) -> bool {

@@ -230,11 +230,20 @@ impl App {
     /// Applies one input.
     pub fn on_input(&mut self, input: Input) -> Vec<Effect> {
         self.dirty = true;
-        // Ctrl-C / Ctrl-Q: quit safely from anywhere but the lock screen.
+        // Ctrl-C / Ctrl-Q: quit safely from anywhere but the lock screen;
+        // in a wizard ask first (the draft is saved either way), and the
+        // same key again on that question quits.
         if let Input::Key(k) = &input {
             if self.keymap.action(k) == Some(Action::Quit)
                 && !matches!(self.overlay, Some(Overlay::Locked(_)))
             {
+                let asked = matches!(self.overlay, Some(Overlay::Confirm(Confirm::Quit)));
+                if matches!(self.screen, Screen::Wizard(_)) && !asked {
+                    self.overlay = Some(Overlay::Confirm(Confirm::Quit));
+                    let mut fx = self.save_wizard();
+                    fx.push(Effect::Flush);
+                    return fx;
+                }
                 return self.quit_safely();
             }
         }
