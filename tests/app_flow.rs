@@ -9,6 +9,30 @@ use jingyou::app::update::Input;
 use jingyou::i18n::Lang;
 use jingyou::wizard::Step;
 
+/// The screen as drawn at `w`x`rows`, one line per row (a wide character's
+/// second cell left out).
+fn screen_text(h: &Harness, w: u16, rows: u16) -> String {
+    let mut t =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, rows)).expect("terminal");
+    t.draw(|f| jingyou::ui::view(&h.app, f)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..rows {
+        let mut skip = 0;
+        for x in 0..w {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+            out.push_str(sym);
+        }
+        out.push('\n');
+    }
+    out
+}
+
 fn wizard_step(h: &Harness) -> Option<Step> {
     match &h.app.screen {
         Screen::Wizard(ws) => Some(ws.wizard.step()),
@@ -675,4 +699,53 @@ fn quitting_mid_wizard_asks_first_and_elsewhere_does_not() {
     h.setup();
     h.key("ctrl-q");
     assert!(h.app.quit && h.app.overlay.is_none());
+}
+
+#[test]
+fn the_mailing_address_of_step_one_is_the_ems_default_and_shown_once_masked() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.open_d1();
+    h.text("张三");
+    h.key("tab");
+    h.text("11010519491231002X");
+    h.key("tab");
+    h.text("13812345678");
+    h.key("tab");
+    h.text("浙江省杭州市西湖区文三路100号");
+    h.key("tab");
+    h.text("430101758218");
+    h.key("tab");
+    h.text("n");
+    h.key("f10");
+    h.tick_d1_materials();
+    assert_eq!(wizard_step(&h), Some(Step::Payment), "{}", h.message());
+    h.text("1");
+    h.key("tab");
+    h.text("2");
+    {
+        let Screen::Wizard(ws) = &h.app.screen else {
+            panic!()
+        };
+        assert_eq!(ws.address.text, "浙江省杭州市西湖区文三路100号");
+        assert_eq!(
+            ws.wizard.draft.delivery,
+            jingyou::store::Delivery::Ems {
+                address: "浙江省杭州市西湖区文三路100号".into()
+            }
+        );
+    }
+    // Nothing to retype: the address step passes.
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Review), "{}", h.message());
+    let screen = screen_text(&h, 80, 24);
+    assert!(
+        !screen.contains("文三路100号"),
+        "an unmasked copy:\n{screen}"
+    );
+    assert_eq!(
+        screen.matches("浙江省杭州市****").count(),
+        1,
+        "shown once, masked:\n{screen}"
+    );
 }

@@ -202,6 +202,10 @@ impl App {
                             Input::Char('2') => true,
                             _ => matches!(ws.wizard.draft.delivery, Delivery::Pickup),
                         };
+                        if ems && ws.address.text.trim().is_empty() {
+                            let typed = mailing_address(&ws.wizard);
+                            ws.address.set(&typed);
+                        }
                         ws.wizard.draft.delivery = if ems {
                             Delivery::Ems {
                                 address: ws.address.text.clone(),
@@ -271,6 +275,14 @@ impl App {
         }
         let result = ws.wizard.next(today, lang);
         ws.input = focused_input(&ws.wizard);
+        // The mailing address typed on step 1 is the EMS address's default.
+        if ws.wizard.step() == Step::Payment && ws.address.text.trim().is_empty() {
+            let typed = mailing_address(&ws.wizard);
+            ws.address.set(&typed);
+            if let Delivery::Ems { address } = &mut ws.wizard.draft.delivery {
+                *address = typed;
+            }
+        }
         let fx = vec![
             Effect::SaveDraft(Box::new(ws.wizard.draft.clone())),
             Effect::Flush,
@@ -450,3 +462,12 @@ impl App {
         fx
     }
 }
+
+/// The mailing address typed among the service's fields (`address`), the
+/// default of the EMS address; empty when there is none.
+pub fn mailing_address(w: &Wizard) -> String {
+    w.raw(MAILING_ADDRESS).trim().to_string()
+}
+
+/// The field key of the customer's mailing address.
+pub const MAILING_ADDRESS: &str = "address";

@@ -472,15 +472,30 @@ fn review(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     let r = &app.theme.roles;
     let mut lines = Vec::new();
     let values = w.normalised(app.today);
+    let ems_to = match &w.draft.delivery {
+        Delivery::Ems { address } => Some(address.trim()),
+        Delivery::Pickup => None,
+    };
     for field in &w.service.fields {
         if let Some(v) = values.get(&field.key) {
+            // The mailing address is shown once when it is the EMS address,
+            // and masked as the delivery line masks it.
+            let is_address = field.key == crate::app::wizard::MAILING_ADDRESS;
+            if is_address && ems_to == Some(v.trim()) {
+                continue;
+            }
             let label = match app.lang {
                 Lang::Zh => &field.label_zh,
                 Lang::En => &field.label_en,
             };
+            let shown = if is_address {
+                crate::mask::address(v)
+            } else {
+                display_value(field, v, app.lang)
+            };
             lines.push(Line::from(vec![
                 Span::styled(format!("{}: ", label), r.label),
-                Span::styled(display_value(field, v, app.lang), r.text),
+                Span::styled(shown, r.text),
             ]));
         }
     }
