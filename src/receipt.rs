@@ -193,7 +193,17 @@ fn receipt_text(
                 Lang::Zh => &m.zh,
                 Lang::En => &m.en,
             };
-            push(&mut out, format!("  [x] {t}"));
+            // A conditional one says which condition made it needed.
+            let triggered = m.need == crate::catalog::Need::Conditional
+                && matches!(
+                    (&m.when_field, &m.when_value),
+                    (Some(f), Some(v)) if app.values.get(f) == Some(v)
+                );
+            let why = triggered
+                .then(|| crate::wizard::condition_text(service, m, lang))
+                .flatten()
+                .unwrap_or_default();
+            push(&mut out, format!("  [x] {t}{why}"));
         }
     }
     out.push(rule());

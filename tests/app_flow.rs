@@ -749,3 +749,70 @@ fn the_mailing_address_of_step_one_is_the_ems_default_and_shown_once_masked() {
         "shown once, masked:\n{screen}"
     );
 }
+
+#[test]
+fn a_conditional_material_says_which_answer_made_it_needed() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.text("bljdchp");
+    h.key("enter");
+    assert!(matches!(h.app.screen, Screen::Wizard(_)), "{}", h.message());
+    h.text("2"); // 单位
+    h.key("tab");
+    h.text("杭州某某公司");
+    h.key("tab");
+    h.text("11010519491231002X");
+    h.key("tab");
+    h.text("13812345678");
+    h.key("tab");
+    h.key("tab");
+    h.key("tab");
+    h.text("浙A12345");
+    h.key("tab");
+    h.key("tab");
+    h.text("2"); // 两面: the remaining-plate material is not needed
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Materials), "{}", h.message());
+    let why = "（因：所有人类型为单位）";
+    let screen = screen_text(&h, 100, 30);
+    let lines: Vec<&str> = screen.lines().filter(|l| l.contains(why)).collect();
+    assert!(
+        lines.iter().any(|l| l.contains("营业执照")),
+        "on screen:\n{screen}"
+    );
+    assert!(
+        !screen
+            .lines()
+            .any(|l| l.contains("另一面号牌") && l.contains("因")),
+        "a material not needed names no reason:\n{screen}"
+    );
+    // The slip of what to bring says it too.
+    h.key("f2");
+    let Screen::Receipt(slip) = &h.app.screen else {
+        panic!("no slip: {}", h.message());
+    };
+    assert!(
+        slip.text.contains(why) || slip.text.replace('\n', "").contains(why),
+        "{}",
+        slip.text
+    );
+    // Back, tick everything needed, finish: the receipt says it as well.
+    h.key("enter");
+    h.key("f4");
+    h.text("Z261128-001");
+    h.key("enter");
+    h.key("enter");
+    assert_eq!(wizard_step(&h), Some(Step::Materials), "{}", h.message());
+    for _ in 0..4 {
+        h.key("space");
+        h.key("down");
+    }
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Payment), "{}", h.message());
+    h.pay_cash_and_finish();
+    let Screen::Receipt(r) = &h.app.screen else {
+        panic!()
+    };
+    let flat = r.text.replace('\n', "");
+    assert!(flat.contains(why), "{}", r.text);
+}

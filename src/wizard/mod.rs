@@ -104,6 +104,33 @@ pub fn first_blocker(blockers: Vec<Blocker>) -> Option<Blocker> {
     blockers.into_iter().nth(i)
 }
 
+/// The condition that makes conditional material `m` needed, as said to
+/// the customer: the field's label and the value that triggers it
+/// (`（因：所有人类型为单位）`, in English with a space before it). `None` when the material names no condition.
+pub fn condition_text(
+    service: &Service,
+    m: &crate::catalog::Material,
+    lang: Lang,
+) -> Option<String> {
+    let (key, value) = (m.when_field.as_deref()?, m.when_value.as_deref()?);
+    let field = service.field(key)?;
+    let label = match lang {
+        Lang::Zh => &field.label_zh,
+        Lang::En => &field.label_en,
+    };
+    let shown = field::display_value(field, value, lang);
+    let text = fmt(
+        lang,
+        "wizard.need.because",
+        &[("field", label), ("value", &shown)],
+    );
+    // Full-width brackets need no space before them; English ones do.
+    Some(match lang {
+        Lang::Zh => text,
+        Lang::En => format!(" {text}"),
+    })
+}
+
 /// One service's wizard, around its draft.
 #[derive(Debug, Clone)]
 pub struct Wizard {
@@ -250,6 +277,17 @@ impl Wizard {
         }
     }
 
+    /// Why material `i` is needed, once the condition that makes it so is
+    /// met: `（因：所有人类型为单位）`. `None` for materials needed always, or
+    /// not needed now.
+    pub fn material_reason(&self, i: usize, today: NaiveDate, lang: Lang) -> Option<String> {
+        let m = self.service.materials.get(i)?;
+        if m.need != Need::Conditional || !self.material_needed(i, today) {
+            return None;
+        }
+        condition_text(&self.service, m, lang)
+    }
+
     pub fn ticked(&self, id: &str) -> bool {
         self.draft.materials.iter().any(|m| m == id)
     }
@@ -300,11 +338,12 @@ impl Wizard {
                 }
                 _ => {
                     if self.material_needed(i, today) && !self.ticked(&m.id) {
+                        let why = |lang| self.material_reason(i, today, lang).unwrap_or_default();
                         out.push((
                             i,
                             Missing {
-                                zh: m.zh.clone(),
-                                en: m.en.clone(),
+                                zh: format!("{}{}", m.zh, why(Lang::Zh)),
+                                en: format!("{}{}", m.en, why(Lang::En)),
                             },
                         ));
                     }
