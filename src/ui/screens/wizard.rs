@@ -252,17 +252,17 @@ fn materials(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
             };
             let needed = w.material_needed(i, app.today);
             let need = if m.need == Need::Conditional && !needed {
-                tr(app.lang, "wizard.need.not_now").to_string()
+                tr(app.lang, "wizard.need.not_now")
             } else {
-                let why = w
-                    .material_reason(i, app.today, app.lang)
-                    .unwrap_or_default();
-                format!("{}{why}", tr(app.lang, need_label(m.need)))
+                tr(app.lang, need_label(m.need))
             };
+            let why = w
+                .material_reason(i, app.today, app.lang)
+                .unwrap_or_default();
             let style = if i == w.focus() { r.focus } else { r.text };
             Line::from(vec![
                 Span::styled(format!(" {tick} {text}"), style),
-                Span::styled(format!("  ({need})"), r.hint),
+                Span::styled(format!("  ({need}){why}"), r.hint),
             ])
         })
         .collect();
