@@ -80,12 +80,52 @@ fn center(s: &str) -> String {
 
 /// The centred title of a slip, the training mark, and a rule.
 fn heading(key: &str, branch: &Branch, lang: Lang) -> Vec<String> {
-    let mut out = vec![center(tr(lang, key))];
     if branch.training {
-        out.push(center(tr(lang, "common.training_banner")));
+        // Centred over the columns the training mark leaves (see `finish`).
+        let cols = training_cols(lang);
+        let centred = |s: &str| {
+            let pad = cols.saturating_sub(s.width()) / 2;
+            format!("{}{s}", " ".repeat(pad))
+        };
+        return vec![
+            centred(tr(lang, key)),
+            centred(tr(lang, "common.training_banner").trim()),
+            rule(),
+        ];
     }
-    out.push(rule());
-    out
+    vec![center(tr(lang, key)), rule()]
+}
+
+/// The columns left for the text of a training slip, beside its mark.
+fn training_cols(lang: Lang) -> usize {
+    WIDTH
+        .saturating_sub(tr(lang, "receipt.training_mark").width() + 1)
+        .max(10)
+}
+
+/// The slip's text. In training every line carries the mark
+/// `培训 样本 无效` at its right edge, the text rewrapped to the columns
+/// left, so that no cut-off piece of it can pass for a real receipt.
+fn finish(out: Vec<String>, branch: &Branch, lang: Lang) -> String {
+    if !branch.training {
+        return out.join("\n") + "\n";
+    }
+    let mark = tr(lang, "receipt.training_mark");
+    let cols = training_cols(lang);
+    let mut lines = Vec::new();
+    for line in &out {
+        if !line.is_empty() && line.chars().all(|c| c == '-') {
+            lines.push("-".repeat(cols));
+            continue;
+        }
+        lines.extend(wrap(line.trim_end(), cols));
+    }
+    lines
+        .iter()
+        .map(|l| format!("{l}{} {mark}", " ".repeat(cols.saturating_sub(l.width()))))
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
 }
 
 fn push(out: &mut Vec<String>, text: String) {
@@ -291,7 +331,7 @@ fn receipt_text(
             ),
         );
     }
-    out.join("\n") + "\n"
+    finish(out, branch, lang)
 }
 
 /// The "what to bring" slip for a parked application.
@@ -345,7 +385,7 @@ pub fn slip(
             &[("time", &w.draft.updated.format("%Y-%m-%d %H:%M"))],
         ),
     );
-    out.join("\n") + "\n"
+    finish(out, branch, lang)
 }
 
 /// The "what to bring" slip for an application the vehicle office sent
@@ -411,7 +451,7 @@ pub fn correction_slip(
         ),
     );
     push(&mut out, fmt(lang, "slip.hours", &[("hours", &hours)]));
-    out.join("\n") + "\n"
+    finish(out, branch, lang)
 }
 
 #[cfg(test)]

@@ -816,3 +816,66 @@ fn a_conditional_material_says_which_answer_made_it_needed() {
     let flat = r.text.replace('\n', "");
     assert!(flat.contains(why), "{}", r.text);
 }
+
+#[test]
+fn training_is_marked_on_every_line_and_in_narrow_footers_and_never_counts_uploads() {
+    let mut h = Harness::new(Lang::Zh);
+    h.key("f3");
+    assert!(h.app.training, "{}", h.message());
+    assert!(
+        matches!(h.app.screen, Screen::Home { .. }),
+        "{}",
+        h.message()
+    );
+    h.open_d1();
+    h.fill_d1();
+    h.key("f10");
+    // The wizard's footer is the fullest: at 80 columns and narrower the
+    // training mark stays, and no upload count shows.
+    let screen = screen_text(&h, 80, 24);
+    let footer = screen.lines().last().expect("footer");
+    assert!(footer.contains("培训"), "{footer:?}");
+    assert!(!screen.contains("待上传"), "{screen}");
+    let top = screen.lines().next().expect("top");
+    assert!(top.contains("培训"), "{top:?}");
+    // Narrower than the app can draw on: the mark is still there.
+    let screen = screen_text(&h, 60, 20);
+    assert!(screen.contains("培训"), "{screen}");
+    h.key("f2");
+    let Screen::Receipt(slip) = &h.app.screen else {
+        panic!("no slip: {}", h.message());
+    };
+    for line in slip.text.lines() {
+        assert!(line.ends_with("培训 样本 无效"), "slip line {line:?}");
+        assert!(
+            unicode_width::UnicodeWidthStr::width(line) <= 40,
+            "{line:?}"
+        );
+    }
+    let number = h
+        .message()
+        .split_whitespace()
+        .last()
+        .map(|n| n.trim_end_matches('。').to_string())
+        .expect("draft number");
+    h.key("enter");
+    h.key("f4");
+    h.text(&number);
+    h.key("enter");
+    h.key("enter");
+    h.tick_d1_materials();
+    h.pay_cash_and_finish();
+    let Screen::Receipt(r) = &h.app.screen else {
+        panic!()
+    };
+    assert!(r.text.contains("公安交管业务受理回执"), "{}", r.text);
+    for line in r.text.lines() {
+        assert!(line.ends_with("培训 样本 无效"), "receipt line {line:?}");
+        assert!(
+            unicode_width::UnicodeWidthStr::width(line) <= 40,
+            "{line:?}"
+        );
+    }
+    let screen = screen_text(&h, 80, 24);
+    assert!(!screen.contains("待上传"), "{screen}");
+}
