@@ -879,3 +879,61 @@ fn training_is_marked_on_every_line_and_in_narrow_footers_and_never_counts_uploa
     let screen = screen_text(&h, 80, 24);
     assert!(!screen.contains("待上传"), "{screen}");
 }
+
+#[test]
+fn a_message_stays_with_the_screen_and_action_that_caused_it() {
+    let mut h = Harness::new(Lang::Zh);
+    // First run: the PINs differ; retyping the second one clears the error.
+    h.text("3301A");
+    h.key("tab");
+    h.text("城关邮政所");
+    h.key("tab");
+    h.key("tab");
+    h.text("王主管");
+    h.key("tab");
+    h.text("123456");
+    h.key("tab");
+    h.text("123457");
+    h.key("enter");
+    assert!(h.message().contains("不一致"), "{}", h.message());
+    h.input(Input::Backspace);
+    assert_eq!(h.message(), "", "the error outlived the correction");
+    h.text("6");
+    h.key("enter");
+    assert!(
+        matches!(h.app.screen, Screen::Home { .. }),
+        "{}",
+        h.message()
+    );
+    // The greeting belongs to the home screen, not the supervisor's menu.
+    assert!(h.message().contains("您好"), "{}", h.message());
+    h.key("f7");
+    assert!(matches!(h.app.screen, Screen::Admin { .. }));
+    assert_eq!(h.message(), "", "greeting on the admin menu");
+    // A clerk added: said on the accounts screen, gone on the log-in one.
+    h.text("2");
+    h.text("n");
+    h.text("002");
+    h.key("tab");
+    h.text("钱柜员");
+    h.key("tab");
+    h.text("2580");
+    h.key("tab");
+    h.text("2580");
+    h.key("enter");
+    assert!(h.message().contains("已添加柜员 002"), "{}", h.message());
+    h.key("esc");
+    assert_eq!(h.message(), "", "kept onto the admin menu");
+    // A message set by the action that changes the screen stays with it.
+    h.key("esc");
+    h.open_d1();
+    h.fill_d1();
+    h.key("f2");
+    assert!(h.message().contains("已暂存"), "{}", h.message());
+    h.key("enter");
+    assert!(matches!(h.app.screen, Screen::Home { .. }));
+    assert_eq!(h.message(), "", "the slip's message followed home");
+    h.key("f9");
+    assert!(matches!(h.app.screen, Screen::Login(_)), "{}", h.message());
+    assert_eq!(h.message(), "", "a message on the log-in screen");
+}

@@ -29,8 +29,41 @@ impl App {
         vec![Effect::LoadHome]
     }
 
-    /// Applies a runtime report.
+    /// Applies a runtime report. A message on the status line that this
+    /// report did not set is cleared if the report changed the screen.
     pub fn on_msg(&mut self, msg: Msg) -> Vec<Effect> {
+        let before = self.message_mark();
+        let fx = self.apply_msg(msg);
+        self.drop_stale_message(before, false);
+        fx
+    }
+
+    /// Where the status line's message stands before an input or report:
+    /// the screen's kind and the message then.
+    fn message_mark(&self) -> (std::mem::Discriminant<Screen>, Option<(Level, String)>) {
+        (std::mem::discriminant(&self.screen), self.message.clone())
+    }
+
+    /// A message belongs to the screen and the action that caused it. One
+    /// left unchanged by the input or report just handled goes when that
+    /// changed the screen (the greeting does not follow onto the supervisor's
+    /// screens, `已添加柜员 002` not onto the log-in screen) or when the input
+    /// edited text (the clerk is correcting what the message was about, e.g.
+    /// the second PIN after `两次输入的 PIN 不一致`).
+    fn drop_stale_message(
+        &mut self,
+        (kind, message): (std::mem::Discriminant<Screen>, Option<(Level, String)>),
+        edited: bool,
+    ) {
+        if message.is_none() || self.message != message {
+            return;
+        }
+        if edited || std::mem::discriminant(&self.screen) != kind {
+            self.message = None;
+        }
+    }
+
+    fn apply_msg(&mut self, msg: Msg) -> Vec<Effect> {
         self.dirty = true;
         match msg {
             Msg::Ready { branch, user } => {
@@ -227,8 +260,20 @@ impl App {
         vec![]
     }
 
-    /// Applies one input.
+    /// Applies one input (and drops a message it made stale, see
+    /// [`App::drop_stale_message`]).
     pub fn on_input(&mut self, input: Input) -> Vec<Effect> {
+        let before = self.message_mark();
+        let edited = matches!(
+            input,
+            Input::Char(_) | Input::Paste(_) | Input::Backspace | Input::Delete
+        );
+        let fx = self.apply_input(input);
+        self.drop_stale_message(before, edited);
+        fx
+    }
+
+    fn apply_input(&mut self, input: Input) -> Vec<Effect> {
         self.dirty = true;
         // Ctrl-C / Ctrl-Q: quit safely from anywhere but the lock screen;
         // in a wizard ask first (the draft is saved either way), and the

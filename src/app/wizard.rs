@@ -143,7 +143,7 @@ impl App {
                                 let cut = edit(&mut ws.input, input, lang);
                                 if cut {
                                     let text = tr(lang, "wizard.pasted_cut").to_string();
-                                    self.message = Some((Level::Warn, text));
+                                    self.say(Level::Warn, text);
                                 }
                                 let Screen::Wizard(ws) = &mut self.screen else {
                                     return vec![];
