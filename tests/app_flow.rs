@@ -937,3 +937,17 @@ fn a_message_stays_with_the_screen_and_action_that_caused_it() {
     assert!(matches!(h.app.screen, Screen::Login(_)), "{}", h.message());
     assert_eq!(h.message(), "", "a message on the log-in screen");
 }
+
+#[test]
+fn a_free_services_draft_saved_on_the_fee_step_opens_on_the_confirm_step() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").expect("time");
+    let mut d = jingyou::store::Draft::new("Z261128-009".into(), "U1", "001", now);
+    d.step = Step::Payment.index();
+    h.rt.store.save_draft(&d).expect("save");
+    h.run(vec![jingyou::app::update::Effect::OpenDraft {
+        number: "Z261128-009".into(),
+    }]);
+    assert_eq!(wizard_step(&h), Some(Step::Review), "{}", h.message());
+}

@@ -95,7 +95,14 @@ impl App {
                 }
                 vec![]
             }
-            Msg::Opened(w) => {
+            Msg::Opened(mut w) => {
+                // A draft left on a step this service no longer shows (the
+                // fee step of a free service, saved by an older version)
+                // opens on the next one shown.
+                while !w.shows(w.step(), self.today) && w.step() != crate::wizard::Step::Review {
+                    w.draft.step += 1;
+                    w.draft.focus = 0;
+                }
                 let input = focused_input(&w);
                 let address = match &w.draft.delivery {
                     Delivery::Ems { address } => LineInput::with_text(address, 120),
