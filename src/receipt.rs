@@ -290,7 +290,10 @@ fn receipt_text(
         fmt(
             lang,
             "receipt.delivery",
-            &[("delivery", &delivery_label(&app.delivery, lang))],
+            &[(
+                "delivery",
+                &crate::wizard::delivery_text(service, &app.delivery, app.date, lang),
+            )],
         ),
     );
     out.push(rule());

@@ -571,6 +571,13 @@ fn w1_receipt_shows_the_surcharge_free_deadline_and_no_platform_material() {
     // Nothing to pay: no method asked, none stored, the receipt says so.
     assert!(r.text.contains("合计：免收费"), "{}", r.text);
     assert!(!r.text.contains("现金"), "{}", r.text);
+    // Nothing delivered: the catalogue's words, not "collected at the branch".
+    assert!(
+        r.text.contains("交付方式：处理结果在交管12123查询"),
+        "{}",
+        r.text
+    );
+    assert!(!r.text.contains("网点自取"), "{}", r.text);
     let today = h.app.today;
     let apps = h.rt.store.applications_between(today, today).expect("apps");
     let w1 = apps.iter().find(|a| a.service == "W1").expect("the W1");

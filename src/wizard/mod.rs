@@ -131,6 +131,26 @@ pub fn condition_text(
     })
 }
 
+/// Whether the service's result can be posted: the catalogue has a postage
+/// item for it on `day`. One that cannot has nothing to deliver.
+pub fn delivers(service: &Service, day: NaiveDate) -> bool {
+    service.fees_on(day).iter().any(|f| f.item == POSTAGE_ITEM)
+}
+
+/// The delivery as the confirm step and the receipt say it: for a service
+/// with nothing to deliver collected "at the branch", the catalogue's own
+/// words for where the result goes (`处理结果在交管12123查询`).
+pub fn delivery_text(service: &Service, delivery: &Delivery, day: NaiveDate, lang: Lang) -> String {
+    let own = match lang {
+        Lang::Zh => service.delivery_zh.as_deref(),
+        Lang::En => service.delivery_en.as_deref(),
+    };
+    match (delivery, own) {
+        (Delivery::Pickup, Some(text)) if !delivers(service, day) => text.to_string(),
+        _ => crate::receipt::delivery_label(delivery, lang),
+    }
+}
+
 /// One service's wizard, around its draft.
 #[derive(Debug, Clone)]
 pub struct Wizard {
@@ -498,10 +518,7 @@ impl Wizard {
     /// service on `day`, so its result can be posted. A service without one
     /// has nothing to deliver (an account opened on the spot, a fine paid).
     pub fn asks_delivery(&self, day: NaiveDate) -> bool {
-        self.service
-            .fees_on(day)
-            .iter()
-            .any(|f| f.item == POSTAGE_ITEM)
+        delivers(&self.service, day)
     }
 
     /// Whether `step` is shown: the fee and delivery step only when it asks

@@ -9,7 +9,7 @@ use unicode_width::UnicodeWidthStr;
 use crate::app::state::{App, WizardScreen};
 use crate::catalog::{FieldKind, Need};
 use crate::i18n::{fmt, tr, Lang};
-use crate::receipt::{delivery_label, payment_label};
+use crate::receipt::payment_label;
 use crate::rules::Severity;
 use crate::store::{Delivery, Payment};
 use crate::ui::widgets::{block, input};
@@ -526,7 +526,7 @@ fn review(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
         r.title,
     )));
     lines.push(Line::from(Span::styled(
-        delivery_label(&w.draft.delivery, app.lang),
+        crate::wizard::delivery_text(&w.service, &w.draft.delivery, app.today, app.lang),
         r.text,
     )));
     let limit = match app.lang {
