@@ -381,6 +381,10 @@ impl Runtime {
                 Err(e) => self.store_err(lang, e),
             }),
             Effect::Reprint(number) => Some(match self.shown(app, &number) {
+                // A service no longer in the catalogue has no receipt to print.
+                Ok(Some((_, text))) if text.is_empty() => {
+                    Msg::Failed(fmt(lang, "find.no_receipt", &[("number", &number)]))
+                }
                 Ok(Some((_, text))) => {
                     let who = app.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
                     match self.print_as(lang, &text, &who, "reprint", &number) {
