@@ -958,3 +958,78 @@ fn a_free_services_draft_saved_on_the_fee_step_opens_on_the_confirm_step() {
     }]);
     assert_eq!(wizard_step(&h), Some(Step::Review), "{}", h.message());
 }
+
+#[test]
+fn v5_asks_the_delivery_only_until_ems_makes_postage_due() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.text("bljyhgbz");
+    h.key("enter");
+    assert!(matches!(h.app.screen, Screen::Wizard(_)), "{}", h.message());
+    h.text("1"); // 个人
+    h.key("tab");
+    h.text("张三");
+    h.key("tab");
+    h.text("11010519491231002X");
+    h.key("tab");
+    h.text("13812345678");
+    h.key("tab");
+    h.text("浙江省杭州市西湖区文三路100号");
+    h.key("tab");
+    h.key("tab");
+    h.text("浙A12345");
+    h.key("tab");
+    h.key("tab");
+    let expiry = h.app.today + chrono::Duration::days(100);
+    h.text(&expiry.to_string());
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Materials), "{}", h.message());
+    h.key("space");
+    h.key("down");
+    h.key("down");
+    h.key("space");
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Payment), "{}", h.message());
+    let screen = screen_text(&h, 80, 24);
+    assert!(
+        !screen.contains("付款方式"),
+        "nothing to pay yet:\n{screen}"
+    );
+    assert!(
+        screen.contains("交付方式") || screen.contains("领取方式"),
+        "{screen}"
+    );
+    {
+        let Screen::Wizard(ws) = &h.app.screen else {
+            panic!()
+        };
+        assert_eq!(ws.wizard.focus(), 1, "on the delivery");
+    }
+    // EMS: the postage is due, the method is asked and required.
+    h.text("2");
+    let screen = screen_text(&h, 80, 24);
+    assert!(screen.contains("付款方式"), "{screen}");
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Payment), "method required");
+    {
+        let Screen::Wizard(ws) = &h.app.screen else {
+            panic!()
+        };
+        assert_eq!(ws.wizard.focus(), 0, "on the method now asked");
+    }
+    // Back to collecting: free again, straight to the confirm step.
+    h.key("tab");
+    h.text("1");
+    let screen = screen_text(&h, 80, 24);
+    assert!(
+        !screen.contains("付款方式"),
+        "nothing to pay again:\n{screen}"
+    );
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Review), "{}", h.message());
+    h.key("f10");
+    let Screen::Receipt(r) = &h.app.screen else {
+        panic!("no receipt: {}", h.message());
+    };
+    assert!(r.text.contains("合计：免收费"), "{}", r.text);
+}
