@@ -80,12 +80,52 @@ fn center(s: &str) -> String {
 
 /// The centred title of a slip, the training mark, and a rule.
 fn heading(key: &str, branch: &Branch, lang: Lang) -> Vec<String> {
-    let mut out = vec![center(tr(lang, key))];
     if branch.training {
-        out.push(center(tr(lang, "common.training_banner")));
+        // Centred over the columns the training mark leaves (see `finish`).
+        let cols = training_cols(lang);
+        let centred = |s: &str| {
+            let pad = cols.saturating_sub(s.width()) / 2;
+            format!("{}{s}", " ".repeat(pad))
+        };
+        return vec![
+            centred(tr(lang, key)),
+            centred(tr(lang, "common.training_banner").trim()),
+            rule(),
+        ];
     }
-    out.push(rule());
-    out
+    vec![center(tr(lang, key)), rule()]
+}
+
+/// The columns left for the text of a training slip, beside its mark.
+fn training_cols(lang: Lang) -> usize {
+    WIDTH
+        .saturating_sub(tr(lang, "receipt.training_mark").width() + 1)
+        .max(10)
+}
+
+/// The slip's text. In training every line carries the mark
+/// `培训 样本 无效` at its right edge, the text rewrapped to the columns
+/// left, so that no cut-off piece of it can pass for a real receipt.
+fn finish(out: Vec<String>, branch: &Branch, lang: Lang) -> String {
+    if !branch.training {
+        return out.join("\n") + "\n";
+    }
+    let mark = tr(lang, "receipt.training_mark");
+    let cols = training_cols(lang);
+    let mut lines = Vec::new();
+    for line in &out {
+        if !line.is_empty() && line.chars().all(|c| c == '-') {
+            lines.push("-".repeat(cols));
+            continue;
+        }
+        lines.extend(wrap(line.trim_end(), cols));
+    }
+    lines
+        .iter()
+        .map(|l| format!("{l}{} {mark}", " ".repeat(cols.saturating_sub(l.width()))))
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
 }
 
 fn push(out: &mut Vec<String>, text: String) {
@@ -129,7 +169,36 @@ pub fn receipt(
     clerk_name: &str,
     lang: Lang,
 ) -> String {
+    receipt_text(app, service, branch, clerk_name, lang, None)
+}
+
+/// The receipt printed again (补打) at `at`: marked as a reprint under the
+/// heading and with the time of the reprint at the end.
+pub fn reprint(
+    app: &Application,
+    service: &Service,
+    branch: &Branch,
+    clerk_name: &str,
+    lang: Lang,
+    at: chrono::DateTime<chrono::FixedOffset>,
+) -> String {
+    receipt_text(app, service, branch, clerk_name, lang, Some(at))
+}
+
+fn receipt_text(
+    app: &Application,
+    service: &Service,
+    branch: &Branch,
+    clerk_name: &str,
+    lang: Lang,
+    reprint: Option<chrono::DateTime<chrono::FixedOffset>>,
+) -> String {
     let mut out = heading("receipt.heading", branch, lang);
+    if reprint.is_some() {
+        let rule = out.pop().unwrap_or_default();
+        out.push(center(tr(lang, "receipt.reprint_mark")));
+        out.push(rule);
+    }
     push(
         &mut out,
         fmt(lang, "receipt.number", &[("number", &app.number)]),
@@ -164,7 +233,17 @@ pub fn receipt(
                 Lang::Zh => &m.zh,
                 Lang::En => &m.en,
             };
-            push(&mut out, format!("  [x] {t}"));
+            // A conditional one says which condition made it needed.
+            let triggered = m.need == crate::catalog::Need::Conditional
+                && matches!(
+                    (&m.when_field, &m.when_value),
+                    (Some(f), Some(v)) if app.values.get(f) == Some(v)
+                );
+            let why = triggered
+                .then(|| crate::wizard::condition_text(service, m, lang))
+                .flatten()
+                .unwrap_or_default();
+            push(&mut out, format!("  [x] {t}{why}"));
         }
     }
     out.push(rule());
@@ -211,7 +290,10 @@ pub fn receipt(
         fmt(
             lang,
             "receipt.delivery",
-            &[("delivery", &delivery_label(&app.delivery, lang))],
+            &[(
+                "delivery",
+                &crate::wizard::delivery_text(service, &app.delivery, app.date, lang),
+            )],
         ),
     );
     out.push(rule());
@@ -242,7 +324,17 @@ pub fn receipt(
     if let Some(r) = &app.hub_receipt {
         push(&mut out, fmt(lang, "receipt.hub", &[("receipt", r)]));
     }
-    out.join("\n") + "\n"
+    if let Some(at) = reprint {
+        push(
+            &mut out,
+            fmt(
+                lang,
+                "receipt.reprinted",
+                &[("time", &at.format("%Y-%m-%d %H:%M"))],
+            ),
+        );
+    }
+    finish(out, branch, lang)
 }
 
 /// The "what to bring" slip for a parked application.
@@ -296,7 +388,7 @@ pub fn slip(
             &[("time", &w.draft.updated.format("%Y-%m-%d %H:%M"))],
         ),
     );
-    out.join("\n") + "\n"
+    finish(out, branch, lang)
 }
 
 /// The "what to bring" slip for an application the vehicle office sent
@@ -362,7 +454,7 @@ pub fn correction_slip(
         ),
     );
     push(&mut out, fmt(lang, "slip.hours", &[("hours", &hours)]));
-    out.join("\n") + "\n"
+    finish(out, branch, lang)
 }
 
 #[cfg(test)]

@@ -9,6 +9,30 @@ use jingyou::app::update::Input;
 use jingyou::i18n::Lang;
 use jingyou::wizard::Step;
 
+/// The screen as drawn at `w`x`rows`, one line per row (a wide character's
+/// second cell left out).
+fn screen_text(h: &Harness, w: u16, rows: u16) -> String {
+    let mut t =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, rows)).expect("terminal");
+    t.draw(|f| jingyou::ui::view(&h.app, f)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..rows {
+        let mut skip = 0;
+        for x in 0..w {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+            out.push_str(sym);
+        }
+        out.push('\n');
+    }
+    out
+}
+
 fn wizard_step(h: &Harness) -> Option<Step> {
     match &h.app.screen {
         Screen::Wizard(ws) => Some(ws.wizard.step()),
@@ -43,9 +67,12 @@ fn first_run_then_a_complete_application_gives_a_receipt_file() {
     h.key("f10");
     assert_eq!(wizard_step(&h), Some(Step::Review), "{}", h.message());
     h.key("f10");
+    // One key finishes: the receipt, no question in between.
+    assert!(h.app.overlay.is_none(), "{:?}", h.app.overlay);
     let Screen::Receipt(r) = &h.app.screen else {
         panic!("no receipt: {}", h.message());
     };
+    assert!(r.text.contains("公安交管业务受理回执"), "{}", r.text);
     assert!(r.text.contains("3301A-261128-0001"), "{}", r.text);
     assert!(r.text.contains("110105********002X"));
     assert!(
@@ -331,6 +358,66 @@ fn a_photo_is_checked_kept_and_finished_with_the_application() {
     h.key("enter");
     assert!(h.message().contains("张三.jpg"), "{}", h.message());
     std::fs::remove_file(&photo).expect("the clerk may delete the original");
+    let files = |h: &Harness| match &h.app.screen {
+        Screen::Wizard(ws) => ws
+            .wizard
+            .draft
+            .attachments
+            .iter()
+            .map(|a| a.name.clone())
+            .collect::<Vec<_>>(),
+        _ => panic!("left the wizard"),
+    };
+    // A second file, then Backspace on the empty path: nothing is removed.
+    let scan = h.dir.path().join("scan.png");
+    std::fs::write(&scan, b"\x89PNG\r\n\x1a\n0000").expect("write");
+    h.input(Input::Paste(scan.display().to_string()));
+    h.key("enter");
+    assert_eq!(files(&h), vec!["张三.jpg", "scan.png"], "{}", h.message());
+    for _ in 0..3 {
+        h.input(Input::Backspace);
+    }
+    assert_eq!(
+        files(&h),
+        vec!["张三.jpg", "scan.png"],
+        "Backspace removed a file"
+    );
+    assert!(h.app.overlay.is_none());
+    // Delete asks, naming the last file; any other key keeps it.
+    h.input(Input::Delete);
+    assert!(
+        matches!(&h.app.overlay, Some(Overlay::Confirm(jingyou::app::state::Confirm::Detach { name, .. })) if name == "scan.png"),
+        "{:?}",
+        h.app.overlay
+    );
+    h.text("n");
+    assert!(h.app.overlay.is_none());
+    assert_eq!(files(&h).len(), 2);
+    // ← chooses the other file; Enter removes that one only.
+    h.input(Input::Delete);
+    h.key("left");
+    assert!(
+        matches!(&h.app.overlay, Some(Overlay::Confirm(jingyou::app::state::Confirm::Detach { name, .. })) if name == "张三.jpg"),
+        "{:?}",
+        h.app.overlay
+    );
+    h.key("enter");
+    assert_eq!(files(&h), vec!["scan.png"], "{}", h.message());
+    assert!(h.message().contains("张三.jpg"), "{}", h.message());
+    // The saved draft agrees.
+    let drafts = h.rt.store.drafts().expect("drafts");
+    assert_eq!(drafts[0].attachments.len(), 1);
+    // Put the photo back for the rest of the flow.
+    std::fs::write(&photo, [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4]).expect("write");
+    for _ in 0..scan.display().to_string().chars().count() {
+        h.input(Input::Backspace);
+    }
+    h.input(Input::Delete);
+    h.key("enter");
+    assert!(files(&h).is_empty());
+    h.input(Input::Paste(photo.display().to_string()));
+    h.key("enter");
+    assert_eq!(files(&h), vec!["张三.jpg"], "{}", h.message());
     h.key("f10");
     h.pay_cash_and_finish();
     let app =
@@ -458,7 +545,20 @@ fn w1_receipt_shows_the_surcharge_free_deadline_and_no_platform_material() {
     h.key("down");
     h.key("space");
     h.key("f10");
-    assert_eq!(wizard_step(&h), Some(Step::Payment), "{}", h.message());
+    // Nothing to pay and nothing to post: no fee and delivery step, not
+    // counted, and Back goes over it too.
+    assert_eq!(wizard_step(&h), Some(Step::Review), "{}", h.message());
+    {
+        let Screen::Wizard(ws) = &h.app.screen else {
+            panic!()
+        };
+        assert_eq!(
+            ws.wizard.shown_steps(h.app.today),
+            vec![Step::Fields, Step::Materials, Step::Review]
+        );
+    }
+    h.key("esc");
+    assert_eq!(wizard_step(&h), Some(Step::Materials), "{}", h.message());
     h.key("f10");
     assert_eq!(wizard_step(&h), Some(Step::Review), "{}", h.message());
     h.key("f10");
@@ -471,10 +571,462 @@ fn w1_receipt_shows_the_surcharge_free_deadline_and_no_platform_material() {
     // Nothing to pay: no method asked, none stored, the receipt says so.
     assert!(r.text.contains("合计：免收费"), "{}", r.text);
     assert!(!r.text.contains("现金"), "{}", r.text);
+    // Nothing delivered: the catalogue's words, not "collected at the branch".
+    assert!(
+        r.text.contains("交付方式：处理结果在交管12123查询"),
+        "{}",
+        r.text
+    );
+    assert!(!r.text.contains("网点自取"), "{}", r.text);
     let today = h.app.today;
     let apps = h.rt.store.applications_between(today, today).expect("apps");
     let w1 = apps.iter().find(|a| a.service == "W1").expect("the W1");
     assert_eq!(w1.payment, None, "a free service is not cash");
     let day = h.rt.store.day_tally(today).expect("tally");
     assert!(day.by_payment.is_empty(), "{:?}", day.by_payment);
+}
+
+#[test]
+fn f4_finds_a_finished_application_shows_it_read_only_and_reprints_its_receipt() {
+    let mut h = Harness::new(Lang::Zh);
+    let printed = h.dir.path().join("printed.txt");
+    h.rt.config.print.command = Some(format!("cat > '{}'", printed.display()));
+    h.setup();
+    h.open_d1();
+    h.fill_d1();
+    h.key("f10");
+    h.tick_d1_materials();
+    h.pay_cash_and_finish();
+    h.key("enter");
+    assert!(matches!(h.app.screen, Screen::Home { .. }));
+    // By part of its number and by the customer's ID.
+    for query in ["261128-0001", "11010519491231002X"] {
+        h.key("f4");
+        h.text(query);
+        h.key("enter");
+        let Screen::FindDraft(f) = &h.app.screen else {
+            panic!("no find screen")
+        };
+        assert!(f.results.is_empty(), "no draft is left");
+        assert_eq!(f.apps.len(), 1, "{query}: {}", h.message());
+        h.key("esc");
+    }
+    h.key("f4");
+    h.text("0001");
+    h.key("enter");
+    h.key("enter");
+    let Screen::Receipt(r) = &h.app.screen else {
+        panic!("not opened: {}", h.message());
+    };
+    assert_eq!(r.reprint.as_deref(), Some("3301A-261128-0001"));
+    let head = r.header.join("\n");
+    for want in [
+        "补领驾驶证",
+        "张*",
+        "110105********002X",
+        "¥10.00",
+        "有效",
+        "车管所审核",
+    ] {
+        assert!(head.contains(want), "{want} missing: {head}");
+    }
+    assert!(!head.contains("11010519491231002X"), "full ID: {head}");
+    assert!(r.text.contains("公安交管业务受理回执"), "{}", r.text);
+    assert!(r.text.contains("（补打）"), "{}", r.text);
+    // Read-only: typing changes nothing and keeps the screen.
+    h.text("x");
+    assert!(matches!(h.app.screen, Screen::Receipt(_)));
+    h.key("f5");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(&printed).unwrap_or_default();
+        if text.contains("补打时间") {
+            assert!(text.contains("（补打）"), "{text}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing reprinted: {text:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let audit = h.rt.store.audit_tail(20).expect("audit");
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.what == "reprint" && e.detail == "3301A-261128-0001"),
+        "{audit:?}"
+    );
+}
+
+#[test]
+fn quitting_mid_wizard_asks_first_and_elsewhere_does_not() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.open_d1();
+    h.text("张三");
+    h.key("ctrl-q");
+    assert!(!h.app.quit, "quit without asking");
+    assert_eq!(
+        h.app.overlay,
+        Some(Overlay::Confirm(jingyou::app::state::Confirm::Quit))
+    );
+    // What was typed is saved while the question is up.
+    let drafts = h.rt.store.drafts().expect("drafts");
+    assert_eq!(
+        drafts[0].values.get("owner_name").map(String::as_str),
+        Some("张三")
+    );
+    // No: back in the wizard, nothing lost.
+    h.text("n");
+    assert!(!h.app.quit && h.app.overlay.is_none());
+    assert_eq!(wizard_step(&h), Some(Step::Fields));
+    // Ctrl-C asks too; yes quits.
+    h.key("ctrl-c");
+    assert!(!h.app.quit);
+    h.key("enter");
+    assert!(h.app.quit);
+
+    // Mid-wizard, the terminal going away quits at once (and saves).
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.open_d1();
+    h.text("李四");
+    let fx = h.app.terminal_gone();
+    h.run(fx);
+    assert!(h.app.quit && h.app.overlay.is_none());
+    let drafts = h.rt.store.drafts().expect("drafts");
+    assert_eq!(
+        drafts[0].values.get("owner_name").map(String::as_str),
+        Some("李四")
+    );
+
+    // On the home screen Ctrl-Q quits at once.
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.key("ctrl-q");
+    assert!(h.app.quit && h.app.overlay.is_none());
+}
+
+#[test]
+fn the_mailing_address_of_step_one_is_the_ems_default_and_shown_once_masked() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.open_d1();
+    h.text("张三");
+    h.key("tab");
+    h.text("11010519491231002X");
+    h.key("tab");
+    h.text("13812345678");
+    h.key("tab");
+    h.text("浙江省杭州市西湖区文三路100号");
+    h.key("tab");
+    h.text("430101758218");
+    h.key("tab");
+    h.text("n");
+    h.key("f10");
+    h.tick_d1_materials();
+    assert_eq!(wizard_step(&h), Some(Step::Payment), "{}", h.message());
+    h.text("1");
+    h.key("tab");
+    h.text("2");
+    {
+        let Screen::Wizard(ws) = &h.app.screen else {
+            panic!()
+        };
+        assert_eq!(ws.address.text, "浙江省杭州市西湖区文三路100号");
+        assert_eq!(
+            ws.wizard.draft.delivery,
+            jingyou::store::Delivery::Ems {
+                address: "浙江省杭州市西湖区文三路100号".into()
+            }
+        );
+    }
+    // Nothing to retype: the address step passes.
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Review), "{}", h.message());
+    let screen = screen_text(&h, 80, 24);
+    assert!(
+        !screen.contains("文三路100号"),
+        "an unmasked copy:\n{screen}"
+    );
+    assert_eq!(
+        screen.matches("浙江省杭州市****").count(),
+        1,
+        "shown once, masked:\n{screen}"
+    );
+}
+
+#[test]
+fn a_conditional_material_says_which_answer_made_it_needed() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.text("bljdchp");
+    h.key("enter");
+    assert!(matches!(h.app.screen, Screen::Wizard(_)), "{}", h.message());
+    h.text("2"); // 单位
+    h.key("tab");
+    h.text("杭州某某公司");
+    h.key("tab");
+    h.text("11010519491231002X");
+    h.key("tab");
+    h.text("13812345678");
+    h.key("tab");
+    h.key("tab");
+    h.key("tab");
+    h.text("浙A12345");
+    h.key("tab");
+    h.key("tab");
+    h.text("2"); // 两面: the remaining-plate material is not needed
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Materials), "{}", h.message());
+    let why = "（因：所有人类型为单位）";
+    let screen = screen_text(&h, 100, 30);
+    let lines: Vec<&str> = screen.lines().filter(|l| l.contains(why)).collect();
+    assert!(
+        lines.iter().any(|l| l.contains("营业执照")),
+        "on screen:\n{screen}"
+    );
+    assert!(
+        !screen
+            .lines()
+            .any(|l| l.contains("另一面号牌") && l.contains("因")),
+        "a material not needed names no reason:\n{screen}"
+    );
+    // The slip of what to bring says it too.
+    h.key("f2");
+    let Screen::Receipt(slip) = &h.app.screen else {
+        panic!("no slip: {}", h.message());
+    };
+    assert!(
+        slip.text.contains(why) || slip.text.replace('\n', "").contains(why),
+        "{}",
+        slip.text
+    );
+    // Back, tick everything needed, finish: the receipt says it as well.
+    h.key("enter");
+    h.key("f4");
+    h.text("Z261128-001");
+    h.key("enter");
+    h.key("enter");
+    assert_eq!(wizard_step(&h), Some(Step::Materials), "{}", h.message());
+    for _ in 0..4 {
+        h.key("space");
+        h.key("down");
+    }
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Payment), "{}", h.message());
+    h.pay_cash_and_finish();
+    let Screen::Receipt(r) = &h.app.screen else {
+        panic!()
+    };
+    let flat = r.text.replace('\n', "");
+    assert!(flat.contains(why), "{}", r.text);
+}
+
+#[test]
+fn training_is_marked_on_every_line_and_in_narrow_footers_and_never_counts_uploads() {
+    let mut h = Harness::new(Lang::Zh);
+    h.key("f3");
+    assert!(h.app.training, "{}", h.message());
+    assert!(
+        matches!(h.app.screen, Screen::Home { .. }),
+        "{}",
+        h.message()
+    );
+    h.open_d1();
+    h.fill_d1();
+    h.key("f10");
+    // The wizard's footer is the fullest: at 80 columns and narrower the
+    // training mark stays, and no upload count shows.
+    let screen = screen_text(&h, 80, 24);
+    let footer = screen.lines().last().expect("footer");
+    assert!(footer.contains("培训"), "{footer:?}");
+    assert!(!screen.contains("待上传"), "{screen}");
+    let top = screen.lines().next().expect("top");
+    assert!(top.contains("培训"), "{top:?}");
+    // Narrower than the app can draw on: the mark is still there.
+    let screen = screen_text(&h, 60, 20);
+    assert!(screen.contains("培训"), "{screen}");
+    h.key("f2");
+    let Screen::Receipt(slip) = &h.app.screen else {
+        panic!("no slip: {}", h.message());
+    };
+    for line in slip.text.lines() {
+        assert!(line.ends_with("培训 样本 无效"), "slip line {line:?}");
+        assert!(
+            unicode_width::UnicodeWidthStr::width(line) <= 40,
+            "{line:?}"
+        );
+    }
+    let number = h
+        .message()
+        .split_whitespace()
+        .last()
+        .map(|n| n.trim_end_matches('。').to_string())
+        .expect("draft number");
+    h.key("enter");
+    h.key("f4");
+    h.text(&number);
+    h.key("enter");
+    h.key("enter");
+    h.tick_d1_materials();
+    h.pay_cash_and_finish();
+    let Screen::Receipt(r) = &h.app.screen else {
+        panic!()
+    };
+    assert!(r.text.contains("公安交管业务受理回执"), "{}", r.text);
+    for line in r.text.lines() {
+        assert!(line.ends_with("培训 样本 无效"), "receipt line {line:?}");
+        assert!(
+            unicode_width::UnicodeWidthStr::width(line) <= 40,
+            "{line:?}"
+        );
+    }
+    let screen = screen_text(&h, 80, 24);
+    assert!(!screen.contains("待上传"), "{screen}");
+}
+
+#[test]
+fn a_message_stays_with_the_screen_and_action_that_caused_it() {
+    let mut h = Harness::new(Lang::Zh);
+    // First run: the PINs differ; retyping the second one clears the error.
+    h.text("3301A");
+    h.key("tab");
+    h.text("城关邮政所");
+    h.key("tab");
+    h.key("tab");
+    h.text("王主管");
+    h.key("tab");
+    h.text("123456");
+    h.key("tab");
+    h.text("123457");
+    h.key("enter");
+    assert!(h.message().contains("不一致"), "{}", h.message());
+    h.input(Input::Backspace);
+    assert_eq!(h.message(), "", "the error outlived the correction");
+    h.text("6");
+    h.key("enter");
+    assert!(
+        matches!(h.app.screen, Screen::Home { .. }),
+        "{}",
+        h.message()
+    );
+    // The greeting belongs to the home screen, not the supervisor's menu.
+    assert!(h.message().contains("您好"), "{}", h.message());
+    h.key("f7");
+    assert!(matches!(h.app.screen, Screen::Admin { .. }));
+    assert_eq!(h.message(), "", "greeting on the admin menu");
+    // A clerk added: said on the accounts screen, gone on the log-in one.
+    h.text("2");
+    h.text("n");
+    h.text("002");
+    h.key("tab");
+    h.text("钱柜员");
+    h.key("tab");
+    h.text("2580");
+    h.key("tab");
+    h.text("2580");
+    h.key("enter");
+    assert!(h.message().contains("已添加柜员 002"), "{}", h.message());
+    h.key("esc");
+    assert_eq!(h.message(), "", "kept onto the admin menu");
+    // A message set by the action that changes the screen stays with it.
+    h.key("esc");
+    h.open_d1();
+    h.fill_d1();
+    h.key("f2");
+    assert!(h.message().contains("已暂存"), "{}", h.message());
+    h.key("enter");
+    assert!(matches!(h.app.screen, Screen::Home { .. }));
+    assert_eq!(h.message(), "", "the slip's message followed home");
+    h.key("f9");
+    assert!(matches!(h.app.screen, Screen::Login(_)), "{}", h.message());
+    assert_eq!(h.message(), "", "a message on the log-in screen");
+}
+
+#[test]
+fn a_free_services_draft_saved_on_the_fee_step_opens_on_the_confirm_step() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").expect("time");
+    let mut d = jingyou::store::Draft::new("Z261128-009".into(), "U1", "001", now);
+    d.step = Step::Payment.index();
+    h.rt.store.save_draft(&d).expect("save");
+    h.run(vec![jingyou::app::update::Effect::OpenDraft {
+        number: "Z261128-009".into(),
+    }]);
+    assert_eq!(wizard_step(&h), Some(Step::Review), "{}", h.message());
+}
+
+#[test]
+fn v5_asks_the_delivery_only_until_ems_makes_postage_due() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.text("bljyhgbz");
+    h.key("enter");
+    assert!(matches!(h.app.screen, Screen::Wizard(_)), "{}", h.message());
+    h.text("1"); // 个人
+    h.key("tab");
+    h.text("张三");
+    h.key("tab");
+    h.text("11010519491231002X");
+    h.key("tab");
+    h.text("13812345678");
+    h.key("tab");
+    h.text("浙江省杭州市西湖区文三路100号");
+    h.key("tab");
+    h.key("tab");
+    h.text("浙A12345");
+    h.key("tab");
+    h.key("tab");
+    let expiry = h.app.today + chrono::Duration::days(100);
+    h.text(&expiry.to_string());
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Materials), "{}", h.message());
+    h.key("space");
+    h.key("down");
+    h.key("down");
+    h.key("space");
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Payment), "{}", h.message());
+    let screen = screen_text(&h, 80, 24);
+    assert!(!screen.contains("1 现金"), "nothing to pay yet:\n{screen}");
+    assert!(
+        screen.contains("交付方式") || screen.contains("领取方式"),
+        "{screen}"
+    );
+    {
+        let Screen::Wizard(ws) = &h.app.screen else {
+            panic!()
+        };
+        assert_eq!(ws.wizard.focus(), 1, "on the delivery");
+    }
+    // EMS: the postage is due, the method is asked and required.
+    h.text("2");
+    let screen = screen_text(&h, 80, 24);
+    assert!(screen.contains("1 现金"), "{screen}");
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Payment), "method required");
+    {
+        let Screen::Wizard(ws) = &h.app.screen else {
+            panic!()
+        };
+        assert_eq!(ws.wizard.focus(), 0, "on the method now asked");
+    }
+    // Back to collecting: free again, straight to the confirm step.
+    h.key("tab");
+    h.text("1");
+    let screen = screen_text(&h, 80, 24);
+    assert!(
+        !screen.contains("1 现金"),
+        "nothing to pay again:\n{screen}"
+    );
+    h.key("f10");
+    assert_eq!(wizard_step(&h), Some(Step::Review), "{}", h.message());
+    h.key("f10");
+    let Screen::Receipt(r) = &h.app.screen else {
+        panic!("no receipt: {}", h.message());
+    };
+    assert!(r.text.contains("合计：免收费"), "{}", r.text);
 }

@@ -362,9 +362,18 @@ impl Term {
         self.wait_for("王主管，您好");
     }
 
-    /// Quits with Ctrl-C and checks the exit was clean.
+    /// Quits with Ctrl-C (answering the question a wizard asks first) and
+    /// checks the exit was clean.
     fn quit(&self) {
         self.keys(&["C-c"]);
+        let start = Instant::now();
+        while !self.dead() && start.elapsed() < TIMEOUT {
+            if self.screen().contains("退出警邮？") {
+                self.keys(&["y"]);
+                break;
+            }
+            std::thread::sleep(POLL);
+        }
         let code = self.wait_exit();
         assert_eq!(
             code,
@@ -444,8 +453,12 @@ fn tick_pay_finish(t: &Term) -> String {
     t.wait_for("‹ 现金 ›");
     t.keys(&["F10"]);
     t.wait_for("核验通过");
+    // One key finishes: the receipt, and no question in between.
     t.keys(&["F10"]);
-    t.wait_for("已办结，受理编号")
+    let s = t.wait_for("已办结，受理编号");
+    assert!(s.contains("公安交管业务受理回执"), "{s}");
+    assert!(!s.contains("请确认"), "a dialog after F10:\n{s}");
+    s
 }
 
 fn is_cjk(c: char) -> bool {
@@ -510,6 +523,45 @@ fn full_application_with_receipt() {
     t.keys(&["Enter"]);
     t.wait_for("本人今日办结 1 笔");
     t.quit();
+}
+
+/// Ctrl-Q mid-wizard asks 退出警邮？ on the real terminal (No goes back to
+/// the wizard, Yes quits cleanly); F4 then finds the finished application
+/// and shows it read-only.
+#[test]
+#[ignore = "needs tmux; .ci/run runs the ignored tests"]
+fn quit_asks_mid_wizard_and_f4_opens_a_finished_application() {
+    need_tmux!();
+    let mut t = Term::new();
+    t.start(&[]);
+    t.setup_branch();
+    t.quit();
+    t.start(&[]);
+    t.login();
+    t.open_d1();
+    t.fill_d1();
+    t.keys(&["C-q"]);
+    t.wait_for("退出警邮？");
+    assert!(!t.dead(), "quit without asking");
+    t.keys(&["n"]);
+    t.wait_until("the wizard again", TIMEOUT, |s| {
+        !s.contains("退出警邮？") && s.contains("驾驶人姓名")
+    });
+    t.keys(&["F10"]);
+    tick_pay_finish(&t);
+    t.keys(&["Enter"]);
+    t.wait_for("本人今日办结 1 笔");
+    t.keys(&["F4"]);
+    t.text("0001");
+    t.keys(&["Enter"]);
+    t.wait_for("BJ01-261128-0001");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("（补打）");
+    assert!(s.contains("只读"), "{s}");
+    assert!(s.contains(ID_MASKED) && !s.contains(ID), "{s}");
+    // Not in a wizard: Ctrl-Q quits at once.
+    t.keys(&["C-q"]);
+    assert_eq!(t.wait_exit(), 0, "{}", t.stderr());
 }
 
 /// b. kill -9 mid-wizard: what was typed more than a second before is kept.

@@ -10,14 +10,16 @@ impl App {
         let Screen::FindDraft(f) = &mut self.screen else {
             return vec![];
         };
+        // One selection over the drafts, then the finished applications.
+        let n = f.results.len() + f.apps.len();
         match input {
             Input::Key(k) => match k.code {
                 KeyCode2::Esc => return self.go_home(),
                 KeyCode2::Down | KeyCode2::Tab => {
-                    f.selected = cycle(f.selected, f.results.len(), 1);
+                    f.selected = cycle(f.selected, n, 1);
                 }
                 KeyCode2::Up | KeyCode2::BackTab => {
-                    f.selected = cycle(f.selected, f.results.len(), -1);
+                    f.selected = cycle(f.selected, n, -1);
                 }
                 KeyCode2::Enter | KeyCode2::F(10) => {
                     if f.searched {
@@ -25,6 +27,13 @@ impl App {
                             return vec![Effect::OpenDraft {
                                 number: d.number.clone(),
                             }];
+                        }
+                        if let Some(a) = f
+                            .selected
+                            .checked_sub(f.results.len())
+                            .and_then(|i| f.apps.get(i))
+                        {
+                            return vec![Effect::ShowApp(a.app.number.clone())];
                         }
                     }
                     return vec![Effect::FindDrafts(f.query.text.clone())];
@@ -36,6 +45,7 @@ impl App {
                 f.searched = false;
                 f.results.clear();
                 f.apps.clear();
+                f.selected = 0;
             }
         }
         vec![]

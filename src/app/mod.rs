@@ -16,6 +16,6 @@ mod runtime_admin;
 mod setup;
 pub mod state;
 pub mod update;
-mod wizard;
+pub(crate) mod wizard;
 
 pub use state::App;

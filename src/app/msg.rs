@@ -60,6 +60,10 @@ pub enum Effect {
     },
     Discard(String),
     FindDrafts(String),
+    /// Open a finished application read-only, its receipt as a reprint.
+    ShowApp(String),
+    /// Print a finished application's receipt again (audited `reprint`).
+    Reprint(String),
     LoadCorrections,
     /// Show (and print) the "what to bring" slip of a correction.
     CorrectionSlip(String),
@@ -129,6 +133,13 @@ pub enum Msg {
         slip: Option<(String, Option<PathBuf>)>,
     },
     Found(Vec<Draft>, Vec<crate::store::Found>),
+    /// A finished application opened read-only: its state lines and the
+    /// receipt as it would be reprinted.
+    Shown {
+        number: String,
+        header: Vec<String>,
+        text: String,
+    },
     Corrections {
         items: Vec<crate::store::Found>,
         overdue: Vec<crate::store::Found>,

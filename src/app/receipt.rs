@@ -12,6 +12,9 @@ impl App {
         };
         match action {
             Some(Action::Print) => {
+                if let Some(number) = &r.reprint {
+                    return vec![Effect::Reprint(number.clone())];
+                }
                 let what = r.title.clone();
                 return vec![Effect::Print {
                     text: r.text.clone(),

@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::i18n::{fmt, tr, Lang};
 use crate::store::{Branch, Draft, Role, Store, User};
 use crate::wizard::Wizard;
-use crate::{paths, receipt};
+use crate::{mask, paths, receipt};
 
 /// The training branch and clerk that a training store opens with.
 pub const TRAINING_BRANCH: &str = "PX";
@@ -377,6 +377,33 @@ impl Runtime {
                     Err(e) => self.store_err(lang, e),
                 },
             ),
+            Effect::ShowApp(number) => Some(match self.shown(app, &number) {
+                Ok(Some((header, text))) => Msg::Shown {
+                    number,
+                    header,
+                    text,
+                },
+                Ok(None) => Msg::Failed(fmt(lang, "find.gone", &[("number", &number)])),
+                Err(e) => self.store_err(lang, e),
+            }),
+            Effect::Reprint(number) => Some(match self.shown(app, &number) {
+                // A service no longer in the catalogue has no receipt to print.
+                Ok(Some((_, text))) if text.is_empty() => {
+                    Msg::Failed(fmt(lang, "find.no_receipt", &[("number", &number)]))
+                }
+                Ok(Some((_, text))) => {
+                    let who = app.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
+                    match self.print_as(lang, &text, &who, "reprint", &number) {
+                        Some(Ok(target)) => {
+                            Msg::Info(fmt(lang, "print.sent", &[("target", &target)]))
+                        }
+                        Some(Err(m)) => Msg::Failed(m),
+                        None => Msg::Warn(tr(lang, "find.no_printer").to_string()),
+                    }
+                }
+                Ok(None) => Msg::Failed(fmt(lang, "find.gone", &[("number", &number)])),
+                Err(e) => self.store_err(lang, e),
+            }),
             Effect::LoadCorrections => {
                 let supervisor = app
                     .user
@@ -512,6 +539,99 @@ impl Runtime {
     /// thread, and a failure is logged and reported to the clerk in `lang`;
     /// without it (tests) it is waited for here. `None`: no printer is
     /// configured; else the target, or why it failed here.
+    /// A finished application read-only: its state lines (service, masked
+    /// customer, fee, date, state, the office's review) and its receipt as
+    /// a reprint. `None`: no application has this number.
+    fn shown(
+        &self,
+        app: &App,
+        number: &str,
+    ) -> crate::store::Result<Option<(Vec<String>, String)>> {
+        let lang = app.lang;
+        let Some(found) = self
+            .store
+            .find_applications(number)?
+            .into_iter()
+            .find(|f| f.app.number == number)
+        else {
+            return Ok(None);
+        };
+        let a = &found.app;
+        let Some(branch) = app.branch.clone() else {
+            return Ok(None);
+        };
+        let service = app.catalog.get(&a.service).cloned();
+        let clerk_name = self
+            .store
+            .user(&a.clerk)?
+            .map(|u| u.name)
+            .unwrap_or_default();
+        let name = service
+            .as_ref()
+            .map(|s| s.name(lang).to_string())
+            .unwrap_or_else(|| a.service.clone());
+        let customer = [
+            a.values.get("owner_name").map(|v| mask::name(v)),
+            a.values.get("id_number").map(|v| mask::id_number(v)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+        let fee = match a.payment {
+            Some(p) if a.fee_total_fen > 0 => fmt(
+                lang,
+                "receipt.total",
+                &[
+                    ("amount", &crate::wizard::field::yuan(a.fee_total_fen)),
+                    ("method", &receipt::payment_label(p, lang)),
+                ],
+            ),
+            _ => tr(lang, "receipt.free").to_string(),
+        };
+        let state = match &a.void {
+            Some(v) => fmt(
+                lang,
+                "find.voided",
+                &[("reason", &mask::escape_controls(&v.reason))],
+            ),
+            None => tr(lang, "find.valid").to_string(),
+        };
+        let mut header = vec![
+            fmt(lang, "receipt.service", &[("service", &name)]),
+            fmt(lang, "find.customer", &[("customer", &customer)]),
+            fee,
+            fmt(
+                lang,
+                "find.date",
+                &[("time", &a.finished_at.format("%Y-%m-%d %H:%M"))],
+            ),
+            fmt(lang, "find.state", &[("state", &state)]),
+            fmt(
+                lang,
+                "find.review",
+                &[("state", &crate::cli::find::state_label(lang, found.state))],
+            ),
+        ];
+        // The office's answers, oldest first, with their notes and results.
+        for c in found.review.iter().flat_map(|r| r.history.iter()) {
+            let at = chrono::DateTime::parse_from_rfc3339(&c.at)
+                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_else(|_| mask::escape_controls(&c.at));
+            let text = c.note.as_deref().or(c.result.as_deref()).unwrap_or("");
+            header.push(format!(
+                "  {at}  {}  {}",
+                crate::cli::find::state_label(lang, Some(c.state)),
+                mask::escape_controls(text)
+            ));
+        }
+        let text = match &service {
+            Some(s) => receipt::reprint(a, s, &branch, &clerk_name, lang, self.clock.now()),
+            None => String::new(),
+        };
+        Ok(Some((header, text)))
+    }
+
     fn print(
         &self,
         lang: Lang,
@@ -519,8 +639,20 @@ impl Runtime {
         who: &str,
         what: &str,
     ) -> Option<Result<String, String>> {
+        self.print_as(lang, text, who, "print", what)
+    }
+
+    /// Prints `text`, audited as `action` (`print`, `reprint`) of `what`.
+    fn print_as(
+        &self,
+        lang: Lang,
+        text: &str,
+        who: &str,
+        action: &str,
+        what: &str,
+    ) -> Option<Result<String, String>> {
         let target = crate::printer::Target::of(&self.config.print)?;
-        if let Err(e) = self.store.audit(self.clock.now(), who, "print", what) {
+        if let Err(e) = self.store.audit(self.clock.now(), who, action, what) {
             crate::log::warn(&format!("audit of a print: {e}"));
         }
         let bytes = crate::printer::render(text, &self.config.print);

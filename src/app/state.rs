@@ -117,12 +117,18 @@ pub struct WizardScreen {
 }
 
 /// A receipt or slip on screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReceiptView {
     pub title: String,
     pub text: String,
     pub file: Option<PathBuf>,
     pub scroll: u16,
+    /// Lines shown above the text and never printed (a finished
+    /// application's state, opened read-only from F4).
+    pub header: Vec<String>,
+    /// The application whose receipt this is a reprint of: printing it is
+    /// audited as a reprint.
+    pub reprint: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -311,6 +317,9 @@ pub enum Confirm {
     Disable { id: String, name: String },
     /// Quit the app (drafts are saved first).
     Quit,
+    /// Remove attachment `index` (named `name`) from the open draft; ←/→
+    /// choose another.
+    Detach { index: usize, name: String },
     /// Do `service` (named `name`) first, starting with `prefill` carried
     /// over from draft `draft` (which is kept).
     Offer {

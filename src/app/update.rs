@@ -29,8 +29,41 @@ impl App {
         vec![Effect::LoadHome]
     }
 
-    /// Applies a runtime report.
+    /// Applies a runtime report. A message on the status line that this
+    /// report did not set is cleared if the report changed the screen.
     pub fn on_msg(&mut self, msg: Msg) -> Vec<Effect> {
+        let before = self.message_mark();
+        let fx = self.apply_msg(msg);
+        self.drop_stale_message(before, false);
+        fx
+    }
+
+    /// Where the status line's message stands before an input or report:
+    /// the screen's kind and the message then.
+    fn message_mark(&self) -> (std::mem::Discriminant<Screen>, Option<(Level, String)>) {
+        (std::mem::discriminant(&self.screen), self.message.clone())
+    }
+
+    /// A message belongs to the screen and the action that caused it. One
+    /// left unchanged by the input or report just handled goes when that
+    /// changed the screen (the greeting does not follow onto the supervisor's
+    /// screens, `已添加柜员 002` not onto the log-in screen) or when the input
+    /// edited text (the clerk is correcting what the message was about, e.g.
+    /// the second PIN after `两次输入的 PIN 不一致`).
+    fn drop_stale_message(
+        &mut self,
+        (kind, message): (std::mem::Discriminant<Screen>, Option<(Level, String)>),
+        edited: bool,
+    ) {
+        if message.is_none() || self.message != message {
+            return;
+        }
+        if edited || std::mem::discriminant(&self.screen) != kind {
+            self.message = None;
+        }
+    }
+
+    fn apply_msg(&mut self, msg: Msg) -> Vec<Effect> {
         self.dirty = true;
         match msg {
             Msg::Ready { branch, user } => {
@@ -62,7 +95,14 @@ impl App {
                 }
                 vec![]
             }
-            Msg::Opened(w) => {
+            Msg::Opened(mut w) => {
+                // A draft left on a step this service no longer shows (the
+                // fee step of a free service, saved by an older version)
+                // opens on the next one shown.
+                while !w.shows(w.step(), self.today) && w.step() != crate::wizard::Step::Review {
+                    w.draft.step += 1;
+                    w.draft.focus = 0;
+                }
                 let input = focused_input(&w);
                 let address = match &w.draft.delivery {
                     Delivery::Ems { address } => LineInput::with_text(address, 120),
@@ -119,6 +159,7 @@ impl App {
                     text: receipt,
                     file,
                     scroll: 0,
+                    ..Default::default()
                 });
                 vec![Effect::LoadHome]
             }
@@ -132,6 +173,7 @@ impl App {
                             text: slip,
                             file,
                             scroll: 0,
+                            ..Default::default()
                         });
                         vec![Effect::LoadHome]
                     }
@@ -145,6 +187,20 @@ impl App {
                     f.selected = 0;
                     f.searched = true;
                 }
+                vec![]
+            }
+            Msg::Shown {
+                number,
+                header,
+                text,
+            } => {
+                self.screen = Screen::Receipt(ReceiptView {
+                    title: fmt(self.lang, "find.shown_title", &[("number", &number)]),
+                    text,
+                    header,
+                    reprint: Some(number),
+                    ..Default::default()
+                });
                 vec![]
             }
             Msg::Corrections { items, overdue } => {
@@ -162,6 +218,7 @@ impl App {
                     text,
                     file,
                     scroll: 0,
+                    ..Default::default()
                 });
                 vec![]
             }
@@ -210,14 +267,35 @@ impl App {
         vec![]
     }
 
-    /// Applies one input.
+    /// Applies one input (and drops a message it made stale, see
+    /// [`App::drop_stale_message`]).
     pub fn on_input(&mut self, input: Input) -> Vec<Effect> {
+        let before = self.message_mark();
+        let edited = matches!(
+            input,
+            Input::Char(_) | Input::Paste(_) | Input::Backspace | Input::Delete
+        );
+        let fx = self.apply_input(input);
+        self.drop_stale_message(before, edited);
+        fx
+    }
+
+    fn apply_input(&mut self, input: Input) -> Vec<Effect> {
         self.dirty = true;
-        // Ctrl-C / Ctrl-Q: quit safely from anywhere but the lock screen.
+        // Ctrl-C / Ctrl-Q: quit safely from anywhere but the lock screen;
+        // in a wizard ask first (the draft is saved either way), and the
+        // same key again on that question quits.
         if let Input::Key(k) = &input {
             if self.keymap.action(k) == Some(Action::Quit)
                 && !matches!(self.overlay, Some(Overlay::Locked(_)))
             {
+                let asked = matches!(self.overlay, Some(Overlay::Confirm(Confirm::Quit)));
+                if matches!(self.screen, Screen::Wizard(_)) && !asked {
+                    self.overlay = Some(Overlay::Confirm(Confirm::Quit));
+                    let mut fx = self.save_wizard();
+                    fx.push(Effect::Flush);
+                    return fx;
+                }
                 return self.quit_safely();
             }
         }
@@ -308,6 +386,10 @@ impl App {
                 self.overlay = None;
                 vec![]
             }
+            Overlay::Confirm(Confirm::Detach { index, .. }) => {
+                let action = self.action(&input);
+                self.on_detach_confirm(index, input, action)
+            }
             Overlay::Confirm(c) => {
                 let yes = matches!(input, Input::Char('y' | 'Y' | '是'))
                     || matches!(&input, Input::Key(k) if k.code == KeyCode2::Enter);
@@ -321,6 +403,8 @@ impl App {
                         vec![Effect::Discard(number), Effect::LoadHome]
                     }
                     Confirm::Quit => self.quit_safely(),
+                    // Answered above.
+                    Confirm::Detach { .. } => vec![],
                     Confirm::Void { number, reason, .. } => {
                         vec![Effect::VoidApp { number, reason }]
                     }

@@ -31,6 +31,18 @@ impl App {
         };
         // The attachment input on the materials step takes its own keys.
         if step == Step::Materials && ws.wizard.attachment_focus() == Some(ws.wizard.focus()) {
+            // Delete on an empty path asks which file to remove (the last
+            // one first), naming it; Backspace never removes a file.
+            if input == Input::Delete && ws.attach.is_empty() {
+                let Some(last) = ws.wizard.draft.attachments.len().checked_sub(1) else {
+                    let text = tr(lang, "wizard.nothing_to_detach").to_string();
+                    self.say(Level::Warn, text);
+                    return vec![];
+                };
+                let name = ws.wizard.draft.attachments[last].name.clone();
+                self.overlay = Some(Overlay::Confirm(Confirm::Detach { index: last, name }));
+                return vec![];
+            }
             if let Some(fx) = attach_input(ws, &input, action, lang) {
                 return fx;
             }
@@ -51,7 +63,7 @@ impl App {
                         Effect::SaveDraft(Box::new(ws.wizard.draft.clone())),
                         Effect::Flush,
                     ];
-                    if ws.wizard.back() {
+                    if ws.wizard.back(today) {
                         ws.input = focused_input(&ws.wizard);
                     } else {
                         // Leaving the first step keeps the draft (saved above).
@@ -69,7 +81,7 @@ impl App {
                     } else {
                         -1
                     };
-                    ws.wizard.move_focus(d);
+                    ws.wizard.move_focus(d, today);
                     ws.input = focused_input(&ws.wizard);
                     return vec![Effect::SaveDraft(Box::new(ws.wizard.draft.clone()))];
                 }
@@ -131,7 +143,7 @@ impl App {
                                 let cut = edit(&mut ws.input, input, lang);
                                 if cut {
                                     let text = tr(lang, "wizard.pasted_cut").to_string();
-                                    self.message = Some((Level::Warn, text));
+                                    self.say(Level::Warn, text);
                                 }
                                 let Screen::Wizard(ws) = &mut self.screen else {
                                     return vec![];
@@ -190,6 +202,10 @@ impl App {
                             Input::Char('2') => true,
                             _ => matches!(ws.wizard.draft.delivery, Delivery::Pickup),
                         };
+                        if ems && ws.address.text.trim().is_empty() {
+                            let typed = mailing_address(&ws.wizard);
+                            ws.address.set(&typed);
+                        }
                         ws.wizard.draft.delivery = if ems {
                             Delivery::Ems {
                                 address: ws.address.text.clone(),
@@ -259,6 +275,14 @@ impl App {
         }
         let result = ws.wizard.next(today, lang);
         ws.input = focused_input(&ws.wizard);
+        // The mailing address typed on step 1 is the EMS address's default.
+        if ws.wizard.step() == Step::Payment && ws.address.text.trim().is_empty() {
+            let typed = mailing_address(&ws.wizard);
+            ws.address.set(&typed);
+            if let Delivery::Ems { address } = &mut ws.wizard.draft.delivery {
+                *address = typed;
+            }
+        }
         let fx = vec![
             Effect::SaveDraft(Box::new(ws.wizard.draft.clone())),
             Effect::Flush,
@@ -323,8 +347,8 @@ impl App {
 }
 
 /// Keys on the attachment input: a path typed or picked from the inbox
-/// (Left/Right), Enter adds it, Backspace on an empty line removes the last
-/// file. `None`: the key is not the input's (Tab, F10, Esc...).
+/// (Left/Right), Enter adds it (Delete on an empty line, handled by the
+/// caller, asks which file to remove). `None`: the key is not the input's (Tab, F10, Esc...).
 pub(crate) fn attach_input(
     ws: &mut WizardScreen,
     input: &Input,
@@ -357,14 +381,6 @@ pub(crate) fn attach_input(
             let p = ws.inbox[pos].display().to_string();
             ws.attach.set(&p);
             Some(vec![])
-        }
-        (Input::Backspace, _) if ws.attach.is_empty() => {
-            let removed = ws.wizard.draft.attachments.pop()?;
-            Some(vec![
-                Effect::Detach(removed.path),
-                Effect::SaveDraft(Box::new(ws.wizard.draft.clone())),
-                Effect::Flush,
-            ])
         }
         (Input::Key(_), _) => None,
         (other, _) => {
@@ -400,3 +416,58 @@ pub(crate) fn commit_input(ws: &mut WizardScreen, _lang: Lang) {
         }
     }
 }
+
+impl App {
+    /// The answer to [`Confirm::Detach`]: ←/→ choose another file (the
+    /// question stays), yes removes the one named, anything else keeps all.
+    pub(crate) fn on_detach_confirm(
+        &mut self,
+        index: usize,
+        input: Input,
+        action: Option<Action>,
+    ) -> Vec<Effect> {
+        let lang = self.lang;
+        let Screen::Wizard(ws) = &mut self.screen else {
+            self.overlay = None;
+            return vec![];
+        };
+        let files = &ws.wizard.draft.attachments;
+        if matches!(action, Some(Action::OptionNext | Action::OptionPrev)) && !files.is_empty() {
+            let d = if action == Some(Action::OptionNext) {
+                1
+            } else {
+                -1
+            };
+            let index = cycle(index, files.len(), d);
+            let name = files[index].name.clone();
+            self.overlay = Some(Overlay::Confirm(Confirm::Detach { index, name }));
+            return vec![];
+        }
+        self.overlay = None;
+        let yes = matches!(input, Input::Char('y' | 'Y' | '是'))
+            || matches!(&input, Input::Key(k) if k.code == KeyCode2::Enter);
+        if !yes || index >= files.len() {
+            return vec![];
+        }
+        let removed = ws.wizard.draft.attachments.remove(index);
+        let fx = vec![
+            Effect::Detach(removed.path),
+            Effect::SaveDraft(Box::new(ws.wizard.draft.clone())),
+            Effect::Flush,
+        ];
+        self.say(
+            Level::Info,
+            fmt(lang, "wizard.detached", &[("name", &removed.name)]),
+        );
+        fx
+    }
+}
+
+/// The mailing address typed among the service's fields (`address`), the
+/// default of the EMS address; empty when there is none.
+pub fn mailing_address(w: &Wizard) -> String {
+    w.raw(MAILING_ADDRESS).trim().to_string()
+}
+
+/// The field key of the customer's mailing address.
+pub const MAILING_ADDRESS: &str = "address";

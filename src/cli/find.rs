@@ -13,7 +13,7 @@ use crate::mask::escape_controls;
 use crate::store::{Found, MAX_FOUND};
 use crate::wire::ReviewState;
 
-fn pad(s: &str, w: usize) -> String {
+pub(crate) fn pad(s: &str, w: usize) -> String {
     format!("{s}{}", " ".repeat(w.saturating_sub(s.width())))
 }
 

@@ -69,6 +69,12 @@ fn too_small(app: &App, f: &mut Frame, area: Rect) {
             ("mh", &MIN_HEIGHT),
         ],
     );
+    // Training stays marked even on a terminal too small to draw on.
+    let text = if app.training {
+        format!("{}\n{text}", tr(app.lang, "common.training_banner").trim())
+    } else {
+        text
+    };
     let p = Paragraph::new(text)
         .style(app.theme.roles.warn)
         .wrap(ratatui::widgets::Wrap { trim: true });
@@ -81,6 +87,14 @@ fn top_bar(app: &App, f: &mut Frame, area: Rect) {
         format!(" {} ", tr(app.lang, "common.app_name")),
         r.title,
     )];
+    // The training mark first: a long branch name never pushes it off.
+    if app.training {
+        spans.push(Span::styled(
+            tr(app.lang, "common.training_banner"),
+            r.training,
+        ));
+        spans.push(Span::raw(" "));
+    }
     if let Some(b) = &app.branch {
         spans.push(Span::styled(format!("{} ({})", b.name, b.code), r.text));
     }
@@ -88,13 +102,6 @@ fn top_bar(app: &App, f: &mut Frame, area: Rect) {
         spans.push(Span::styled(format!(" · {} {}", u.id, u.name), r.text));
     }
     spans.push(Span::styled(format!(" · {}", app.today), r.muted));
-    if app.training {
-        spans.push(Span::raw(" "));
-        spans.push(Span::styled(
-            tr(app.lang, "common.training_banner"),
-            r.training,
-        ));
-    }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -137,20 +144,11 @@ fn footer_actions(app: &App) -> &'static [Action] {
 
 fn footer_bar(app: &App, f: &mut Frame, area: Rect) {
     let r = &app.theme.roles;
-    let mut spans = Vec::new();
-    for a in footer_actions(app) {
-        spans.push(Span::styled(app.keymap.short(*a), r.key));
-        spans.push(Span::styled(
-            format!(" {}  ", tr(app.lang, &a.desc_key())),
-            r.status,
-        ));
-    }
-    let status = if app.user.is_some() {
-        let link = if app.training {
-            tr(app.lang, "status.training_link").to_string()
-        } else {
-            tr(app.lang, app.sync.link.key()).to_string()
-        };
+    let status = if app.training {
+        // Nothing is uploaded in training: no queue count, only the mark.
+        tr(app.lang, "status.training_link").to_string()
+    } else if app.user.is_some() {
+        let link = tr(app.lang, app.sync.link.key()).to_string();
         let mut s = fmt(
             app.lang,
             "status.queue",
@@ -174,10 +172,26 @@ fn footer_bar(app: &App, f: &mut Frame, area: Rect) {
     } else {
         String::new()
     };
-    let used: usize = spans.iter().map(|s| s.width()).sum();
+    // The status has the right edge; key hints take what is left, whole
+    // hints only, so a narrow terminal loses hints, never the status.
     let sw = unicode_width::UnicodeWidthStr::width(status.as_str());
+    let room = (area.width as usize).saturating_sub(sw + 1);
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for a in footer_actions(app) {
+        let key = Span::styled(app.keymap.short(*a), r.key);
+        let desc = Span::styled(format!(" {}  ", tr(app.lang, &a.desc_key())), r.status);
+        let w = key.width() + desc.width();
+        if used + w > room {
+            break;
+        }
+        used += w;
+        spans.push(key);
+        spans.push(desc);
+    }
     let pad = (area.width as usize).saturating_sub(used + sw);
     spans.push(Span::styled(" ".repeat(pad), r.status));
-    spans.push(Span::styled(status, r.status));
+    let status_style = if app.training { r.training } else { r.status };
+    spans.push(Span::styled(status, status_style));
     f.render_widget(Paragraph::new(Line::from(spans)).style(r.status), area);
 }

@@ -119,6 +119,11 @@ pub fn confirm(app: &App, c: &Confirm, f: &mut Frame, area: Rect) {
     let question = match c {
         Confirm::Discard(n) => fmt(app.lang, "confirm.discard", &[("number", n)]),
         Confirm::Quit => tr(app.lang, "confirm.quit").to_string(),
+        Confirm::Detach { name, .. } => fmt(
+            app.lang,
+            "confirm.detach",
+            &[("name", &crate::mask::escape_controls(name))],
+        ),
         Confirm::Void {
             number,
             reason,
@@ -158,7 +163,14 @@ pub fn confirm(app: &App, c: &Confirm, f: &mut Frame, area: Rect) {
         Line::from(Span::styled(question, app.theme.roles.warn)),
         Line::from(""),
         Line::from(Span::styled(
-            tr(app.lang, "confirm.keys"),
+            tr(
+                app.lang,
+                if matches!(c, Confirm::Detach { .. }) {
+                    "confirm.detach_keys"
+                } else {
+                    "confirm.keys"
+                },
+            ),
             app.theme.roles.hint,
         )),
     ])

@@ -104,6 +104,53 @@ pub fn first_blocker(blockers: Vec<Blocker>) -> Option<Blocker> {
     blockers.into_iter().nth(i)
 }
 
+/// The condition that makes conditional material `m` needed, as said to
+/// the customer: the field's label and the value that triggers it
+/// (`（因：所有人类型为单位）`, in English with a space before it). `None` when the material names no condition.
+pub fn condition_text(
+    service: &Service,
+    m: &crate::catalog::Material,
+    lang: Lang,
+) -> Option<String> {
+    let (key, value) = (m.when_field.as_deref()?, m.when_value.as_deref()?);
+    let field = service.field(key)?;
+    let label = match lang {
+        Lang::Zh => &field.label_zh,
+        Lang::En => &field.label_en,
+    };
+    let shown = field::display_value(field, value, lang);
+    let text = fmt(
+        lang,
+        "wizard.need.because",
+        &[("field", label), ("value", &shown)],
+    );
+    // Full-width brackets need no space before them; English ones do.
+    Some(match lang {
+        Lang::Zh => text,
+        Lang::En => format!(" {text}"),
+    })
+}
+
+/// Whether the service's result can be posted: the catalogue has a postage
+/// item for it on `day`. One that cannot has nothing to deliver.
+pub fn delivers(service: &Service, day: NaiveDate) -> bool {
+    service.fees_on(day).iter().any(|f| f.item == POSTAGE_ITEM)
+}
+
+/// The delivery as the confirm step and the receipt say it: for a service
+/// with nothing to deliver collected "at the branch", the catalogue's own
+/// words for where the result goes (`处理结果在交管12123查询`).
+pub fn delivery_text(service: &Service, delivery: &Delivery, day: NaiveDate, lang: Lang) -> String {
+    let own = match lang {
+        Lang::Zh => service.delivery_zh.as_deref(),
+        Lang::En => service.delivery_en.as_deref(),
+    };
+    match (delivery, own) {
+        (Delivery::Pickup, Some(text)) if !delivers(service, day) => text.to_string(),
+        _ => crate::receipt::delivery_label(delivery, lang),
+    }
+}
+
 /// One service's wizard, around its draft.
 #[derive(Debug, Clone)]
 pub struct Wizard {
@@ -157,15 +204,6 @@ impl Wizard {
     pub fn set_focus(&mut self, i: usize) {
         let n = self.focusable(self.step());
         self.draft.focus = if n == 0 { 0 } else { i.min(n - 1) } as u16;
-    }
-
-    pub fn move_focus(&mut self, delta: isize) {
-        let n = self.focusable(self.step()) as isize;
-        if n == 0 {
-            return;
-        }
-        let i = (self.focus() as isize + delta).rem_euclid(n);
-        self.draft.focus = i as u16;
     }
 
     /// The raw text of a field.
@@ -259,6 +297,17 @@ impl Wizard {
         }
     }
 
+    /// Why material `i` is needed, once the condition that makes it so is
+    /// met: `（因：所有人类型为单位）`. `None` for materials needed always, or
+    /// not needed now.
+    pub fn material_reason(&self, i: usize, today: NaiveDate, lang: Lang) -> Option<String> {
+        let m = self.service.materials.get(i)?;
+        if m.need != Need::Conditional || !self.material_needed(i, today) {
+            return None;
+        }
+        condition_text(&self.service, m, lang)
+    }
+
     pub fn ticked(&self, id: &str) -> bool {
         self.draft.materials.iter().any(|m| m == id)
     }
@@ -309,11 +358,12 @@ impl Wizard {
                 }
                 _ => {
                     if self.material_needed(i, today) && !self.ticked(&m.id) {
+                        let why = |lang| self.material_reason(i, today, lang).unwrap_or_default();
                         out.push((
                             i,
                             Missing {
-                                zh: m.zh.clone(),
-                                en: m.en.clone(),
+                                zh: format!("{}{}", m.zh, why(Lang::Zh)),
+                                en: format!("{}{}", m.en, why(Lang::En)),
                             },
                         ));
                     }
@@ -431,20 +481,102 @@ impl Wizard {
         if step == Step::Review {
             return Ok(Step::Review);
         }
-        let next = Step::from_index(step.index() + 1);
+        let mut next = Step::from_index(step.index() + 1);
+        while !self.shows(next, today) {
+            next = Step::from_index(next.index() + 1);
+        }
         self.draft.step = next.index();
-        self.draft.focus = 0;
+        self.draft.focus = self.first_focus(next, today);
         Ok(next)
     }
 
-    /// Goes back one step; false on the first.
-    pub fn back(&mut self) -> bool {
-        if self.step() == Step::Fields {
-            return false;
+    /// Goes back one step (over a step not asked, see [`Wizard::shows`]);
+    /// false on the first.
+    pub fn back(&mut self, today: NaiveDate) -> bool {
+        let mut step = self.step();
+        loop {
+            if step == Step::Fields {
+                return false;
+            }
+            step = Step::from_index(step.index() - 1);
+            if self.shows(step, today) {
+                break;
+            }
         }
-        self.draft.step -= 1;
-        self.draft.focus = 0;
+        self.draft.step = step.index();
+        self.draft.focus = self.first_focus(step, today);
         true
+    }
+
+    /// Whether a payment method is asked: something is to be paid on `day`
+    /// with the delivery chosen.
+    pub fn asks_payment(&self, day: NaiveDate) -> bool {
+        self.fee_total(day) > 0
+    }
+
+    /// Whether a delivery is asked: the catalogue has a postage item for the
+    /// service on `day`, so its result can be posted. A service without one
+    /// has nothing to deliver (an account opened on the spot, a fine paid).
+    pub fn asks_delivery(&self, day: NaiveDate) -> bool {
+        delivers(&self.service, day)
+    }
+
+    /// Whether `step` is shown: the fee and delivery step only when it asks
+    /// something (a service with nothing to pay and nothing to deliver goes
+    /// from the materials straight to the confirm step).
+    pub fn shows(&self, step: Step, day: NaiveDate) -> bool {
+        match step {
+            Step::Payment => {
+                self.asks_payment(day)
+                    || self.asks_delivery(day)
+                    || !matches!(self.draft.delivery, Delivery::Pickup)
+            }
+            _ => true,
+        }
+    }
+
+    /// The steps shown, in order (for the step indicator).
+    pub fn shown_steps(&self, day: NaiveDate) -> Vec<Step> {
+        Step::ALL
+            .into_iter()
+            .filter(|s| self.shows(*s, day))
+            .collect()
+    }
+
+    /// The focus indices that can be taken on `step` now: on the payment
+    /// step the method (0) only when there is something to pay, the
+    /// delivery (1) and address (2) only when there is something to deliver.
+    pub fn focus_stops(&self, step: Step, day: NaiveDate) -> Vec<usize> {
+        match step {
+            Step::Payment => {
+                let ems = matches!(self.draft.delivery, Delivery::Ems { .. });
+                let mut out = vec![];
+                if self.asks_payment(day) {
+                    out.push(0);
+                }
+                if self.asks_delivery(day) || ems {
+                    out.push(1);
+                    out.push(2);
+                }
+                out
+            }
+            s => (0..self.focusable(s)).collect(),
+        }
+    }
+
+    fn first_focus(&self, step: Step, day: NaiveDate) -> u16 {
+        self.focus_stops(step, day).first().copied().unwrap_or(0) as u16
+    }
+
+    /// Moves the focus among [`Wizard::focus_stops`], wrapping.
+    pub fn move_focus(&mut self, delta: isize, day: NaiveDate) {
+        let stops = self.focus_stops(self.step(), day);
+        if stops.is_empty() {
+            return;
+        }
+        let n = stops.len() as isize;
+        let at = stops.iter().position(|i| *i == self.focus()).unwrap_or(0) as isize;
+        self.draft.focus = stops[(at + delta).rem_euclid(n) as usize] as u16;
     }
 
     /// The application to store, if nothing blocks finishing.
@@ -480,5 +612,56 @@ impl Wizard {
             generated: self.draft.generated,
             attachments: self.draft.attachments.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+
+    fn wizard(code: &str) -> Wizard {
+        let cat = Catalog::builtin().expect("catalogue");
+        let service = cat.get(code).expect("service").clone();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").expect("time");
+        Wizard::new(service, Draft::new("Z1".into(), code, "001", now))
+    }
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 28).expect("date")
+    }
+
+    #[test]
+    fn the_fee_step_asks_only_what_the_fee_data_leaves_to_ask() {
+        // Free and nothing to post (no postage item): no fee step at all.
+        for code in ["U1", "W1", "D6"] {
+            let w = wizard(code);
+            assert!(!w.shows(Step::Payment, day()), "{code}");
+            assert_eq!(w.shown_steps(day()).len(), 3, "{code}");
+        }
+        // Free but postable (V5, V8): the delivery only, until EMS costs.
+        let mut w = wizard("V5");
+        assert!(w.shows(Step::Payment, day()));
+        assert_eq!(w.focus_stops(Step::Payment, day()), vec![1, 2]);
+        w.draft.delivery = Delivery::Ems {
+            address: String::new(),
+        };
+        assert_eq!(w.focus_stops(Step::Payment, day()), vec![0, 1, 2]);
+        // Paid: everything.
+        let w = wizard("D1");
+        assert_eq!(w.focus_stops(Step::Payment, day()), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn next_and_back_go_over_a_step_not_shown() {
+        let mut w = wizard("U1");
+        w.draft.step = Step::Review.index();
+        assert!(w.back(day()));
+        assert_eq!(w.step(), Step::Materials);
+        let mut v5 = wizard("V5");
+        v5.draft.step = Step::Review.index();
+        assert!(v5.back(day()));
+        assert_eq!(v5.step(), Step::Payment);
+        assert_eq!(v5.focus(), 1, "focus on the delivery, not the method");
     }
 }

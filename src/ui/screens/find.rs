@@ -6,6 +6,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::app::state::{App, FindDraft};
+use crate::cli::find::{cut, pad};
 use crate::i18n::tr;
 use crate::mask;
 use crate::ui::widgets::{block, input};
@@ -20,8 +21,8 @@ pub fn find_draft(app: &App, fd: &FindDraft, f: &mut Frame, area: Rect) {
     f.render_widget(b, q);
     input(f, inner, &fd.query, r.focus, true);
     if fd.searched && !fd.apps.is_empty() {
-        // The finished applications below the drafts: state, history, result.
-        let text = crate::cli::find::table(app.lang, &fd.apps);
+        // The finished applications below the drafts, one line each, in
+        // the same selection (Enter opens one read-only).
         let drafts_h = if fd.results.is_empty() {
             0
         } else {
@@ -29,10 +30,10 @@ pub fn find_draft(app: &App, fd: &FindDraft, f: &mut Frame, area: Rect) {
         };
         let [d, a] =
             Layout::vertical([Constraint::Length(drafts_h), Constraint::Min(3)]).areas(list);
-        let b = block(app, tr(app.lang, "lookup.title").to_string());
+        let b = block(app, tr(app.lang, "find.apps").to_string());
         let ai = b.inner(a);
         f.render_widget(b, a);
-        f.render_widget(Paragraph::new(text).style(r.text), ai);
+        app_lines(app, fd, f, ai);
         if fd.results.is_empty() {
             return;
         }
@@ -86,6 +87,51 @@ fn draft_lines_in(app: &App, fd: &FindDraft, f: &mut Frame, inner: Rect) {
                     d.updated.format("%m-%d %H:%M"),
                     id,
                     service_name(app, &d.service)
+                ),
+                style,
+            ))
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// One line per finished application: number, date, masked ID, service,
+/// the office's review state (selected after the drafts).
+fn app_lines(app: &App, fd: &FindDraft, f: &mut Frame, inner: Rect) {
+    let r = &app.theme.roles;
+    let rows = usize::from(inner.height).max(1);
+    let sel = fd.selected.checked_sub(fd.results.len());
+    let start = sel.map(|s| s.saturating_sub(rows - 1)).unwrap_or(0);
+    let lines: Vec<Line> = fd
+        .apps
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(rows)
+        .map(|(i, found)| {
+            let a = &found.app;
+            let id = a
+                .values
+                .get("id_number")
+                .map(|v| mask::id_number(v))
+                .unwrap_or_default();
+            let state = if a.void.is_some() {
+                tr(app.lang, "find.voided_short")
+            } else {
+                crate::cli::find::state_label(app.lang, found.state)
+            };
+            let result = found
+                .result()
+                .map(|r| format!("  {}", cut(&mask::escape_controls(r), 20)))
+                .unwrap_or_default();
+            let style = if sel == Some(i) { r.selected } else { r.text };
+            Line::from(Span::styled(
+                format!(
+                    "{} {}  {}  {}  {state}{result}",
+                    pad(&a.number, 18),
+                    a.finished_at.format("%m-%d %H:%M"),
+                    pad(&id, 18),
+                    pad(&cut(&service_name(app, &a.service), 16), 16),
                 ),
                 style,
             ))

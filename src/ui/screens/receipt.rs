@@ -9,13 +9,43 @@ use crate::i18n::{fmt, tr};
 use crate::ui::widgets::block;
 
 pub fn receipt(app: &App, rv: &ReceiptView, f: &mut Frame, area: Rect) {
-    let [body, file] = Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
+    let head_h = if rv.header.is_empty() {
+        0
+    } else {
+        rv.header.len() as u16 + 2
+    };
+    let [head, body, file] = Layout::vertical([
+        Constraint::Length(head_h),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    if !rv.header.is_empty() {
+        let lines: Vec<&str> = rv.header.iter().map(String::as_str).collect();
+        f.render_widget(
+            Paragraph::new(lines.join("\n"))
+                .style(app.theme.roles.text)
+                .block(block(app, rv.title.clone())),
+            head,
+        );
+    }
+    // Read-only: the state above, titled with the application; the
+    // receipt below under its own title.
+    let title = match &rv.reprint {
+        Some(number) => fmt(app.lang, "receipt.title", &[("number", number)]),
+        None => rv.title.clone(),
+    };
     let p = Paragraph::new(rv.text.as_str())
         .style(app.theme.roles.text)
         .scroll((rv.scroll, 0))
-        .block(block(app, rv.title.clone()));
+        .block(block(app, title));
     f.render_widget(p, body);
-    if let Some(path) = &rv.file {
+    if rv.reprint.is_some() {
+        f.render_widget(
+            Paragraph::new(tr(app.lang, "find.reprint_hint")).style(app.theme.roles.hint),
+            file,
+        );
+    } else if let Some(path) = &rv.file {
         f.render_widget(
             Paragraph::new(fmt(
                 app.lang,

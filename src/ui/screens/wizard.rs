@@ -9,7 +9,7 @@ use unicode_width::UnicodeWidthStr;
 use crate::app::state::{App, WizardScreen};
 use crate::catalog::{FieldKind, Need};
 use crate::i18n::{fmt, tr, Lang};
-use crate::receipt::{delivery_label, payment_label};
+use crate::receipt::payment_label;
 use crate::rules::Severity;
 use crate::store::{Delivery, Payment};
 use crate::ui::widgets::{block, input};
@@ -51,16 +51,18 @@ pub fn wizard(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     let inner = b.inner(area);
     f.render_widget(b, area);
     let [tabs, page] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    // Only the steps shown are numbered (a free service with nothing to
+    // deliver has three).
     let mut spans = Vec::new();
-    for s in Step::ALL {
-        let style = if s == w.step() { r.selected } else { r.muted };
-        spans.push(Span::styled(
-            format!(" {} {} ", s.index() + 1, tr(app.lang, s.title_key())),
-            style,
-        ));
-        if s != Step::Review {
+    for (n, s) in w.shown_steps(app.today).into_iter().enumerate() {
+        if n > 0 {
             spans.push(Span::styled(">", r.muted));
         }
+        let style = if s == w.step() { r.selected } else { r.muted };
+        spans.push(Span::styled(
+            format!(" {} {} ", n + 1, tr(app.lang, s.title_key())),
+            style,
+        ));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), tabs);
     match w.step() {
@@ -254,10 +256,13 @@ fn materials(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
             } else {
                 tr(app.lang, need_label(m.need))
             };
+            let why = w
+                .material_reason(i, app.today, app.lang)
+                .unwrap_or_default();
             let style = if i == w.focus() { r.focus } else { r.text };
             Line::from(vec![
                 Span::styled(format!(" {tick} {text}"), style),
-                Span::styled(format!("  ({need})"), r.hint),
+                Span::styled(format!("  ({need}){why}"), r.hint),
             ])
         })
         .collect();
@@ -421,22 +426,37 @@ fn payment(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
             ),
         ),
     ];
+    // Only the questions asked: no method when nothing is to be paid, no
+    // delivery when nothing can be posted.
+    let stops = w.focus_stops(Step::Payment, app.today);
+    let mut row = 0;
     for (i, (label, value, hint)) in items.iter().enumerate() {
+        if !stops.contains(&i) {
+            continue;
+        }
         let [l, v, h] = Layout::horizontal([
             Constraint::Length(LABEL_W),
             Constraint::Length(VALUE_W),
             Constraint::Min(1),
         ])
         .spacing(1)
-        .areas(rows[i]);
+        .areas(rows[row]);
+        row += 1;
         f.render_widget(Paragraph::new(*label).style(r.label), l);
         let style = if focus == i { r.focus } else { r.field };
         f.render_widget(Paragraph::new(fit(value, VALUE_W as usize)).style(style), v);
         f.render_widget(Paragraph::new(fit(hint, h.width as usize)).style(r.hint), h);
     }
+    if !stops.contains(&2) {
+        f.render_widget(
+            Paragraph::new(tr(app.lang, "wizard.payment_keys")).style(r.hint),
+            rows[4],
+        );
+        return;
+    }
     let [l, v] = Layout::horizontal([Constraint::Length(LABEL_W), Constraint::Min(10)])
         .spacing(1)
-        .areas(rows[2]);
+        .areas(rows[row]);
     let label_style = if ems { r.label } else { r.muted };
     f.render_widget(
         Paragraph::new(tr(app.lang, "wizard.address")).style(label_style),
@@ -455,15 +475,30 @@ fn review(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     let r = &app.theme.roles;
     let mut lines = Vec::new();
     let values = w.normalised(app.today);
+    let ems_to = match &w.draft.delivery {
+        Delivery::Ems { address } => Some(address.trim()),
+        Delivery::Pickup => None,
+    };
     for field in &w.service.fields {
         if let Some(v) = values.get(&field.key) {
+            // The mailing address is shown once when it is the EMS address,
+            // and masked as the delivery line masks it.
+            let is_address = field.key == crate::app::wizard::MAILING_ADDRESS;
+            if is_address && ems_to == Some(v.trim()) {
+                continue;
+            }
             let label = match app.lang {
                 Lang::Zh => &field.label_zh,
                 Lang::En => &field.label_en,
             };
+            let shown = if is_address {
+                crate::mask::address(v)
+            } else {
+                display_value(field, v, app.lang)
+            };
             lines.push(Line::from(vec![
                 Span::styled(format!("{}: ", label), r.label),
-                Span::styled(display_value(field, v, app.lang), r.text),
+                Span::styled(shown, r.text),
             ]));
         }
     }
@@ -491,7 +526,7 @@ fn review(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
         r.title,
     )));
     lines.push(Line::from(Span::styled(
-        delivery_label(&w.draft.delivery, app.lang),
+        crate::wizard::delivery_text(&w.service, &w.draft.delivery, app.today, app.lang),
         r.text,
     )));
     let limit = match app.lang {
