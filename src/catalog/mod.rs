@@ -20,7 +20,7 @@ mod model;
 pub mod overrides;
 mod render;
 mod search;
-mod text;
+pub(crate) mod text;
 mod validate;
 
 use chrono::NaiveDate;

@@ -4,11 +4,12 @@ use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
 use ratatui::style::Style;
 use ratatui::symbols::border;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
 use crate::app::input::LineInput;
 use crate::app::state::{App, Confirm};
+use crate::catalog::text::{display_width, pad};
 use crate::i18n::{fmt, tr};
 
 /// Borders a VT100 or the Linux console can draw.
@@ -46,6 +47,25 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
         .flex(Flex::Center)
         .areas(v);
     c
+}
+
+/// Clears `rect` for a popup. A wide character just left of it would hide
+/// the popup's left border (a terminal draws it over the next column), so it
+/// is blanked too.
+pub fn clear_popup(f: &mut Frame, rect: Rect) {
+    f.render_widget(Clear, rect);
+    if rect.x == 0 {
+        return;
+    }
+    let buf = f.buffer_mut();
+    for y in rect.y..rect.y.saturating_add(rect.height) {
+        let Some(cell) = buf.cell_mut((rect.x - 1, y)) else {
+            continue;
+        };
+        if unicode_width::UnicodeWidthStr::width(cell.symbol()) > 1 {
+            cell.set_symbol(" ");
+        }
+    }
 }
 
 /// Draws a one-line input; with `focused`, places the terminal cursor.
@@ -88,30 +108,75 @@ pub fn labeled_input(
     input(f, field, line, style, focused);
 }
 
-/// The help overlay, generated from the key map in force.
+/// The help overlay, generated from the key map in force: keys and what
+/// they do in columns sized by display width, in two columns when one does
+/// not fit, and the close hint always on its last lines.
 pub fn help(app: &App, f: &mut Frame, area: Rect) {
-    let all = app.keymap.all();
-    let h = (all.len() as u16 + 5).min(area.height);
-    let rect = centered(area, 70, h);
-    f.render_widget(Clear, rect);
+    let r = &app.theme.roles;
+    let entries: Vec<(String, String)> = app
+        .keymap
+        .all()
+        .into_iter()
+        .map(|(a, keys)| (keys.join(" / "), tr(app.lang, &a.desc_key()).to_string()))
+        .collect();
+    let key_w = entries
+        .iter()
+        .map(|(k, _)| display_width(k))
+        .max()
+        .unwrap_or(0);
+    let desc_w = entries
+        .iter()
+        .map(|(_, d)| display_width(d))
+        .max()
+        .unwrap_or(0);
+    let entry_w = key_w + 2 + desc_w;
+    let max_inner = usize::from(area.width.saturating_sub(2));
+    let close_w = display_width(tr(app.lang, "help.close"));
+    let fit_rows = usize::from(area.height.saturating_sub(2));
+    // One column if it fits (with the close hint on two lines at most),
+    // else two.
+    let cols = if entries.len() + 2 <= fit_rows || 2 * entry_w + 3 > max_inner {
+        1
+    } else {
+        2
+    };
+    let inner_w = (cols * entry_w + (cols - 1) * 3)
+        .max(close_w.min(max_inner))
+        .min(max_inner);
+    let close = crate::catalog::wrap(tr(app.lang, "help.close"), inner_w, "", "");
+    let per_col = entries.len().div_ceil(cols);
+    let h = (per_col + close.len() + 2).min(usize::from(area.height));
+    let rect = centered(area, (inner_w + 2) as u16, h as u16);
+    clear_popup(f, rect);
+    let b = block(app, tr(app.lang, "help.title").to_string());
+    let inner = b.inner(rect);
+    f.render_widget(b, rect);
+    let close_h = (close.len() as u16).min(inner.height);
+    let [list, hint] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(close_h)]).areas(inner);
     let mut lines = Vec::new();
-    for (action, keys) in all {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<28}", keys.join(" / ")), app.theme.roles.key),
-            Span::styled(
-                tr(app.lang, &action.desc_key()).to_string(),
-                app.theme.roles.text,
-            ),
-        ]));
+    for row in 0..per_col {
+        let mut spans = Vec::new();
+        for c in 0..cols {
+            let Some((k, d)) = entries.get(c * per_col + row) else {
+                continue;
+            };
+            if c > 0 {
+                spans.push(Span::raw("   "));
+            }
+            spans.push(Span::styled(pad(k, key_w + 2), r.key));
+            let last = c + 1 == cols;
+            let d = if last { d.clone() } else { pad(d, desc_w) };
+            spans.push(Span::styled(d, r.text));
+        }
+        lines.push(Line::from(spans));
     }
-    lines.push(Line::from(Span::styled(
-        tr(app.lang, "help.close"),
-        app.theme.roles.hint,
-    )));
-    let p = Paragraph::new(lines)
-        .wrap(Wrap { trim: true })
-        .block(block(app, tr(app.lang, "help.title").to_string()));
-    f.render_widget(p, rect);
+    f.render_widget(Paragraph::new(lines), list);
+    let close: Vec<Line> = close
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, r.hint)))
+        .collect();
+    f.render_widget(Paragraph::new(close), hint);
 }
 
 /// A yes/no question.
@@ -135,32 +200,31 @@ pub fn confirm(app: &App, c: &Confirm, f: &mut Frame, area: Rect) {
             &[("code", service), ("name", name), ("number", draft)],
         ),
     };
-    let rect = centered(
-        area,
-        60,
-        if matches!(c, Confirm::Offer { .. }) {
-            8
-        } else {
-            6
-        },
+    // As wide as the question needs, at most 60 columns (wrapped by
+    // display width), as tall as the wrapped lines.
+    let keys = tr(app.lang, "confirm.keys");
+    let want = display_width(&question).max(display_width(keys)).max(30);
+    let inner_w = want.min(58).min(usize::from(area.width.saturating_sub(2)));
+    let r = &app.theme.roles;
+    let mut lines: Vec<Line> = crate::catalog::wrap(&question, inner_w, "", "")
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, r.warn)))
+        .collect();
+    lines.push(Line::from(""));
+    lines.extend(
+        crate::catalog::wrap(keys, inner_w, "", "")
+            .into_iter()
+            .map(|l| Line::from(Span::styled(l, r.hint))),
     );
-    f.render_widget(Clear, rect);
-    let p = Paragraph::new(vec![
-        Line::from(Span::styled(question, app.theme.roles.warn)),
-        Line::from(""),
-        Line::from(Span::styled(
-            tr(app.lang, "confirm.keys"),
-            app.theme.roles.hint,
-        )),
-    ])
-    .wrap(Wrap { trim: true })
-    .block(block(app, tr(app.lang, "confirm.title").to_string()));
+    let rect = centered(area, (inner_w + 2) as u16, lines.len() as u16 + 2);
+    clear_popup(f, rect);
+    let p = Paragraph::new(lines).block(block(app, tr(app.lang, "confirm.title").to_string()));
     f.render_widget(p, rect);
 }
 
 /// The lock screen: the work underneath stays, hidden.
 pub fn locked(app: &App, pin: &LineInput, f: &mut Frame, area: Rect) {
-    f.render_widget(Clear, area);
+    clear_popup(f, area);
     let rect = centered(area, 50, 7);
     let who = app
         .user

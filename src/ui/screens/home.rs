@@ -6,6 +6,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::app::state::App;
+use crate::catalog::text::pad;
 use crate::i18n::{fmt, tr};
 use crate::mask;
 use crate::ui::widgets::block;
@@ -89,11 +90,11 @@ pub fn home(app: &App, selected: usize, f: &mut Frame, area: Rect) {
                     .map(|n| mask::name(n))
                     .unwrap_or_default();
                 let text = format!(
-                    "{:<12} {:<6} {}  {}  {}",
-                    d.number,
-                    d.clerk,
+                    "{} {} {}  {}  {}",
+                    pad(&d.number, 12),
+                    pad(&d.clerk, 6),
                     d.updated.format("%m-%d %H:%M"),
-                    who,
+                    pad(&who, 10),
                     service_name(app, &d.service)
                 );
                 let style = if i == selected { r.selected } else { r.text };

@@ -7,6 +7,7 @@ use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::state::{App, WizardScreen};
+use crate::catalog::text::{display_width, pad, pad_left};
 use crate::catalog::{FieldKind, Need};
 use crate::i18n::{fmt, tr, Lang};
 use crate::receipt::{delivery_label, payment_label};
@@ -237,6 +238,17 @@ fn materials(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     if let Some(af) = w.attachment_focus() {
         attachments(app, ws, af == w.focus(), f, attach);
     }
+    let need_w = [
+        "wizard.need.required",
+        "wizard.need.one_of",
+        "wizard.need.conditional",
+        "wizard.need.optional",
+        "wizard.need.not_now",
+    ]
+    .iter()
+    .map(|k| display_width(tr(app.lang, k)) + 2)
+    .max()
+    .unwrap_or(0);
     let lines: Vec<Line> = w
         .service
         .materials
@@ -255,9 +267,12 @@ fn materials(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
                 tr(app.lang, need_label(m.need))
             };
             let style = if i == w.focus() { r.focus } else { r.text };
+            // The need first, in a column as wide as its longest label, so
+            // that neither column depends on the other's width.
             Line::from(vec![
-                Span::styled(format!(" {tick} {text}"), style),
-                Span::styled(format!("  ({need})"), r.hint),
+                Span::styled(format!(" {tick} "), style),
+                Span::styled(pad(&format!("({need})"), need_w), r.hint),
+                Span::styled(format!("  {text}"), style),
             ])
         })
         .collect();
@@ -368,7 +383,7 @@ fn payment(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
                 Lang::En => &fl.en,
             };
             Line::from(Span::styled(
-                format!("  {t:<24} ¥{:>8}", yuan(fl.fen)),
+                format!("  {} ¥{}", pad(t, 24), pad_left(&yuan(fl.fen), 8)),
                 r.text,
             ))
         })
