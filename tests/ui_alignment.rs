@@ -382,3 +382,78 @@ fn supervisor_screens_line_up_by_display_width() {
         }
     });
 }
+
+/// The screen's text with box drawing and spaces taken out, rows joined:
+/// a sentence wrapped over several rows reads as one.
+fn flat(g: &Grid) -> String {
+    text(g)
+        .chars()
+        .filter(|c| !c.is_whitespace() && !('\u{2500}'..='\u{257f}').contains(c))
+        .collect()
+}
+
+/// A label is never only cut: at 200x60 every D1 label is whole, and at
+/// 80x24 the focused field's full label is in the checks box; a choice
+/// field's checks box lists its options.
+#[test]
+fn labels_are_whole_somewhere_and_choice_fields_list_their_options() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.open_d1();
+    for _ in 0..5 {
+        h.key("tab");
+    }
+    let label = "驾驶证是否被扣押、扣留或暂扣";
+    let wide = text(&grid(&h, 200, 60));
+    assert!(wide.contains(label), "cut at 200x60:\n{wide}");
+    let g = grid(&h, 80, 24);
+    assert!(
+        flat(&g).contains(label),
+        "no full label at 80x24:\n{}",
+        text(&g)
+    );
+    assert!(
+        flat(&g).contains("Y是N否"),
+        "no options in the checks box:\n{}",
+        text(&g)
+    );
+}
+
+/// The checks box shows its last line: W1 without 12123 has a long
+/// refusal sentence, and all of it is on the screen.
+#[test]
+fn the_checks_box_never_hides_its_last_line() {
+    for lang in [Lang::Zh, Lang::En] {
+        let mut h = Harness::new(lang);
+        h.setup();
+        h.text("clwf");
+        h.key("enter");
+        for v in ["张三", "11010519491231002X", "13812345678", "浙A12345"] {
+            h.text(v);
+            h.key("tab");
+        }
+        h.text("n");
+        h.key("tab");
+        h.text("n");
+        h.key("tab");
+        h.text("33010012345");
+        h.key("tab");
+        h.text("200");
+        h.key("tab");
+        h.text("2026-09-01");
+        h.key("shift-tab");
+        h.key("shift-tab");
+        h.app.message = None;
+        let ws = match &h.app.screen {
+            jingyou::app::state::Screen::Wizard(ws) => ws,
+            _ => panic!("no wizard"),
+        };
+        let findings = ws.wizard.findings(h.app.today, lang);
+        assert!(!findings.is_empty());
+        let g = grid(&h, 80, 24);
+        for fd in findings {
+            let want: String = fd.message.chars().filter(|c| !c.is_whitespace()).collect();
+            assert!(flat(&g).contains(&want), "{want} hidden:\n{}", text(&g));
+        }
+    }
+}

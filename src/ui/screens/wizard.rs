@@ -7,9 +7,10 @@ use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::state::{App, WizardScreen};
-use crate::catalog::text::{display_width, pad, pad_left};
+use crate::catalog::text::{display_width, pad, pad_left, truncate};
 use crate::catalog::{FieldKind, Need};
 use crate::i18n::{fmt, tr, Lang};
+use crate::keymap::Action;
 use crate::receipt::{delivery_label, payment_label};
 use crate::rules::Severity;
 use crate::store::{Delivery, Payment};
@@ -17,19 +18,9 @@ use crate::ui::widgets::{block, input};
 use crate::wizard::field::{display_value, yuan};
 use crate::wizard::{Status, Step};
 
-/// Cuts text to `width` display columns.
+/// Cuts text to `width` display columns, with `…` where it was cut.
 fn fit(s: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut w = 0;
-    for c in s.chars() {
-        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if w + cw > width {
-            break;
-        }
-        out.push(c);
-        w += cw;
-    }
-    out
+    truncate(s, width)
 }
 
 pub fn wizard(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
@@ -79,8 +70,65 @@ fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     let w = &ws.wizard;
     let r = &app.theme.roles;
     let findings = w.findings(app.today, app.lang);
+    let label_of = |field: &crate::catalog::Field| {
+        let text = match app.lang {
+            Lang::Zh => &field.label_zh,
+            Lang::En => &field.label_en,
+        };
+        format!("{}{text}", if field.required { "*" } else { " " })
+    };
+    // Labels get the room they need, up to 30% of the width (at least 22
+    // columns); the focused field's label, when still cut, is shown whole
+    // in the checks box.
+    let widest = w
+        .service
+        .fields
+        .iter()
+        .map(|fl| display_width(&label_of(fl)))
+        .max()
+        .unwrap_or(0);
+    let label_w = widest.clamp(
+        usize::from(LABEL_W),
+        usize::from(LABEL_W).max(usize::from(area.width) * 3 / 10),
+    ) as u16;
     // The focused field's full notes and the rules' findings.
     let mut lines = Vec::new();
+    if let Some(field) = w.service.fields.get(w.focus()) {
+        let full = label_of(field);
+        if display_width(&full) > usize::from(label_w) {
+            lines.push(Line::from(Span::styled(
+                full.trim_start().to_string(),
+                r.label,
+            )));
+        }
+        if matches!(field.kind, FieldKind::Choice | FieldKind::YesNo) {
+            let options: Vec<String> = if field.kind == FieldKind::YesNo {
+                vec![
+                    format!("Y {}", tr(app.lang, "wizard.yes")),
+                    format!("N {}", tr(app.lang, "wizard.no")),
+                ]
+            } else {
+                field
+                    .options
+                    .iter()
+                    .enumerate()
+                    .map(|(i, o)| format!("{} {}", i + 1, display_value(field, &o.value, app.lang)))
+                    .collect()
+            };
+            lines.push(Line::from(Span::styled(
+                fmt(
+                    app.lang,
+                    "wizard.choice_keys",
+                    &[
+                        ("options", &options.join("  ")),
+                        ("prev", &app.keymap.short(Action::OptionPrev)),
+                        ("next", &app.keymap.short(Action::OptionNext)),
+                    ],
+                ),
+                r.hint,
+            )));
+        }
+    }
     match w.status(w.focus(), app.today, app.lang) {
         Status::Valid(v) if v.notes.len() > 1 => {
             lines.push(Line::from(Span::styled(v.notes.join("；"), r.hint)));
@@ -106,16 +154,31 @@ fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
         lines.push(Line::from(Span::styled(fd.message.clone(), style)));
     }
     // As tall as the wrapped sentences need (a rule's sentence is the reason
-    // a service is refused: it must be readable), at most half the page.
+    // a service is refused: it must be readable), leaving the field list at
+    // least 4 rows. Wrapped here, by display width, so that what is counted
+    // is what is drawn; a last line that still does not fit ends in `…`.
     let inner = usize::from(area.width.saturating_sub(2)).max(1);
-    let wrapped: usize = lines
-        .iter()
-        .map(|l| {
-            let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
-            crate::catalog::wrap(&text, inner, "", "").len().max(1)
-        })
-        .sum();
-    let notes_h = (wrapped as u16 + 2).clamp(3, (area.height / 2).max(3));
+    let mut wrapped: Vec<Line> = Vec::new();
+    for l in &lines {
+        let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+        let style = l.spans.first().map(|s| s.style).unwrap_or_default();
+        for piece in crate::catalog::wrap(&text, inner, "", "") {
+            wrapped.push(Line::from(Span::styled(piece, style)));
+        }
+    }
+    let max_h = area.height.saturating_sub(4).max(3);
+    let notes_h = (wrapped.len() as u16 + 2).clamp(3, max_h);
+    let room = usize::from(notes_h - 2);
+    if wrapped.len() > room && room > 0 {
+        wrapped.truncate(room);
+        if let Some(last) = wrapped.last_mut() {
+            let text: String = last.spans.iter().map(|s| s.content.as_ref()).collect();
+            let style = last.spans.first().map(|s| s.style).unwrap_or_default();
+            let cut = truncate(&format!("{text}……"), inner);
+            *last = Line::from(Span::styled(cut, style));
+        }
+    }
+    let lines = wrapped;
     let [list, notes] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(notes_h)]).areas(area);
     let rows = list.height as usize;
@@ -132,19 +195,14 @@ fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
         let y = list.y + row as u16;
         let line = Rect::new(list.x, y, list.width, 1);
         let [label, value, status] = Layout::horizontal([
-            Constraint::Length(LABEL_W),
+            Constraint::Length(label_w),
             Constraint::Length(VALUE_W),
             Constraint::Min(1),
         ])
         .spacing(1)
         .areas(line);
-        let text = match app.lang {
-            Lang::Zh => &field.label_zh,
-            Lang::En => &field.label_en,
-        };
-        let star = if field.required { "*" } else { " " };
         f.render_widget(
-            Paragraph::new(fit(&format!("{star}{text}"), LABEL_W as usize)).style(r.label),
+            Paragraph::new(fit(&label_of(field), usize::from(label_w))).style(r.label),
             label,
         );
         let focused = i == w.focus();
@@ -204,9 +262,7 @@ fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
         );
     }
     f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: true })
-            .block(block(app, tr(app.lang, "wizard.checks").to_string())),
+        Paragraph::new(lines).block(block(app, tr(app.lang, "wizard.checks").to_string())),
         notes,
     );
 }
