@@ -457,3 +457,51 @@ fn the_checks_box_never_hides_its_last_line() {
         }
     }
 }
+
+/// A Chinese receipt has one style of colon (full-width), wrapped lines keep
+/// their indent, and no field label carries a form hint in brackets (labels
+/// are printed on receipts; hints belong in the field's hint).
+#[test]
+fn receipt_typography() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.open_d1();
+    h.fill_d1();
+    h.key("f10");
+    h.tick_d1_materials();
+    h.pay_cash_and_finish();
+    let text = match &h.app.screen {
+        jingyou::app::state::Screen::Receipt(r) => r.text.clone(),
+        other => panic!("no receipt: {other:?}"),
+    };
+    for line in text.lines() {
+        assert!(!line.contains(": "), "half-width colon: {line:?}\n{text}");
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    for pair in lines.windows(2) {
+        if pair[0].starts_with("  [x] ")
+            && !pair[1].starts_with("  [x] ")
+            && !pair[1].starts_with('-')
+        {
+            assert!(
+                pair[1].starts_with("      "),
+                "indent lost: {pair:?}\n{text}"
+            );
+        }
+    }
+    assert!(
+        lines.iter().any(|l| l.starts_with("      ")),
+        "D1's power of attorney wraps on the slip:\n{text}"
+    );
+    for s in &h.app.catalog.services {
+        for f in &s.fields {
+            for label in [&f.label_zh, &f.label_en] {
+                assert!(
+                    !label.contains('填') && !label.contains("for organisations"),
+                    "{}: form hint in the label {label:?}",
+                    s.code
+                );
+            }
+        }
+    }
+}

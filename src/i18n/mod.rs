@@ -248,7 +248,11 @@ mod tests {
                 }
             }
         }
-        assert!(bad.is_empty(), "half-width punctuation in Chinese:\n{}", bad.join("\n"));
+        assert!(
+            bad.is_empty(),
+            "half-width punctuation in Chinese:\n{}",
+            bad.join("\n")
+        );
     }
 
     #[test]
