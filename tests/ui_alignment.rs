@@ -187,11 +187,23 @@ fn sides(row: &[Option<String>]) -> Vec<(usize, bool)> {
         .collect()
 }
 
-/// In each run of non-blank rows within the same boxes, rows with the same
+/// In each run of non-blank rows (a heading counts as blank) within the
+/// same boxes, rows with the same
 /// number (≥ 2) of cells have each cell starting, or each ending, at one
 /// column.
 fn tables(g: &Grid) -> Result<(), String> {
-    let rows: Vec<Vec<Cell>> = g.iter().map(|r| cells(r)).collect();
+    // A heading (【…】, as in help) starts a new table, like a blank row.
+    let rows: Vec<Vec<Cell>> = g
+        .iter()
+        .map(|r| {
+            let c = cells(r);
+            if c.iter().any(|(_, _, t)| t.contains('【')) {
+                vec![]
+            } else {
+                c
+            }
+        })
+        .collect();
     let mut y = 0;
     while y < rows.len() {
         if rows[y].is_empty() {

@@ -11,6 +11,7 @@ use crate::app::input::LineInput;
 use crate::app::state::{App, Confirm};
 use crate::catalog::text::{display_width, pad};
 use crate::i18n::{fmt, tr};
+use crate::keymap::Action;
 
 /// Borders a VT100 or the Linux console can draw.
 pub const ASCII: border::Set = border::Set {
@@ -108,17 +109,36 @@ pub fn labeled_input(
     input(f, field, line, style, focused);
 }
 
+/// What an action does, as a footer or help names it: the admin key opens
+/// the upload queue for a clerk.
+pub fn action_desc(app: &App, a: Action) -> String {
+    let supervisor = app
+        .user
+        .as_ref()
+        .is_some_and(|u| u.role == crate::store::Role::Supervisor);
+    if a == Action::Admin && !supervisor {
+        return tr(app.lang, "keys.admin_clerk").to_string();
+    }
+    tr(app.lang, &a.desc_key()).to_string()
+}
+
 /// The help overlay, generated from the key map in force: keys and what
 /// they do in columns sized by display width, in two columns when one does
 /// not fit, and the close hint always on its last lines.
 pub fn help(app: &App, f: &mut Frame, area: Rect) {
     let r = &app.theme.roles;
-    let entries: Vec<(String, String)> = app
-        .keymap
-        .all()
-        .into_iter()
-        .map(|(a, keys)| (keys.join(" / "), tr(app.lang, &a.desc_key()).to_string()))
-        .collect();
+    // Each context under its heading, global first; a heading is an entry
+    // with no keys.
+    let mut entries: Vec<(String, String)> = Vec::new();
+    for (ctx, actions) in app.keymap.by_context() {
+        entries.push((
+            String::new(),
+            format!("【{}】", tr(app.lang, ctx.title_key())),
+        ));
+        for (a, keys) in actions {
+            entries.push((keys.join(" / "), action_desc(app, a)));
+        }
+    }
     let key_w = entries
         .iter()
         .map(|(k, _)| display_width(k))
@@ -126,6 +146,7 @@ pub fn help(app: &App, f: &mut Frame, area: Rect) {
         .unwrap_or(0);
     let desc_w = entries
         .iter()
+        .filter(|(k, _)| !k.is_empty())
         .map(|(_, d)| display_width(d))
         .max()
         .unwrap_or(0);
@@ -144,7 +165,19 @@ pub fn help(app: &App, f: &mut Frame, area: Rect) {
         .max(close_w.min(max_inner))
         .min(max_inner);
     let close = crate::catalog::wrap(tr(app.lang, "help.close"), inner_w, "", "");
-    let per_col = entries.len().div_ceil(cols);
+    // Two columns split at the heading nearest the middle, so that no
+    // context is cut in two.
+    let split = if cols == 1 {
+        entries.len()
+    } else {
+        let half = entries.len().div_ceil(2);
+        (1..entries.len())
+            .filter(|i| entries[*i].0.is_empty())
+            .min_by_key(|i| i.abs_diff(half))
+            .unwrap_or(half)
+    };
+    let columns: [&[(String, String)]; 2] = [&entries[..split], &entries[split..]];
+    let per_col = split.max(entries.len() - split);
     let h = (per_col + close.len() + 2).min(usize::from(area.height));
     let rect = centered(area, (inner_w + 2) as u16, h as u16);
     clear_popup(f, rect);
@@ -157,15 +190,24 @@ pub fn help(app: &App, f: &mut Frame, area: Rect) {
     let mut lines = Vec::new();
     for row in 0..per_col {
         let mut spans = Vec::new();
-        for c in 0..cols {
-            let Some((k, d)) = entries.get(c * per_col + row) else {
+        for (c, column) in columns.iter().enumerate().take(cols) {
+            let Some((k, d)) = column.get(row) else {
                 continue;
             };
             if c > 0 {
                 spans.push(Span::raw("   "));
             }
-            spans.push(Span::styled(pad(k, key_w + 2), r.key));
             let last = c + 1 == cols;
+            if k.is_empty() {
+                let d = if last {
+                    d.clone()
+                } else {
+                    pad(d, key_w + 2 + desc_w)
+                };
+                spans.push(Span::styled(d, r.title));
+                continue;
+            }
+            spans.push(Span::styled(pad(k, key_w + 2), r.key));
             let d = if last { d.clone() } else { pad(d, desc_w) };
             spans.push(Span::styled(d, r.text));
         }
@@ -202,7 +244,11 @@ pub fn confirm(app: &App, c: &Confirm, f: &mut Frame, area: Rect) {
     };
     // As wide as the question needs, at most 60 columns (wrapped by
     // display width), as tall as the wrapped lines.
-    let keys = tr(app.lang, "confirm.keys");
+    let keys = &fmt(
+        app.lang,
+        "confirm.keys",
+        &[("yes", &app.keymap.joined(Action::Confirm))],
+    );
     let want = display_width(&question).max(display_width(keys)).max(30);
     let inner_w = want.min(58).min(usize::from(area.width.saturating_sub(2)));
     let r = &app.theme.roles;

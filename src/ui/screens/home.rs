@@ -8,6 +8,7 @@ use ratatui::Frame;
 use crate::app::state::App;
 use crate::catalog::text::pad;
 use crate::i18n::{fmt, tr};
+use crate::keymap::Action;
 use crate::mask;
 use crate::ui::widgets::block;
 use crate::wizard::field::yuan;
@@ -104,9 +105,13 @@ pub fn home(app: &App, selected: usize, f: &mut Frame, area: Rect) {
         f.render_widget(Paragraph::new(lines), inner);
     }
     f.render_widget(
-        Paragraph::new(tr(app.lang, "home.hint"))
-            .style(r.hint)
-            .wrap(Wrap { trim: true }),
+        Paragraph::new(fmt(
+            app.lang,
+            "home.hint",
+            &[("corrections", &app.keymap.short(Action::Corrections))],
+        ))
+        .style(r.hint)
+        .wrap(Wrap { trim: true }),
         hint,
     );
 }

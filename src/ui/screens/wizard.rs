@@ -349,7 +349,14 @@ fn materials(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     f.render_widget(
         Paragraph::new(vec![
             text,
-            Line::from(Span::styled(tr(app.lang, "wizard.materials_keys"), r.hint)),
+            Line::from(Span::styled(
+                fmt(
+                    app.lang,
+                    "wizard.materials_keys",
+                    &[("next", &app.keymap.short(Action::Next))],
+                ),
+                r.hint,
+            )),
         ])
         .wrap(Wrap { trim: true })
         .block(block(app, tr(app.lang, "wizard.checks").to_string())),
@@ -516,7 +523,12 @@ fn payment(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     let style = if focus == 2 { r.focus } else { r.field };
     input(f, v, &ws.address, style, focus == 2);
     f.render_widget(
-        Paragraph::new(tr(app.lang, "wizard.payment_keys")).style(r.hint),
+        Paragraph::new(fmt(
+            app.lang,
+            "wizard.payment_keys",
+            &[("next", &app.keymap.short(Action::Next))],
+        ))
+        .style(r.hint),
         rows[4],
     );
 }
@@ -577,7 +589,11 @@ fn review(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     lines.push(Line::from(""));
     if blockers.is_empty() {
         lines.push(Line::from(Span::styled(
-            tr(app.lang, "wizard.ready"),
+            fmt(
+                app.lang,
+                "wizard.ready",
+                &[("next", &app.keymap.short(Action::Next))],
+            ),
             r.valid,
         )));
     } else {
