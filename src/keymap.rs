@@ -257,6 +257,12 @@ impl Key {
             KeyCode2::Right => "→".into(),
         };
         if self.ctrl {
+            // Ctrl-C, as keyboards and manuals write it
+            let base = if base.chars().count() == 1 {
+                base.to_uppercase()
+            } else {
+                base
+            };
             format!("Ctrl-{base}")
         } else {
             base

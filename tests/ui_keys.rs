@@ -132,7 +132,7 @@ fn hints_follow_the_key_overrides() {
     let mut h = Harness::new(Lang::Zh);
     h.app.keymap = map;
     let s = screen(&h);
-    assert!(s.contains("按 Ctrl-y 进入培训模式"), "{s}");
+    assert!(s.contains("按 Ctrl-Y 进入培训模式"), "{s}");
     assert!(!s.contains("F3"), "{s}");
     h.setup();
     h.open_d1();

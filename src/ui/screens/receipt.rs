@@ -5,7 +5,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::app::state::{App, ReceiptView};
-use crate::i18n::{fmt, tr};
+use crate::i18n::fmt;
 use crate::ui::widgets::block;
 
 pub fn receipt(app: &App, rv: &ReceiptView, f: &mut Frame, area: Rect) {
@@ -28,7 +28,12 @@ pub fn receipt(app: &App, rv: &ReceiptView, f: &mut Frame, area: Rect) {
     } else {
         // The record is safe in the journal; only the text file is missing.
         f.render_widget(
-            Paragraph::new(tr(app.lang, "receipt.not_saved")).style(app.theme.roles.warn),
+            Paragraph::new(crate::i18n::fmt(
+                app.lang,
+                "receipt.not_saved",
+                &[("print", &app.keymap.short(crate::keymap::Action::Print))],
+            ))
+            .style(app.theme.roles.warn),
             file,
         );
     }
