@@ -31,10 +31,61 @@ pub enum Action {
     Admin,
     SendNow,
     Corrections,
+    /// Finish a form (set-up, log-in): F10.
+    Submit,
+    /// Yes in a dialog; also opens the selected entry of a list.
+    Confirm,
+    /// No in a dialog.
+    Cancel,
+    /// Switch to training on the set-up screen.
+    Training,
+}
+
+/// Where a key applies. A screen has the global keys and its own context's;
+/// a dialog (confirm) takes every key but Quit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    Global,
+    List,
+    Form,
+    Wizard,
+    Confirm,
+}
+
+impl Context {
+    pub const ALL: [Context; 5] = [
+        Context::Global,
+        Context::List,
+        Context::Form,
+        Context::Wizard,
+        Context::Confirm,
+    ];
+
+    /// The i18n key of the context's heading in help.
+    pub fn title_key(self) -> &'static str {
+        match self {
+            Context::Global => "keys.context.global",
+            Context::List => "keys.context.list",
+            Context::Form => "keys.context.form",
+            Context::Wizard => "keys.context.wizard",
+            Context::Confirm => "keys.context.confirm",
+        }
+    }
+
+    /// The contexts in force together with this one.
+    fn in_force(self) -> &'static [Context] {
+        match self {
+            Context::Global => &[Context::Global],
+            Context::List => &[Context::List, Context::Global],
+            Context::Form => &[Context::Form, Context::Global],
+            Context::Wizard => &[Context::Wizard, Context::Global],
+            Context::Confirm => &[Context::Confirm],
+        }
+    }
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 23] = [
         Action::Help,
         Action::Park,
         Action::Next,
@@ -54,7 +105,38 @@ impl Action {
         Action::Admin,
         Action::SendNow,
         Action::Corrections,
+        Action::Submit,
+        Action::Confirm,
+        Action::Cancel,
+        Action::Training,
     ];
+
+    /// The context the action belongs to.
+    pub fn context(self) -> Context {
+        match self {
+            Action::Help
+            | Action::Quit
+            | Action::Lock
+            | Action::Back
+            | Action::FocusNext
+            | Action::FocusPrev => Context::Global,
+            Action::Search
+            | Action::FindDraft
+            | Action::Print
+            | Action::Logout
+            | Action::Admin
+            | Action::SendNow
+            | Action::Corrections => Context::List,
+            Action::Submit | Action::Training => Context::Form,
+            Action::Park
+            | Action::Next
+            | Action::Toggle
+            | Action::OptionNext
+            | Action::OptionPrev
+            | Action::DiscardDraft => Context::Wizard,
+            Action::Confirm | Action::Cancel => Context::Confirm,
+        }
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -77,7 +159,23 @@ impl Action {
             Action::Admin => "admin",
             Action::SendNow => "send_now",
             Action::Corrections => "corrections",
+            Action::Submit => "submit",
+            Action::Confirm => "confirm",
+            Action::Cancel => "cancel",
+            Action::Training => "training",
         }
+    }
+
+    /// The action for a message: its description and its `[keys]` name.
+    pub fn named(self, lang: crate::i18n::Lang) -> String {
+        crate::i18n::fmt(
+            lang,
+            "keys.named",
+            &[
+                ("desc", &crate::i18n::tr(lang, &self.desc_key())),
+                ("name", &self.name()),
+            ],
+        )
     }
 
     /// The i18n key of the action's description.
@@ -165,6 +263,12 @@ impl Key {
             KeyCode2::PageDown => "PgDn".into(),
         };
         if self.ctrl {
+            // Ctrl-C, as keyboards and manuals write it
+            let base = if base.chars().count() == 1 {
+                base.to_uppercase()
+            } else {
+                base
+            };
             format!("Ctrl-{base}")
         } else {
             base
@@ -229,12 +333,22 @@ pub const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Admin, &["f7", "ctrl-o"]),
     (Action::SendNow, &["f6", "ctrl-r"]),
     (Action::Corrections, &["f11", "ctrl-e"]),
+    (Action::Submit, &["f10", "ctrl-n"]),
+    (Action::Confirm, &["y", "enter"]),
+    (Action::Cancel, &["n", "esc"]),
+    (Action::Training, &["f3", "ctrl-t"]),
 ];
+
+/// Actions with their key labels, in help order.
+pub type ActionKeys = Vec<(Action, Vec<String>)>;
 
 /// The key map in force.
 #[derive(Debug, Clone)]
 pub struct KeyMap {
     bindings: BTreeMap<Action, Vec<Key>>,
+    /// Hints name "Esc 1" before "F1": a terminal (vt100) that may have no
+    /// function keys.
+    esc_digits_first: bool,
 }
 
 /// A `[keys]` entry that could not be used.
@@ -242,6 +356,8 @@ pub struct KeyMap {
 pub struct KeyMapProblem {
     pub entry: String,
     pub what: String,
+    /// Set when the key is bound to two actions in force together.
+    pub conflict: Option<(Action, Action)>,
 }
 
 impl KeyMap {
@@ -250,7 +366,75 @@ impl KeyMap {
         for (a, keys) in DEFAULTS {
             bindings.insert(*a, keys.iter().filter_map(|k| Key::parse(k)).collect());
         }
-        KeyMap { bindings }
+        KeyMap {
+            bindings,
+            esc_digits_first: false,
+        }
+    }
+
+    /// The same map, its hints fitted to the terminal: on a VT100 (and
+    /// `TERM=linux`, `dumb`, unknown) function keys may not exist, so hints
+    /// name Esc+digit first.
+    pub fn for_terminal(mut self, term: &str) -> KeyMap {
+        let t = term.to_ascii_lowercase();
+        self.esc_digits_first = t.is_empty()
+            || t == "dumb"
+            || t == "linux"
+            || t.starts_with("vt1")
+            || t.starts_with("vt2");
+        self
+    }
+
+    /// The action `key` asks for in `ctx` (its own keys, then the global
+    /// ones; a dialog has only its own and Quit).
+    pub fn action_in(&self, ctx: Context, key: &Key) -> Option<Action> {
+        for c in ctx.in_force() {
+            if let Some(a) = self
+                .bindings
+                .iter()
+                .find(|(a, keys)| a.context() == *c && keys.contains(key))
+                .map(|(a, _)| *a)
+            {
+                return Some(a);
+            }
+        }
+        (self
+            .bindings
+            .get(&Action::Quit)
+            .is_some_and(|k| k.contains(key)))
+        .then_some(Action::Quit)
+    }
+
+    /// Keys bound to two actions that are in force together.
+    fn conflicts(&self) -> Vec<KeyMapProblem> {
+        let mut out = Vec::new();
+        for ctx in [
+            Context::List,
+            Context::Form,
+            Context::Wizard,
+            Context::Confirm,
+        ] {
+            let actions: Vec<(&Action, &Vec<Key>)> = self
+                .bindings
+                .iter()
+                .filter(|(a, _)| ctx.in_force().contains(&a.context()))
+                .collect();
+            for (i, (a, keys)) in actions.iter().enumerate() {
+                for (b, other) in &actions[i + 1..] {
+                    for k in keys.iter().filter(|k| other.contains(k)) {
+                        let p = KeyMapProblem {
+                            entry: k.label(),
+                            what: format!("{} / {}", a.name(), b.name()),
+                            conflict: Some((**a, **b)),
+                        };
+                        if !out.contains(&p) {
+                            out.push(p);
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Defaults with the config's `[keys]` table applied (an action listed
@@ -263,6 +447,7 @@ impl KeyMap {
                 problems.push(KeyMapProblem {
                     entry: name.clone(),
                     what: "unknown action".into(),
+                    conflict: None,
                 });
                 continue;
             };
@@ -273,6 +458,7 @@ impl KeyMap {
                     None => problems.push(KeyMapProblem {
                         entry: format!("{name} = {k}"),
                         what: "unknown key".into(),
+                        conflict: None,
                     }),
                 }
             }
@@ -280,14 +466,22 @@ impl KeyMap {
                 map.bindings.insert(action, parsed);
             }
         }
+        // Only what an override caused: the defaults are conflict-free (a
+        // test says so).
+        if !over.is_empty() {
+            problems.extend(map.conflicts());
+        }
         (map, problems)
     }
 
-    /// The action bound to `key`, if any.
+    /// The action bound to `key` on any screen (not in a dialog), if any.
+    /// Handlers being moved to contexts use [`KeyMap::action_in`].
     pub fn action(&self, key: &Key) -> Option<Action> {
         self.bindings
             .iter()
-            .find(|(_, keys)| keys.contains(key))
+            .find(|(a, keys)| {
+                !matches!(a.context(), Context::Confirm | Context::Form) && keys.contains(key)
+            })
             .map(|(a, _)| *a)
     }
 
@@ -309,14 +503,41 @@ impl KeyMap {
         out
     }
 
-    /// The first label of an action (for footers).
+    /// The first label of an action (for footers and hints): on a terminal
+    /// that may have no function keys, Esc+digit comes first.
     pub fn short(&self, action: Action) -> String {
-        self.labels(action).into_iter().next().unwrap_or_default()
+        let labels = self.labels(action);
+        if self.esc_digits_first {
+            if let Some(l) = labels.iter().find(|l| l.starts_with("Esc ")) {
+                return l.clone();
+            }
+        }
+        labels.into_iter().next().unwrap_or_default()
+    }
+
+    /// The labels of an action joined for a sentence ("Y / Enter").
+    pub fn joined(&self, action: Action) -> String {
+        self.labels(action).join(" / ")
     }
 
     /// Every action with its keys, in a stable order (for help).
     pub fn all(&self) -> Vec<(Action, Vec<String>)> {
         Action::ALL.iter().map(|a| (*a, self.labels(*a))).collect()
+    }
+
+    /// Every context with its actions and keys, global first (for help).
+    pub fn by_context(&self) -> Vec<(Context, ActionKeys)> {
+        Context::ALL
+            .iter()
+            .map(|c| {
+                let actions = Action::ALL
+                    .iter()
+                    .filter(|a| a.context() == *c)
+                    .map(|a| (*a, self.labels(*a)))
+                    .collect();
+                (*c, actions)
+            })
+            .collect()
     }
 }
 
@@ -366,6 +587,54 @@ mod tests {
             esc_digit('2').and_then(|k| m.action(&k)),
             Some(Action::Park)
         );
+    }
+
+    #[test]
+    fn the_defaults_have_no_conflicts_and_contexts_pick_the_action() {
+        let m = KeyMap::defaults();
+        assert_eq!(m.conflicts(), vec![]);
+        let f10 = Key::parse("f10").expect("f10");
+        let enter = Key::parse("enter").expect("enter");
+        let esc = Key::parse("esc").expect("esc");
+        let n = Key::parse("n").expect("n");
+        assert_eq!(m.action_in(Context::Form, &f10), Some(Action::Submit));
+        assert_eq!(m.action_in(Context::Wizard, &f10), Some(Action::Next));
+        assert_eq!(m.action_in(Context::Confirm, &enter), Some(Action::Confirm));
+        assert_eq!(m.action_in(Context::Confirm, &esc), Some(Action::Cancel));
+        assert_eq!(m.action_in(Context::Confirm, &n), Some(Action::Cancel));
+        assert_eq!(m.action_in(Context::List, &esc), Some(Action::Back));
+        assert_eq!(m.action_in(Context::List, &n), None, "letters are typed");
+        let f1 = Key::parse("f1").expect("f1");
+        assert_eq!(m.action_in(Context::Confirm, &f1), None);
+        let ctrl_c = Key::parse("ctrl-c").expect("ctrl-c");
+        assert_eq!(m.action_in(Context::Confirm, &ctrl_c), Some(Action::Quit));
+        // help lists global keys first
+        assert_eq!(m.by_context()[0].0, Context::Global);
+    }
+
+    #[test]
+    fn conflicting_overrides_name_both_actions() {
+        let over = BTreeMap::from([("logout".to_string(), vec!["f12".to_string()])]);
+        let (_, problems) = KeyMap::with_overrides(&over);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].entry, "F12");
+        assert!(
+            problems[0].what.contains("lock") && problems[0].what.contains("logout"),
+            "{problems:?}"
+        );
+        // the same key in two contexts never in force together is fine
+        let over = BTreeMap::from([("park".to_string(), vec!["f9".to_string()])]);
+        assert_eq!(KeyMap::with_overrides(&over).1, vec![]);
+    }
+
+    #[test]
+    fn a_vt100_gets_esc_digit_hints() {
+        let m = KeyMap::defaults().for_terminal("vt100");
+        assert_eq!(m.short(Action::Help), "Esc 1");
+        assert_eq!(m.short(Action::Next), "Esc 0");
+        assert_eq!(m.short(Action::Back), "Esc");
+        let x = KeyMap::defaults().for_terminal("xterm-256color");
+        assert_eq!(x.short(Action::Help), "F1");
     }
 
     #[test]

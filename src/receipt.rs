@@ -13,55 +13,34 @@ use crate::wizard::Wizard;
 /// Slip width in display columns.
 pub const WIDTH: usize = 40;
 
-/// CJK punctuation that must not start a line (禁则).
-const CLOSING: &str = "）》」』】〕，。、；：！？”’";
+/// The list mark at the start of a line (`[x] `, `1. `, `· `), in bytes.
+fn list_mark_len(s: &str) -> usize {
+    if s.starts_with("[x] ") || s.starts_with("[ ] ") {
+        return 4;
+    }
+    if let Some(rest) = s.strip_prefix("· ") {
+        return s.len() - rest.len();
+    }
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    if digits > 0 && s[digits..].starts_with(". ") {
+        return digits + 2;
+    }
+    0
+}
 
-/// Wraps text to `width` display columns (CJK counts two): breaks after
-/// spaces and around CJK characters, and inside a word only when the word
-/// alone is wider than a line.
+/// Wraps text to `width` display columns (CJK counts two), each line of
+/// `text` on its own: ASCII words and article numbers (`第六十七条`) are not
+/// broken, closing punctuation never starts a line, and a line's indent and
+/// list mark (`  [x] `, `  1. `) become the hanging indent of its
+/// continuation lines.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
     let mut lines = Vec::new();
     for para in text.split('\n') {
-        let mut line = String::new();
-        let mut w = 0;
-        // Byte index in `line` where it may be broken.
-        let mut brk: Option<usize> = None;
-        for c in para.chars() {
-            let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-            if w + cw > width {
-                // Closing punctuation takes the character before it along.
-                let at = if CLOSING.contains(c) {
-                    line.char_indices().last().map(|(i, _)| i)
-                } else {
-                    brk
-                };
-                match at.filter(|b| *b > 0 && c != ' ') {
-                    Some(b) => {
-                        let rest = line.split_off(b);
-                        lines.push(line.trim_end().to_string());
-                        line = rest.trim_start().to_string();
-                    }
-                    None => lines.push(std::mem::take(&mut line)),
-                }
-                w = line.width();
-                brk = None;
-                if c == ' ' {
-                    continue;
-                }
-            }
-            // A line may break before a CJK character, but not before
-            // closing punctuation (it never starts a line).
-            if cw == 2 && !CLOSING.contains(c) {
-                brk = Some(line.len());
-            }
-            line.push(c);
-            w += cw;
-            if c == ' ' || cw == 2 {
-                brk = Some(line.len());
-            }
-        }
-        lines.push(line);
+        let body = para.trim_start_matches(' ');
+        let (mark, rest) = body.split_at(list_mark_len(body));
+        let first = format!("{}{mark}", &para[..para.len() - body.len()]);
+        let hang = " ".repeat(first.width());
+        lines.extend(crate::catalog::wrap(rest, width, &first, &hang));
     }
     lines
 }
@@ -222,7 +201,14 @@ fn receipt_text(
             } else {
                 crate::wizard::field::display_value(f, v, lang)
             };
-            push(&mut out, format!("{label}: {shown}"));
+            push(
+                &mut out,
+                fmt(
+                    lang,
+                    "receipt.field",
+                    &[("label", label), ("value", &shown)],
+                ),
+            );
         }
     }
     out.push(rule());
@@ -252,7 +238,14 @@ fn receipt_text(
             Lang::Zh => &f.zh,
             Lang::En => &f.en,
         };
-        push(&mut out, format!("{t}: ¥{}", yuan(f.fen)));
+        push(
+            &mut out,
+            fmt(
+                lang,
+                "receipt.fee",
+                &[("item", t), ("amount", &yuan(f.fen))],
+            ),
+        );
     }
     push(
         &mut out,
@@ -481,6 +474,34 @@ mod tests {
         let lines = wrap(text, 40);
         assert!(lines.iter().all(|l| !l.starts_with('）')), "{lines:?}");
         assert!(lines.iter().all(|l| l.width() <= 40), "{lines:?}");
+    }
+
+    #[test]
+    fn wrapped_lines_keep_their_indent() {
+        let lines = wrap(
+            "  [x] 机动车所有人身份证明（个人：居民身份证；单位：经办人身份证）",
+            40,
+        );
+        assert!(lines.len() > 1, "{lines:?}");
+        assert!(lines[0].starts_with("  [x] "), "{lines:?}");
+        for l in &lines[1..] {
+            assert!(
+                l.starts_with("      ") && !l.starts_with("       "),
+                "{lines:?}"
+            );
+        }
+        let lines = wrap(
+            "  12. Power of attorney to the branch (signed at the counter)",
+            30,
+        );
+        assert!(
+            lines[1].starts_with("      P") || lines[1].starts_with("      "),
+            "{lines:?}"
+        );
+        assert!(
+            lines[1..].iter().all(|l| l.starts_with("      ")),
+            "{lines:?}"
+        );
     }
 
     #[test]

@@ -444,9 +444,18 @@ fn field(screen: &str, label: &str) -> Option<String> {
 /// Walks materials (tick all required), payment (cash) and review, then
 /// finishes; returns the receipt screen.
 fn tick_pay_finish(t: &Term) -> String {
-    t.wait_for("[ ] 驾驶人身份证明");
+    // a material's row: its tick box, its need, its name
+    let row = |s: &str, tick: &str, name: &str| {
+        s.lines()
+            .any(|l| l.contains(tick) && l.contains(name) && l.find(tick) < l.find(name))
+    };
+    t.wait_until("D1's ID card unticked", TIMEOUT, |s| {
+        row(s, "[ ]", "驾驶人身份证明")
+    });
     t.keys(&["Space", "Down", "Space"]);
-    t.wait_for("[x] 《授权委托书》");
+    t.wait_until("the power of attorney ticked", TIMEOUT, |s| {
+        row(s, "[x]", "《授权委托书》")
+    });
     t.keys(&["F10"]);
     t.wait_for("付款方式");
     t.text("1");

@@ -2,7 +2,7 @@
 
 use crate::app::state::*;
 use crate::app::update::{cycle, edit, Effect, Input};
-use crate::keymap::KeyCode2;
+use crate::keymap::{Action, Context, KeyCode2};
 
 impl App {
     pub(crate) fn on_find(&mut self, input: Input) -> Vec<Effect> {
@@ -14,14 +14,18 @@ impl App {
         let n = f.results.len() + f.apps.len();
         match input {
             Input::Key(k) => match k.code {
-                KeyCode2::Esc => return self.go_home(),
+                _ if self.keymap.action_in(Context::List, &k) == Some(Action::Back) => {
+                    return self.go_home()
+                }
                 KeyCode2::Down | KeyCode2::Tab => {
                     f.selected = cycle(f.selected, n, 1);
                 }
                 KeyCode2::Up | KeyCode2::BackTab => {
                     f.selected = cycle(f.selected, n, -1);
                 }
-                KeyCode2::Enter | KeyCode2::F(10) => {
+                c if c == KeyCode2::Enter
+                    || self.keymap.action_in(Context::Form, &k) == Some(Action::Submit) =>
+                {
                     if f.searched {
                         if let Some(d) = f.results.get(f.selected) {
                             return vec![Effect::OpenDraft {

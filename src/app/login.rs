@@ -2,7 +2,7 @@
 
 use crate::app::state::*;
 use crate::app::update::{edit, Effect, Input};
-use crate::keymap::KeyCode2;
+use crate::keymap::{Action, Context, KeyCode2};
 
 impl App {
     pub(crate) fn on_login(&mut self, input: Input) -> Vec<Effect> {
@@ -15,7 +15,9 @@ impl App {
                 KeyCode2::Tab | KeyCode2::Down | KeyCode2::Up | KeyCode2::BackTab => {
                     form.focus = 1 - form.focus
                 }
-                KeyCode2::Enter | KeyCode2::F(10) => {
+                c if c == KeyCode2::Enter
+                    || self.keymap.action_in(Context::Form, &k) == Some(Action::Submit) =>
+                {
                     if form.focus == 0 && !form.id.is_empty() {
                         form.focus = 1;
                     } else if !form.id.is_empty() && !form.pin.is_empty() {

@@ -3,7 +3,7 @@
 use crate::app::state::*;
 use crate::app::update::{cycle, edit, Effect, Input};
 use crate::i18n::tr;
-use crate::keymap::KeyCode2;
+use crate::keymap::{Action, Context, KeyCode2};
 
 impl App {
     pub(crate) fn on_picker(&mut self, input: Input) -> Vec<Effect> {
@@ -15,7 +15,9 @@ impl App {
         let n = results.len();
         match input {
             Input::Key(k) => match k.code {
-                KeyCode2::Esc => return self.go_home(),
+                _ if self.keymap.action_in(Context::List, &k) == Some(Action::Back) => {
+                    return self.go_home()
+                }
                 KeyCode2::Down | KeyCode2::Tab => {
                     p.selected = cycle(p.selected, n, 1);
                 }
@@ -24,7 +26,9 @@ impl App {
                 }
                 KeyCode2::Left => p.query.left(),
                 KeyCode2::Right => p.query.right(),
-                KeyCode2::Enter | KeyCode2::F(10) => {
+                c if c == KeyCode2::Enter
+                    || self.keymap.action_in(Context::Form, &k) == Some(Action::Submit) =>
+                {
                     if let Some(s) = results.get(p.selected) {
                         if !s.offered {
                             // The reason is shown under the list already.

@@ -2,7 +2,7 @@
 
 use crate::app::state::*;
 use crate::app::update::{edit, Effect, Input};
-use crate::keymap::KeyCode2;
+use crate::keymap::{Action, Context, KeyCode2};
 use crate::store::Branch;
 
 impl App {
@@ -12,14 +12,10 @@ impl App {
             return vec![];
         };
         match input {
-            Input::Key(k)
-                if k.code == KeyCode2::F(10) || (k.ctrl && k.code == KeyCode2::Char('n')) =>
-            {
+            Input::Key(k) if self.keymap.action_in(Context::Form, &k) == Some(Action::Submit) => {
                 return self.submit_setup();
             }
-            Input::Key(k)
-                if k.code == KeyCode2::F(3) || (k.ctrl && k.code == KeyCode2::Char('t')) =>
-            {
+            Input::Key(k) if self.keymap.action_in(Context::Form, &k) == Some(Action::Training) => {
                 return vec![Effect::StartTraining];
             }
             Input::Key(k) => match k.code {

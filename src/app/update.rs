@@ -4,7 +4,7 @@
 use crate::app::input::LineInput;
 use crate::app::state::*;
 use crate::i18n::{fmt, tr, Lang};
-use crate::keymap::{Action, Key, KeyCode2};
+use crate::keymap::{Action, Context, Key, KeyCode2};
 use crate::store::Delivery;
 
 pub use crate::app::msg::{Effect, Input, Msg};
@@ -311,6 +311,13 @@ impl App {
                 Some(Action::Lock) if self.user.is_some() => {
                     return self.lock();
                 }
+                // Log-out is a list key: in the wizard, say what to do first.
+                Some(Action::Logout) if matches!(self.screen, Screen::Wizard(_)) => {
+                    let park = self.keymap.short(Action::Park);
+                    let msg = fmt(self.lang, "wizard.logout_first", &[("park", &park)]);
+                    self.message = Some((Level::Warn, msg));
+                    return vec![];
+                }
                 _ => {}
             }
         }
@@ -380,6 +387,21 @@ impl App {
         }
     }
 
+    /// The action `input` asks for in `ctx` (a typed letter as its key).
+    pub(crate) fn action_in(&self, ctx: Context, input: &Input) -> Option<Action> {
+        match input {
+            Input::Key(k) => self.keymap.action_in(ctx, k),
+            Input::Char(c) => self.keymap.action_in(
+                ctx,
+                &Key {
+                    code: KeyCode2::Char(c.to_ascii_lowercase()),
+                    ctrl: false,
+                },
+            ),
+            _ => None,
+        }
+    }
+
     pub(crate) fn on_overlay(&mut self, overlay: Overlay, input: Input) -> Vec<Effect> {
         match overlay {
             Overlay::Help => {
@@ -391,8 +413,8 @@ impl App {
                 self.on_detach_confirm(index, input, action)
             }
             Overlay::Confirm(c) => {
-                let yes = matches!(input, Input::Char('y' | 'Y' | '是'))
-                    || matches!(&input, Input::Key(k) if k.code == KeyCode2::Enter);
+                let yes = matches!(input, Input::Char('是'))
+                    || self.action_in(Context::Confirm, &input) == Some(Action::Confirm);
                 self.overlay = None;
                 if !yes {
                     return vec![];

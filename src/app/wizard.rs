@@ -292,7 +292,15 @@ impl App {
             Err(b) => {
                 let missing = ws.wizard.missing_materials(today);
                 let hint = if b.step == Step::Materials && !missing.is_empty() {
-                    format!("{} — {}", b.message, tr(lang, "wizard.park_hint"))
+                    format!(
+                        "{} — {}",
+                        b.message,
+                        fmt(
+                            lang,
+                            "wizard.park_hint",
+                            &[("park", &self.keymap.short(Action::Park))]
+                        )
+                    )
                 } else {
                     b.message
                 };

@@ -54,12 +54,37 @@ pub(crate) fn truncate(s: &str, width: usize) -> String {
     out
 }
 
+/// The length in bytes of an article reference at the start of `s`
+/// (`第六十九条`, `第3款`), which a line may not break.
+fn article_len(s: &str) -> Option<usize> {
+    let rest = s.strip_prefix('第')?;
+    let digits = rest
+        .char_indices()
+        .find(|(_, c)| !"〇一二三四五六七八九十百千零两0123456789".contains(*c))
+        .map(|(i, _)| i)?;
+    let end = rest[digits..].chars().next()?;
+    ("条款项章节".contains(end) && digits > 0).then(|| '第'.len_utf8() + digits + end.len_utf8())
+}
+
 /// Splits text into pieces that may not be broken: a run of ASCII
-/// non-space characters, a single space, or a single other character.
+/// non-space characters, an article reference (`第六十九条`), a single
+/// space, or a single other character.
 fn tokens(s: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start: Option<usize> = None;
+    let mut skip_to = 0;
     for (i, c) in s.char_indices() {
+        if i < skip_to {
+            continue;
+        }
+        if let Some(n) = article_len(&s[i..]) {
+            if let Some(st) = start.take() {
+                out.push(&s[st..i]);
+            }
+            out.push(&s[i..i + n]);
+            skip_to = i + n;
+            continue;
+        }
         let wordy = c.is_ascii() && !c.is_ascii_whitespace();
         if wordy {
             if start.is_none() {
@@ -108,6 +133,8 @@ pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
         let trimmed = line.trim_end().to_string();
         lines.push(trimmed);
     };
+    // The last token put on the line (what closing punctuation takes along).
+    let mut last: &str = "";
     for tok in tokens(&clean) {
         let tw = display_width(tok);
         if tok == " " {
@@ -115,26 +142,42 @@ pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
                 line.push(' ');
                 w += 1;
             }
+            last = "";
             continue;
         }
         if w + tw <= width {
             line.push_str(tok);
             w += tw;
             empty = false;
+            last = tok;
             continue;
         }
         if tw <= width - display_width(rest) && !empty {
             // Start a new line with this token. Closing punctuation may not
-            // start a line: it takes the previous character along.
+            // start a line: it takes the previous character (or article
+            // number) along.
             let mut carry = String::new();
-            if is_closing(tok) && w >= indent_w + 4 {
-                if let Some(c) = line.pop() {
-                    if c.is_ascii() {
-                        line.push(c);
-                    } else {
-                        carry.push(c);
-                    }
+            let lw = display_width(last);
+            if is_closing(tok)
+                && !last.is_empty()
+                && !last.is_ascii()
+                && w >= indent_w + lw + 2
+                && line.ends_with(last)
+            {
+                line.truncate(line.len() - last.len());
+                carry.push_str(last);
+            }
+            // Opening punctuation may not end a line: it goes along too.
+            while let Some(c) = line
+                .chars()
+                .last()
+                .filter(|c| "（《「『“‘【〔".contains(*c))
+            {
+                if display_width(&line) <= indent_w + 2 {
+                    break;
                 }
+                line.pop();
+                carry.insert(0, c);
             }
             push_line(&mut lines, &mut line);
             line = rest.to_string();
@@ -143,6 +186,7 @@ pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
             indent_w = display_width(rest);
             line.push_str(tok);
             w += tw;
+            last = tok;
             continue;
         }
         // A token longer than a line (or the line is empty): break it by char.
@@ -196,6 +240,29 @@ mod tests {
         );
         assert!(lines.iter().all(|l| display_width(l) <= 38), "{lines:?}");
         assert!(!lines[1].trim_start().starts_with('；'), "{lines:?}");
+    }
+
+    #[test]
+    fn article_numbers_are_not_broken() {
+        let text = "罚款请于前缴纳，逾期每日加处罚款（《行政处罚法》第六十七条、第七十二条）";
+        for width in 14..40 {
+            let lines = wrap(text, width, "", "  ");
+            let joined: String = lines.iter().map(|l| l.trim_start()).collect();
+            assert_eq!(joined, text, "{lines:?}");
+            assert!(
+                lines
+                    .iter()
+                    .all(|l| !l.ends_with('第') && !l.trim_start().starts_with('条')),
+                "{width}: {lines:?}"
+            );
+            assert!(lines.iter().any(|l| l.contains("第六十七条")), "{lines:?}");
+            assert!(
+                lines
+                    .iter()
+                    .all(|l| !l.ends_with('（') && !l.ends_with('《')),
+                "{lines:?}"
+            );
+        }
     }
 
     #[test]

@@ -510,14 +510,26 @@ fn start(
     let (theme, theme_problem) =
         Theme::select(g.lang, &g.config.ui.theme, &theme_dir(), &term, no_color);
     let (keymap, key_problems) = KeyMap::with_overrides(&g.config.keys);
+    let keymap = keymap.for_terminal(&term);
     let mut warnings = warnings;
     warnings.extend(theme_problem);
     for p in key_problems {
-        warnings.push(fmt(
-            g.lang,
-            "cli.bad_key",
-            &[("entry", &p.entry), ("what", &p.what)],
-        ));
+        warnings.push(match p.conflict {
+            Some((a, b)) => fmt(
+                g.lang,
+                "cli.key_conflict",
+                &[
+                    ("key", &p.entry),
+                    ("a", &a.named(g.lang)),
+                    ("b", &b.named(g.lang)),
+                ],
+            ),
+            None => fmt(
+                g.lang,
+                "cli.bad_key",
+                &[("entry", &p.entry), ("what", &p.what)],
+            ),
+        });
     }
     let branch = store.branch().map_err(|e| e.message(g.lang))?;
     let mut app = App {

@@ -180,6 +180,81 @@ mod tests {
         }
     }
 
+    /// Half-width `,:;?!()` inside a Chinese sentence: next to a Chinese
+    /// character on one side (a space allowed between) and text on the
+    /// other; a bracket next to a Chinese character.
+    pub(crate) fn half_width_in_chinese(s: &str) -> Option<String> {
+        let cjk = |c: char| {
+            ('\u{3000}'..='\u{303f}').contains(&c)
+                || ('\u{4e00}'..='\u{9fff}').contains(&c)
+                || ('\u{ff00}'..='\u{ffef}').contains(&c)
+        };
+        let chars: Vec<char> = s.chars().collect();
+        let near = |i: usize, back: bool| -> Option<char> {
+            let step = |j: usize| if back { j.checked_sub(1) } else { Some(j + 1) };
+            let mut j = step(i)?;
+            if chars.get(j) == Some(&' ') {
+                j = step(j)?;
+            }
+            chars.get(j).copied()
+        };
+        for (i, c) in chars.iter().enumerate() {
+            if !",:;?!()".contains(*c) {
+                continue;
+            }
+            let (l, r) = (near(i, true), near(i, false));
+            let l_cjk = l.is_some_and(cjk);
+            let r_cjk = r.is_some_and(cjk);
+            let bad = match c {
+                '(' | ')' => l_cjk || r_cjk,
+                _ => (l_cjk || r_cjk) && l.is_some() && r.is_some(),
+            };
+            if bad {
+                let from = i.saturating_sub(6);
+                return Some(chars[from..(i + 6).min(chars.len())].iter().collect());
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn chinese_texts_use_full_width_punctuation() {
+        assert!(half_width_in_chinese("校验位应为 9,实际为 4:号码").is_some());
+        assert!(half_width_in_chinese("号段归属:{carrier}(携号").is_some());
+        assert!(half_width_in_chinese("校验位应为 9，实际为 4：号码").is_none());
+        assert!(half_width_in_chinese("Esc 1 = F1, F10 (x)").is_none());
+        let mut bad = Vec::new();
+        for k in keys(Lang::Zh) {
+            if let Some(at) = half_width_in_chinese(tr(Lang::Zh, k)) {
+                bad.push(format!("{k}: …{at}…"));
+            }
+        }
+        let catalog = crate::catalog::Catalog::builtin().expect("catalog");
+        for s in &catalog.services {
+            let mut texts: Vec<&str> = vec![&s.name_zh];
+            texts.extend(s.refusal_reason.as_deref());
+            texts.extend(s.delivery_zh.as_deref());
+            texts.extend(s.steps_zh.iter().map(String::as_str));
+            texts.extend(s.materials.iter().map(|m| m.zh.as_str()));
+            texts.extend(s.fees.iter().map(|f| f.zh.as_str()));
+            for fl in &s.fields {
+                texts.push(&fl.label_zh);
+                texts.extend(fl.hint_zh.as_deref());
+                texts.extend(fl.options.iter().map(|o| o.zh.as_str()));
+            }
+            for t in texts {
+                if let Some(at) = half_width_in_chinese(t) {
+                    bad.push(format!("{}: …{at}…", s.code));
+                }
+            }
+        }
+        assert!(
+            bad.is_empty(),
+            "half-width punctuation in Chinese:\n{}",
+            bad.join("\n")
+        );
+    }
+
     #[test]
     fn both_languages_have_the_same_keys() {
         let zh = keys(Lang::Zh);

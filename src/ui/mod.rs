@@ -116,8 +116,12 @@ fn message_line(app: &App, f: &mut Frame, area: Rect) {
     }
 }
 
-/// The actions worth a hint on each screen.
+/// The actions worth a hint on each screen (none on the lock screen: only
+/// the PIN and Enter work there).
 fn footer_actions(app: &App) -> &'static [Action] {
+    if matches!(app.overlay, Some(Overlay::Locked(_))) {
+        return &[];
+    }
     match &app.screen {
         Screen::Wizard(_) => &[
             Action::Help,
@@ -135,7 +139,8 @@ fn footer_actions(app: &App) -> &'static [Action] {
         ],
         Screen::Receipt(_) => &[Action::Help, Action::Print, Action::Back],
         Screen::Picker(_) | Screen::FindDraft(_) => &[Action::Help, Action::Back],
-        Screen::Setup(_) | Screen::Login(_) => &[Action::Help, Action::Quit],
+        Screen::Setup(_) => &[Action::Help, Action::Submit, Action::Training, Action::Quit],
+        Screen::Login(_) => &[Action::Help, Action::Quit],
         Screen::Queue(_) => &[Action::Help, Action::SendNow, Action::Back],
         Screen::Corrections(_) => &[Action::Help, Action::Print, Action::Back],
         _ => &[Action::Help, Action::Back],
@@ -180,7 +185,7 @@ fn footer_bar(app: &App, f: &mut Frame, area: Rect) {
     let mut used = 0;
     for a in footer_actions(app) {
         let key = Span::styled(app.keymap.short(*a), r.key);
-        let desc = Span::styled(format!(" {}  ", tr(app.lang, &a.desc_key())), r.status);
+        let desc = Span::styled(format!(" {}  ", widgets::action_desc(app, *a)), r.status);
         let w = key.width() + desc.width();
         if used + w > room {
             break;

@@ -4,12 +4,14 @@ use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
 use ratatui::style::Style;
 use ratatui::symbols::border;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
 use crate::app::input::LineInput;
 use crate::app::state::{App, Confirm};
+use crate::catalog::text::{display_width, pad};
 use crate::i18n::{fmt, tr};
+use crate::keymap::Action;
 
 /// Borders a VT100 or the Linux console can draw.
 pub const ASCII: border::Set = border::Set {
@@ -46,6 +48,25 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
         .flex(Flex::Center)
         .areas(v);
     c
+}
+
+/// Clears `rect` for a popup. A wide character just left of it would hide
+/// the popup's left border (a terminal draws it over the next column), so it
+/// is blanked too.
+pub fn clear_popup(f: &mut Frame, rect: Rect) {
+    f.render_widget(Clear, rect);
+    if rect.x == 0 {
+        return;
+    }
+    let buf = f.buffer_mut();
+    for y in rect.y..rect.y.saturating_add(rect.height) {
+        let Some(cell) = buf.cell_mut((rect.x - 1, y)) else {
+            continue;
+        };
+        if unicode_width::UnicodeWidthStr::width(cell.symbol()) > 1 {
+            cell.set_symbol(" ");
+        }
+    }
 }
 
 /// Draws a one-line input; with `focused`, places the terminal cursor.
@@ -88,30 +109,116 @@ pub fn labeled_input(
     input(f, field, line, style, focused);
 }
 
-/// The help overlay, generated from the key map in force.
-pub fn help(app: &App, f: &mut Frame, area: Rect) {
-    let all = app.keymap.all();
-    let h = (all.len() as u16 + 5).min(area.height);
-    let rect = centered(area, 70, h);
-    f.render_widget(Clear, rect);
-    let mut lines = Vec::new();
-    for (action, keys) in all {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<28}", keys.join(" / ")), app.theme.roles.key),
-            Span::styled(
-                tr(app.lang, &action.desc_key()).to_string(),
-                app.theme.roles.text,
-            ),
-        ]));
+/// What an action does, as a footer or help names it: the admin key opens
+/// the upload queue for a clerk.
+pub fn action_desc(app: &App, a: Action) -> String {
+    let supervisor = app
+        .user
+        .as_ref()
+        .is_some_and(|u| u.role == crate::store::Role::Supervisor);
+    if a == Action::Admin && !supervisor {
+        return tr(app.lang, "keys.admin_clerk").to_string();
     }
-    lines.push(Line::from(Span::styled(
-        tr(app.lang, "help.close"),
-        app.theme.roles.hint,
-    )));
-    let p = Paragraph::new(lines)
-        .wrap(Wrap { trim: true })
-        .block(block(app, tr(app.lang, "help.title").to_string()));
-    f.render_widget(p, rect);
+    tr(app.lang, &a.desc_key()).to_string()
+}
+
+/// The help overlay, generated from the key map in force: keys and what
+/// they do in columns sized by display width, in two columns when one does
+/// not fit, and the close hint always on its last lines.
+pub fn help(app: &App, f: &mut Frame, area: Rect) {
+    let r = &app.theme.roles;
+    // Each context under its heading, global first; a heading is an entry
+    // with no keys.
+    let mut entries: Vec<(String, String)> = Vec::new();
+    for (ctx, actions) in app.keymap.by_context() {
+        entries.push((
+            String::new(),
+            format!("【{}】", tr(app.lang, ctx.title_key())),
+        ));
+        for (a, keys) in actions {
+            entries.push((keys.join(" / "), action_desc(app, a)));
+        }
+    }
+    let key_w = entries
+        .iter()
+        .map(|(k, _)| display_width(k))
+        .max()
+        .unwrap_or(0);
+    let desc_w = entries
+        .iter()
+        .filter(|(k, _)| !k.is_empty())
+        .map(|(_, d)| display_width(d))
+        .max()
+        .unwrap_or(0);
+    let entry_w = key_w + 2 + desc_w;
+    let max_inner = usize::from(area.width.saturating_sub(2));
+    let close_w = display_width(tr(app.lang, "help.close"));
+    let fit_rows = usize::from(area.height.saturating_sub(2));
+    // One column if it fits (with the close hint on two lines at most),
+    // else two.
+    let cols = if entries.len() + 2 <= fit_rows || 2 * entry_w + 3 > max_inner {
+        1
+    } else {
+        2
+    };
+    let inner_w = (cols * entry_w + (cols - 1) * 3)
+        .max(close_w.min(max_inner))
+        .min(max_inner);
+    let close = crate::catalog::wrap(tr(app.lang, "help.close"), inner_w, "", "");
+    // Two columns split at the heading nearest the middle, so that no
+    // context is cut in two.
+    let split = if cols == 1 {
+        entries.len()
+    } else {
+        let half = entries.len().div_ceil(2);
+        (1..entries.len())
+            .filter(|i| entries[*i].0.is_empty())
+            .min_by_key(|i| i.abs_diff(half))
+            .unwrap_or(half)
+    };
+    let columns: [&[(String, String)]; 2] = [&entries[..split], &entries[split..]];
+    let per_col = split.max(entries.len() - split);
+    let h = (per_col + close.len() + 2).min(usize::from(area.height));
+    let rect = centered(area, (inner_w + 2) as u16, h as u16);
+    clear_popup(f, rect);
+    let b = block(app, tr(app.lang, "help.title").to_string());
+    let inner = b.inner(rect);
+    f.render_widget(b, rect);
+    let close_h = (close.len() as u16).min(inner.height);
+    let [list, hint] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(close_h)]).areas(inner);
+    let mut lines = Vec::new();
+    for row in 0..per_col {
+        let mut spans = Vec::new();
+        for (c, column) in columns.iter().enumerate().take(cols) {
+            let Some((k, d)) = column.get(row) else {
+                continue;
+            };
+            if c > 0 {
+                spans.push(Span::raw("   "));
+            }
+            let last = c + 1 == cols;
+            if k.is_empty() {
+                let d = if last {
+                    d.clone()
+                } else {
+                    pad(d, key_w + 2 + desc_w)
+                };
+                spans.push(Span::styled(d, r.title));
+                continue;
+            }
+            spans.push(Span::styled(pad(k, key_w + 2), r.key));
+            let d = if last { d.clone() } else { pad(d, desc_w) };
+            spans.push(Span::styled(d, r.text));
+        }
+        lines.push(Line::from(spans));
+    }
+    f.render_widget(Paragraph::new(lines), list);
+    let close: Vec<Line> = close
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, r.hint)))
+        .collect();
+    f.render_widget(Paragraph::new(close), hint);
 }
 
 /// A yes/no question.
@@ -149,39 +256,39 @@ pub fn confirm(app: &App, c: &Confirm, f: &mut Frame, area: Rect) {
             &[("code", service), ("name", name), ("number", draft)],
         ),
     };
-    let rect = centered(
-        area,
-        60,
-        if matches!(c, Confirm::Offer { .. } | Confirm::Void { .. }) {
-            8
-        } else {
-            6
-        },
+    // As wide as the question needs, at most 60 columns (wrapped by
+    // display width), as tall as the wrapped lines.
+    let keys = &if matches!(c, Confirm::Detach { .. }) {
+        tr(app.lang, "confirm.detach_keys").to_string()
+    } else {
+        fmt(
+            app.lang,
+            "confirm.keys",
+            &[("yes", &app.keymap.joined(Action::Confirm))],
+        )
+    };
+    let want = display_width(&question).max(display_width(keys)).max(30);
+    let inner_w = want.min(58).min(usize::from(area.width.saturating_sub(2)));
+    let r = &app.theme.roles;
+    let mut lines: Vec<Line> = crate::catalog::wrap(&question, inner_w, "", "")
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, r.warn)))
+        .collect();
+    lines.push(Line::from(""));
+    lines.extend(
+        crate::catalog::wrap(keys, inner_w, "", "")
+            .into_iter()
+            .map(|l| Line::from(Span::styled(l, r.hint))),
     );
-    f.render_widget(Clear, rect);
-    let p = Paragraph::new(vec![
-        Line::from(Span::styled(question, app.theme.roles.warn)),
-        Line::from(""),
-        Line::from(Span::styled(
-            tr(
-                app.lang,
-                if matches!(c, Confirm::Detach { .. }) {
-                    "confirm.detach_keys"
-                } else {
-                    "confirm.keys"
-                },
-            ),
-            app.theme.roles.hint,
-        )),
-    ])
-    .wrap(Wrap { trim: true })
-    .block(block(app, tr(app.lang, "confirm.title").to_string()));
+    let rect = centered(area, (inner_w + 2) as u16, lines.len() as u16 + 2);
+    clear_popup(f, rect);
+    let p = Paragraph::new(lines).block(block(app, tr(app.lang, "confirm.title").to_string()));
     f.render_widget(p, rect);
 }
 
 /// The lock screen: the work underneath stays, hidden.
 pub fn locked(app: &App, pin: &LineInput, f: &mut Frame, area: Rect) {
-    f.render_widget(Clear, area);
+    clear_popup(f, area);
     let rect = centered(area, 50, 7);
     let who = app
         .user

@@ -93,7 +93,15 @@ pub fn corrections(app: &App, c: &CorrectionsView, f: &mut Frame, area: Rect) {
         f.render_widget(Paragraph::new(lines), inner);
     }
     f.render_widget(
-        Paragraph::new(tr(lang, "corrections.hint")).style(r.hint),
+        Paragraph::new(fmt(
+            lang,
+            "corrections.hint",
+            &[
+                ("print", &app.keymap.short(crate::keymap::Action::Print)),
+                ("back", &app.keymap.short(crate::keymap::Action::Back)),
+            ],
+        ))
+        .style(r.hint),
         hint,
     );
 }

@@ -6,7 +6,8 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::app::state::{App, FindDraft};
-use crate::cli::find::{cut, pad};
+use crate::catalog::text::pad;
+use crate::cli::find::cut;
 use crate::i18n::tr;
 use crate::mask;
 use crate::ui::widgets::{block, input};
@@ -82,10 +83,10 @@ fn draft_lines_in(app: &App, fd: &FindDraft, f: &mut Frame, inner: Rect) {
             let style = if i == fd.selected { r.selected } else { r.text };
             Line::from(Span::styled(
                 format!(
-                    "{:<12} {}  {}  {}",
-                    d.number,
+                    "{} {}  {}  {}",
+                    pad(&d.number, 12),
                     d.updated.format("%m-%d %H:%M"),
-                    id,
+                    pad(&id, 18),
                     service_name(app, &d.service)
                 ),
                 style,

@@ -6,7 +6,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::app::state::App;
+use crate::catalog::text::pad;
 use crate::i18n::{fmt, tr};
+use crate::keymap::Action;
 use crate::mask;
 use crate::ui::widgets::block;
 use crate::wizard::field::yuan;
@@ -89,11 +91,11 @@ pub fn home(app: &App, selected: usize, f: &mut Frame, area: Rect) {
                     .map(|n| mask::name(n))
                     .unwrap_or_default();
                 let text = format!(
-                    "{:<12} {:<6} {}  {}  {}",
-                    d.number,
-                    d.clerk,
+                    "{} {} {}  {}  {}",
+                    pad(&d.number, 12),
+                    pad(&d.clerk, 6),
                     d.updated.format("%m-%d %H:%M"),
-                    who,
+                    pad(&who, 10),
                     service_name(app, &d.service)
                 );
                 let style = if i == selected { r.selected } else { r.text };
@@ -103,9 +105,13 @@ pub fn home(app: &App, selected: usize, f: &mut Frame, area: Rect) {
         f.render_widget(Paragraph::new(lines), inner);
     }
     f.render_widget(
-        Paragraph::new(tr(app.lang, "home.hint"))
-            .style(r.hint)
-            .wrap(Wrap { trim: true }),
+        Paragraph::new(fmt(
+            app.lang,
+            "home.hint",
+            &[("corrections", &app.keymap.short(Action::Corrections))],
+        ))
+        .style(r.hint)
+        .wrap(Wrap { trim: true }),
         hint,
     );
 }

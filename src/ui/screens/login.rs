@@ -29,7 +29,12 @@ pub fn login(app: &App, form: &LoginForm, f: &mut Frame, area: Rect) {
         );
     }
     f.render_widget(
-        Paragraph::new(tr(app.lang, "login.keys")).style(app.theme.roles.hint),
+        Paragraph::new(crate::i18n::fmt(
+            app.lang,
+            "login.keys",
+            &[("quit", &app.keymap.short(crate::keymap::Action::Quit))],
+        ))
+        .style(app.theme.roles.hint),
         rows[5],
     );
 }

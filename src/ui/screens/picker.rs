@@ -6,6 +6,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::app::state::{App, Picker};
+use crate::catalog::text::{display_width, pad};
 use crate::i18n::{fmt, tr, Lang};
 use crate::ui::widgets::{block, input};
 use crate::wizard::field::yuan;
@@ -28,6 +29,13 @@ pub fn picker(app: &App, p: &Picker, f: &mut Frame, area: Rect) {
     f.render_widget(b, list);
     let visible = inner.height as usize;
     let start = p.selected.saturating_sub(visible.saturating_sub(1));
+    // Columns as wide as their widest entry, by display width.
+    let pinyin_w = results
+        .iter()
+        .map(|s| display_width(&s.pinyin))
+        .max()
+        .unwrap_or(0);
+    let mark_w = display_width(tr(app.lang, "picker.refused_mark")).max(2);
     let lines: Vec<Line> = results
         .iter()
         .enumerate()
@@ -39,11 +47,16 @@ pub fn picker(app: &App, p: &Picker, f: &mut Frame, area: Rect) {
                 Lang::En => &s.name_en,
             };
             let mark = if s.offered {
-                "  ".to_string()
+                ""
             } else {
-                tr(app.lang, "picker.refused_mark").to_string()
+                tr(app.lang, "picker.refused_mark")
             };
-            let text = format!("{:<4} {:<10} {mark} {name}", s.code, s.pinyin);
+            let text = format!(
+                "{} {} {} {name}",
+                pad(&s.code, 4),
+                pad(&s.pinyin, pinyin_w),
+                pad(mark, mark_w)
+            );
             let style = if i == p.selected {
                 r.selected
             } else if s.offered {

@@ -5,7 +5,8 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::app::state::{App, ReceiptView};
-use crate::i18n::{fmt, tr};
+use crate::i18n::fmt;
+use crate::keymap::Action;
 use crate::ui::widgets::block;
 
 pub fn receipt(app: &App, rv: &ReceiptView, f: &mut Frame, area: Rect) {
@@ -42,7 +43,15 @@ pub fn receipt(app: &App, rv: &ReceiptView, f: &mut Frame, area: Rect) {
     f.render_widget(p, body);
     if rv.reprint.is_some() {
         f.render_widget(
-            Paragraph::new(tr(app.lang, "find.reprint_hint")).style(app.theme.roles.hint),
+            Paragraph::new(fmt(
+                app.lang,
+                "find.reprint_hint",
+                &[
+                    ("print", &app.keymap.short(Action::Print)),
+                    ("back", &app.keymap.short(Action::Back)),
+                ],
+            ))
+            .style(app.theme.roles.hint),
             file,
         );
     } else if let Some(path) = &rv.file {
@@ -58,7 +67,12 @@ pub fn receipt(app: &App, rv: &ReceiptView, f: &mut Frame, area: Rect) {
     } else {
         // The record is safe in the journal; only the text file is missing.
         f.render_widget(
-            Paragraph::new(tr(app.lang, "receipt.not_saved")).style(app.theme.roles.warn),
+            Paragraph::new(crate::i18n::fmt(
+                app.lang,
+                "receipt.not_saved",
+                &[("print", &app.keymap.short(crate::keymap::Action::Print))],
+            ))
+            .style(app.theme.roles.warn),
             file,
         );
     }

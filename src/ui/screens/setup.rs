@@ -5,7 +5,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::app::state::{App, SetupForm};
-use crate::i18n::tr;
+use crate::i18n::{fmt, tr};
+use crate::keymap::Action;
 use crate::ui::widgets::{block, centered, labeled_input};
 
 pub fn setup(app: &App, form: &SetupForm, f: &mut Frame, area: Rect) {
@@ -34,11 +35,21 @@ pub fn setup(app: &App, form: &SetupForm, f: &mut Frame, area: Rect) {
         );
     }
     f.render_widget(
-        Paragraph::new(tr(app.lang, "setup.keys")).style(app.theme.roles.hint),
+        Paragraph::new(fmt(
+            app.lang,
+            "setup.keys",
+            &[("submit", &app.keymap.short(Action::Submit))],
+        ))
+        .style(app.theme.roles.hint),
         rows[9],
     );
     f.render_widget(
-        Paragraph::new(tr(app.lang, "setup.training")).style(app.theme.roles.hint),
+        Paragraph::new(fmt(
+            app.lang,
+            "setup.training",
+            &[("keys", &app.keymap.joined(Action::Training))],
+        ))
+        .style(app.theme.roles.hint),
         rows[10],
     );
 }

@@ -7,8 +7,10 @@ use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::state::{App, WizardScreen};
+use crate::catalog::text::{display_width, pad, pad_left, truncate};
 use crate::catalog::{FieldKind, Need};
 use crate::i18n::{fmt, tr, Lang};
+use crate::keymap::Action;
 use crate::receipt::payment_label;
 use crate::rules::Severity;
 use crate::store::{Delivery, Payment};
@@ -16,19 +18,9 @@ use crate::ui::widgets::{block, input};
 use crate::wizard::field::{display_value, yuan};
 use crate::wizard::{Status, Step};
 
-/// Cuts text to `width` display columns.
+/// Cuts text to `width` display columns, with `…` where it was cut.
 fn fit(s: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut w = 0;
-    for c in s.chars() {
-        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if w + cw > width {
-            break;
-        }
-        out.push(c);
-        w += cw;
-    }
-    out
+    truncate(s, width)
 }
 
 pub fn wizard(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
@@ -80,8 +72,65 @@ fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     let w = &ws.wizard;
     let r = &app.theme.roles;
     let findings = w.findings(app.today, app.lang);
+    let label_of = |field: &crate::catalog::Field| {
+        let text = match app.lang {
+            Lang::Zh => &field.label_zh,
+            Lang::En => &field.label_en,
+        };
+        format!("{}{text}", if field.required { "*" } else { " " })
+    };
+    // Labels get the room they need, up to 30% of the width (at least 22
+    // columns); the focused field's label, when still cut, is shown whole
+    // in the checks box.
+    let widest = w
+        .service
+        .fields
+        .iter()
+        .map(|fl| display_width(&label_of(fl)))
+        .max()
+        .unwrap_or(0);
+    let label_w = widest.clamp(
+        usize::from(LABEL_W),
+        usize::from(LABEL_W).max(usize::from(area.width) * 3 / 10),
+    ) as u16;
     // The focused field's full notes and the rules' findings.
     let mut lines = Vec::new();
+    if let Some(field) = w.service.fields.get(w.focus()) {
+        let full = label_of(field);
+        if display_width(&full) > usize::from(label_w) {
+            lines.push(Line::from(Span::styled(
+                full.trim_start().to_string(),
+                r.label,
+            )));
+        }
+        if matches!(field.kind, FieldKind::Choice | FieldKind::YesNo) {
+            let options: Vec<String> = if field.kind == FieldKind::YesNo {
+                vec![
+                    format!("Y {}", tr(app.lang, "wizard.yes")),
+                    format!("N {}", tr(app.lang, "wizard.no")),
+                ]
+            } else {
+                field
+                    .options
+                    .iter()
+                    .enumerate()
+                    .map(|(i, o)| format!("{} {}", i + 1, display_value(field, &o.value, app.lang)))
+                    .collect()
+            };
+            lines.push(Line::from(Span::styled(
+                fmt(
+                    app.lang,
+                    "wizard.choice_keys",
+                    &[
+                        ("options", &options.join("  ")),
+                        ("prev", &app.keymap.short(Action::OptionPrev)),
+                        ("next", &app.keymap.short(Action::OptionNext)),
+                    ],
+                ),
+                r.hint,
+            )));
+        }
+    }
     match w.status(w.focus(), app.today, app.lang) {
         Status::Valid(v) if v.notes.len() > 1 => {
             lines.push(Line::from(Span::styled(v.notes.join("；"), r.hint)));
@@ -107,16 +156,31 @@ fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
         lines.push(Line::from(Span::styled(fd.message.clone(), style)));
     }
     // As tall as the wrapped sentences need (a rule's sentence is the reason
-    // a service is refused: it must be readable), at most half the page.
+    // a service is refused: it must be readable), leaving the field list at
+    // least 4 rows. Wrapped here, by display width, so that what is counted
+    // is what is drawn; a last line that still does not fit ends in `…`.
     let inner = usize::from(area.width.saturating_sub(2)).max(1);
-    let wrapped: usize = lines
-        .iter()
-        .map(|l| {
-            let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
-            crate::catalog::wrap(&text, inner, "", "").len().max(1)
-        })
-        .sum();
-    let notes_h = (wrapped as u16 + 2).clamp(3, (area.height / 2).max(3));
+    let mut wrapped: Vec<Line> = Vec::new();
+    for l in &lines {
+        let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+        let style = l.spans.first().map(|s| s.style).unwrap_or_default();
+        for piece in crate::catalog::wrap(&text, inner, "", "") {
+            wrapped.push(Line::from(Span::styled(piece, style)));
+        }
+    }
+    let max_h = area.height.saturating_sub(4).max(3);
+    let notes_h = (wrapped.len() as u16 + 2).clamp(3, max_h);
+    let room = usize::from(notes_h - 2);
+    if wrapped.len() > room && room > 0 {
+        wrapped.truncate(room);
+        if let Some(last) = wrapped.last_mut() {
+            let text: String = last.spans.iter().map(|s| s.content.as_ref()).collect();
+            let style = last.spans.first().map(|s| s.style).unwrap_or_default();
+            let cut = truncate(&format!("{text}……"), inner);
+            *last = Line::from(Span::styled(cut, style));
+        }
+    }
+    let lines = wrapped;
     let [list, notes] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(notes_h)]).areas(area);
     let rows = list.height as usize;
@@ -133,19 +197,14 @@ fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
         let y = list.y + row as u16;
         let line = Rect::new(list.x, y, list.width, 1);
         let [label, value, status] = Layout::horizontal([
-            Constraint::Length(LABEL_W),
+            Constraint::Length(label_w),
             Constraint::Length(VALUE_W),
             Constraint::Min(1),
         ])
         .spacing(1)
         .areas(line);
-        let text = match app.lang {
-            Lang::Zh => &field.label_zh,
-            Lang::En => &field.label_en,
-        };
-        let star = if field.required { "*" } else { " " };
         f.render_widget(
-            Paragraph::new(fit(&format!("{star}{text}"), LABEL_W as usize)).style(r.label),
+            Paragraph::new(fit(&label_of(field), usize::from(label_w))).style(r.label),
             label,
         );
         let focused = i == w.focus();
@@ -205,9 +264,7 @@ fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
         );
     }
     f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: true })
-            .block(block(app, tr(app.lang, "wizard.checks").to_string())),
+        Paragraph::new(lines).block(block(app, tr(app.lang, "wizard.checks").to_string())),
         notes,
     );
 }
@@ -239,6 +296,17 @@ fn materials(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     if let Some(af) = w.attachment_focus() {
         attachments(app, ws, af == w.focus(), f, attach);
     }
+    let need_w = [
+        "wizard.need.required",
+        "wizard.need.one_of",
+        "wizard.need.conditional",
+        "wizard.need.optional",
+        "wizard.need.not_now",
+    ]
+    .iter()
+    .map(|k| display_width(tr(app.lang, k)) + 2)
+    .max()
+    .unwrap_or(0);
     let lines: Vec<Line> = w
         .service
         .materials
@@ -260,9 +328,13 @@ fn materials(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
                 .material_reason(i, app.today, app.lang)
                 .unwrap_or_default();
             let style = if i == w.focus() { r.focus } else { r.text };
+            // The need first, in a column as wide as its longest label, so
+            // that neither column depends on the other's width.
             Line::from(vec![
-                Span::styled(format!(" {tick} {text}"), style),
-                Span::styled(format!("  ({need}){why}"), r.hint),
+                Span::styled(format!(" {tick} "), style),
+                Span::styled(pad(&format!("({need})"), need_w), r.hint),
+                Span::styled(format!("  {text}"), style),
+                Span::styled(why, r.hint),
             ])
         })
         .collect();
@@ -283,7 +355,14 @@ fn materials(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     f.render_widget(
         Paragraph::new(vec![
             text,
-            Line::from(Span::styled(tr(app.lang, "wizard.materials_keys"), r.hint)),
+            Line::from(Span::styled(
+                fmt(
+                    app.lang,
+                    "wizard.materials_keys",
+                    &[("next", &app.keymap.short(Action::Next))],
+                ),
+                r.hint,
+            )),
         ])
         .wrap(Wrap { trim: true })
         .block(block(app, tr(app.lang, "wizard.checks").to_string())),
@@ -373,7 +452,7 @@ fn payment(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
                 Lang::En => &fl.en,
             };
             Line::from(Span::styled(
-                format!("  {t:<24} ¥{:>8}", yuan(fl.fen)),
+                format!("  {} ¥{}", pad(t, 24), pad_left(&yuan(fl.fen), 8)),
                 r.text,
             ))
         })
@@ -465,7 +544,12 @@ fn payment(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     let style = if focus == 2 { r.focus } else { r.field };
     input(f, v, &ws.address, style, focus == 2);
     f.render_widget(
-        Paragraph::new(tr(app.lang, "wizard.payment_keys")).style(r.hint),
+        Paragraph::new(fmt(
+            app.lang,
+            "wizard.payment_keys",
+            &[("next", &app.keymap.short(Action::Next))],
+        ))
+        .style(r.hint),
         rows[4],
     );
 }
@@ -541,7 +625,11 @@ fn review(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     lines.push(Line::from(""));
     if blockers.is_empty() {
         lines.push(Line::from(Span::styled(
-            tr(app.lang, "wizard.ready"),
+            fmt(
+                app.lang,
+                "wizard.ready",
+                &[("next", &app.keymap.short(Action::Next))],
+            ),
             r.valid,
         )));
     } else {

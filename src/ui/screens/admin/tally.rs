@@ -150,11 +150,13 @@ pub fn tally(app: &App, t: &TallyView, f: &mut Frame, area: Rect) {
         tr(app.lang, "tally.by_payment"),
         r.label,
     )));
+    // The amounts end in the clerk rows' column: "  clerk(6) count(4) ¥(11)".
     let label_width = Payment::ALL
         .iter()
         .map(|p| display_width(payment_label(*p, app.lang)))
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .max(6 + 1 + 4);
     for p in Payment::ALL {
         let fen = d.by_payment.get(p.as_str()).copied().unwrap_or(0);
         lines.push(Line::from(Span::styled(
@@ -169,18 +171,20 @@ pub fn tally(app: &App, t: &TallyView, f: &mut Frame, area: Rect) {
             r.text,
         )));
     }
-    lines.push(Line::from(Span::styled(
-        fmt(
-            app.lang,
-            "tally.upload",
-            &[
-                ("pending", &d.pending),
-                ("acknowledged", &d.acknowledged),
-                ("quarantined", &d.quarantined),
-            ],
-        ),
-        r.text,
-    )));
+    // Wrapped here with a hanging indent, not by the paragraph (which
+    // would start a number at the box's edge).
+    let upload = fmt(
+        app.lang,
+        "tally.upload",
+        &[
+            ("pending", &d.pending),
+            ("acknowledged", &d.acknowledged),
+            ("quarantined", &d.quarantined),
+        ],
+    );
+    for l in crate::catalog::wrap(upload.trim_start(), width, "  ", "    ") {
+        lines.push(Line::from(Span::styled(l, r.text)));
+    }
     if let Some(rec) = &t.reconcile {
         for l in rec {
             lines.push(Line::from(Span::styled(l.clone(), r.warn)));

@@ -90,10 +90,10 @@ pub fn void(app: &App, v: &VoidForm, f: &mut Frame, area: Rect) {
                 .map(|s| format!("{} {}", t.service, s.name(app.lang)))
                 .unwrap_or_else(|| t.service.clone());
             let text = format!(
-                " {} {} {} {} {}",
+                " {}  {}  {}  {}  {}",
                 pad(&t.number, 19),
                 t.finished_at.format("%H:%M"),
-                pad(&t.customer, 8),
+                pad(&t.customer, 6),
                 pad_left(&yuan(t.fee_total_fen), 9),
                 service
             );

@@ -1,0 +1,155 @@
+//! Keys, hints and footers come from the key map in force: F1 lists every
+//! context (global first) on every screen, footers show only keys that work
+//! there (Esc+digit on a VT100, nothing but the PIN on the lock screen), and
+//! hints follow `[keys]` overrides.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::Harness;
+use jingyou::app::state::{Overlay, Screen};
+use jingyou::i18n::{tr, Lang};
+use jingyou::keymap::{Context, KeyMap};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+fn screen(h: &Harness) -> String {
+    let mut t = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    t.draw(|f| jingyou::ui::view(&h.app, f)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..24 {
+        let mut skip = 0;
+        for x in 0..80 {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+            out.push_str(sym);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn footer(h: &Harness) -> String {
+    screen(h).lines().last().unwrap_or_default().to_string()
+}
+
+fn help_lists_every_context(h: &mut Harness, what: &str) {
+    h.key("f1");
+    assert!(
+        matches!(h.app.overlay, Some(Overlay::Help)),
+        "{what}: no help"
+    );
+    let s = screen(h);
+    let mut at = Vec::new();
+    for c in Context::ALL {
+        let title = tr(h.app.lang, c.title_key());
+        let pos = s
+            .find(title)
+            .unwrap_or_else(|| panic!("{what}: help lacks {title}:\n{s}"));
+        at.push(pos);
+    }
+    assert!(
+        at[1..].iter().all(|p| *p > at[0]),
+        "{what}: global keys not first:\n{s}"
+    );
+    h.key("esc");
+}
+
+#[test]
+fn f1_lists_every_context_global_first_on_every_screen() {
+    for lang in [Lang::Zh, Lang::En] {
+        let mut h = Harness::new(lang);
+        help_lists_every_context(&mut h, "setup");
+        h.setup();
+        h.app.message = None;
+        help_lists_every_context(&mut h, "home");
+        h.open_d1();
+        help_lists_every_context(&mut h, "wizard");
+        h.key("esc");
+        h.key("f7");
+        help_lists_every_context(&mut h, "admin");
+    }
+}
+
+#[test]
+fn footers_show_the_keys_that_work() {
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.app.message = None;
+    assert!(footer(&h).contains("F1 帮助"), "{}", footer(&h));
+
+    // a VT100 may have no function keys: Esc+digit in footers and hints
+    h.app.keymap = KeyMap::defaults().for_terminal("vt100");
+    let f = footer(&h);
+    assert!(
+        f.contains("Esc 1 帮助") && f.contains("Esc 4 找草稿"),
+        "{f}"
+    );
+    assert!(screen(&h).contains("Esc 1 帮助"));
+    h.app.keymap = KeyMap::defaults();
+
+    // F7 for a clerk opens the upload queue and says so
+    if let Some(u) = h.app.user.as_mut() {
+        u.role = jingyou::store::Role::Clerk;
+    }
+    let f = footer(&h);
+    assert!(f.contains("F7 上传队列") && !f.contains("管理"), "{f}");
+
+    // F9 in the wizard says why it does not log out
+    h.open_d1();
+    h.key("f9");
+    assert!(matches!(h.app.screen, Screen::Wizard(_)));
+    assert!(h.message().contains("F2"), "{}", h.message());
+
+    // the lock screen shows no wizard keys
+    h.key("f12");
+    assert!(matches!(h.app.overlay, Some(Overlay::Locked(_))));
+    let f = footer(&h);
+    assert!(
+        !f.contains("F10") && !f.contains("F2") && !f.contains("F8"),
+        "{f}"
+    );
+}
+
+#[test]
+fn hints_follow_the_key_overrides() {
+    let over = BTreeMap::from([
+        ("training".to_string(), vec!["ctrl-y".to_string()]),
+        (
+            "confirm".to_string(),
+            vec!["j".to_string(), "enter".to_string()],
+        ),
+        ("next".to_string(), vec!["f9".to_string()]),
+    ]);
+    let (map, problems) = KeyMap::with_overrides(&over);
+    assert!(problems.is_empty(), "{problems:?}");
+    let mut h = Harness::new(Lang::Zh);
+    h.app.keymap = map;
+    let s = screen(&h);
+    assert!(s.contains("按 Ctrl-Y 进入培训模式"), "{s}");
+    assert!(!s.contains("F3"), "{s}");
+    h.setup();
+    h.open_d1();
+    h.fill_d1();
+    h.key("f9");
+    assert!(
+        screen(&h).contains("F9 下一步"),
+        "F9 now moves on:\n{}",
+        screen(&h)
+    );
+    h.key("f8");
+    let s = screen(&h);
+    assert!(s.contains("j / Enter 确认"), "{s}");
+    // the overridden confirm key confirms; the old one no longer does
+    h.text("y");
+    assert!(h.app.overlay.is_none() && matches!(h.app.screen, Screen::Wizard(_)));
+    h.key("f8");
+    h.text("j");
+    assert!(matches!(h.app.screen, Screen::Home { .. }), "j confirmed");
+}
