@@ -3,15 +3,15 @@
 
 use chrono::Duration;
 
-use crate::app::runtime::Runtime;
-use crate::app::state::{App, TallyView};
+use crate::app::runtime::{Ctx, Runtime};
+use crate::app::state::TallyView;
 use crate::app::update::{Effect, Msg};
 use crate::auth;
 use crate::i18n::{fmt, tr};
 use crate::store::{Role, User};
 
 impl Runtime {
-    pub(crate) fn run_admin(&mut self, app: &mut App, fx: Effect) -> Option<Msg> {
+    pub(crate) fn run_admin(&mut self, app: &Ctx, fx: Effect) -> Option<Msg> {
         let lang = app.lang;
         let now = self.clock.now();
         let who = app.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();

@@ -306,4 +306,7 @@ pub struct App {
     pub quit: bool,
     /// Something changed since the last draw.
     pub dirty: bool,
+    /// Work the person waits for has taken a moment already (the bar
+    /// says 处理中; keys typed meanwhile wait their turn).
+    pub busy: bool,
 }

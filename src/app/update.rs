@@ -171,6 +171,22 @@ impl App {
                 vec![]
             }
             Msg::Relay(ev) => self.on_relay(ev),
+            Msg::Today(day) => {
+                self.today = day;
+                vec![]
+            }
+            Msg::Training => {
+                self.training = true;
+                vec![]
+            }
+            Msg::Remote => {
+                // The bar's count on every screen, the list on the queue.
+                let mut fx = vec![Effect::LoadHome];
+                if matches!(self.screen, Screen::Queue(_)) {
+                    fx.push(Effect::LoadQueue);
+                }
+                fx
+            }
             other => self.on_admin_msg(other),
         }
     }

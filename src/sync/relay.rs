@@ -28,6 +28,9 @@ use crate::sync::client::{
 pub enum Wake {
     /// Send now, ignoring the backoff schedule.
     Now,
+    /// Something new is due (a finish, a retried entry): a pass now, with
+    /// the backoff of the rest kept.
+    Due,
     /// Finish the current request and stop.
     Shutdown,
 }
@@ -710,6 +713,7 @@ pub fn run_thread(
         .max(Duration::from_millis(200));
         match wake.recv_timeout(wait) {
             Ok(Wake::Now) => force = true,
+            Ok(Wake::Due) => {}
             Ok(Wake::Shutdown) | Err(RecvTimeoutError::Disconnected) => return,
             Err(RecvTimeoutError::Timeout) => {}
         }

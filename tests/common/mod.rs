@@ -55,24 +55,23 @@ impl Harness {
             today: clock.today(),
             quit: false,
             dirty: true,
+            busy: false,
         };
-        let rt = Runtime {
-            relay: Default::default(),
-            ui: None,
+        let rt = Runtime::new(
             store,
-            data_dir: dir.path().to_path_buf(),
-            training: false,
-            config: config(),
+            dir.path().to_path_buf(),
+            false,
+            config(),
             clock,
-            flush_due: None,
-        };
+            std::sync::Arc::new(app.catalog.clone()),
+        );
         Harness { app, rt, dir }
     }
 
     pub fn run(&mut self, mut fx: Vec<Effect>) {
         while !fx.is_empty() {
             let e = fx.remove(0);
-            if let Some(msg) = self.rt.run(&mut self.app, e) {
+            for msg in self.rt.handle(&self.app.session(), e) {
                 fx.extend(self.app.on_msg(msg));
             }
         }
