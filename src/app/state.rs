@@ -273,7 +273,10 @@ pub struct SyncStatus {
     pub next_try: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// A large attachment on its way: name, bytes acknowledged, total.
     pub attachment: Option<(String, u64, u64)>,
+    /// English detail of the last upload error (for the log and doctor).
     pub last_error: Option<String>,
+    /// Its kind, shown in the UI's words.
+    pub error: Option<crate::sync::relay::SyncErrorKind>,
 }
 
 impl Default for SyncStatus {
@@ -283,6 +286,7 @@ impl Default for SyncStatus {
             next_try: None,
             attachment: None,
             last_error: None,
+            error: None,
         }
     }
 }

@@ -200,18 +200,46 @@ impl App {
             }
             RelayEvent::Progress { .. } => return vec![],
             RelayEvent::Done(r) => {
+                use crate::sync::relay::SyncErrorKind;
                 if let Some(l) = r.link {
                     self.sync.link = l;
                 }
                 self.sync.next_try = r.next_try.filter(|_| r.pending > 0);
                 self.sync.last_error = r.last_error.clone().or(r.refused.clone());
+                self.sync.error = if r.refused.is_some() {
+                    Some(SyncErrorKind::Refused)
+                } else {
+                    r.error_kind
+                };
                 self.sync.attachment = None;
                 self.home.pending = r.pending;
                 if let Some(why) = &r.refused {
+                    // The status code for support; the hub's own English
+                    // stays in the log.
+                    let code = why.split(':').next().unwrap_or_default().to_string();
                     self.say(
                         Level::Error,
-                        fmt(self.lang, "sync.refused", &[("why", why)]),
+                        fmt(self.lang, "sync.refused", &[("why", &code)]),
                     );
+                } else if self
+                    .message
+                    .as_ref()
+                    .is_some_and(|(_, m)| *m == self.t("status.sending"))
+                {
+                    // "Sending…" is answered by how it went.
+                    match (r.pending, self.sync.error) {
+                        (0, _) => self.say(Level::Info, self.t("status.sent_all")),
+                        (n, kind) => {
+                            let why = match kind {
+                                Some(k) => k.words(self.lang).to_string(),
+                                None => self.t(self.sync.link.key()),
+                            };
+                            self.say(
+                                Level::Warn,
+                                fmt(self.lang, "status.sent_left", &[("n", &n), ("why", &why)]),
+                            );
+                        }
+                    }
                 }
                 let mut fx = vec![];
                 if matches!(self.screen, Screen::Home { .. }) {

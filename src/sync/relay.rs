@@ -22,6 +22,7 @@ use crate::sync::client::{
     ClientConfig, ClientError, HubClient, ItemResult, ItemStatus, UploadMeta, UploadSource,
     VoidItem, MAX_BATCH, RETRYABLE_REASONS,
 };
+pub use crate::sync::error_kind::SyncErrorKind;
 
 /// What the UI (or a `sync` command) asks of the relay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +117,10 @@ pub struct PassReport {
     pub next_try: Option<DateTime<FixedOffset>>,
     /// Set when the hub refused our credentials.
     pub refused: Option<String>,
+    /// English detail of the last error, for the log and `doctor`.
     pub last_error: Option<String>,
+    /// What kind of error it was, for the screen (in the UI's words).
+    pub error_kind: Option<SyncErrorKind>,
     pub link: Option<LinkState>,
 }
 
@@ -325,6 +329,7 @@ impl Relay<'_> {
                 Ok(b) => b,
                 Err(e) => {
                     report.last_error = Some(e.to_string());
+                    report.error_kind = Some(SyncErrorKind::Store);
                     break;
                 }
             };
@@ -358,6 +363,7 @@ impl Relay<'_> {
                     }
                     Err(ClientError::Unauthorized { status, message }) => {
                         report.refused = Some(format!("HTTP {status}: {message}"));
+                        report.error_kind = Some(SyncErrorKind::Refused);
                         report.link = Some(LinkState::Refused);
                         break 'batches;
                     }
@@ -370,6 +376,7 @@ impl Relay<'_> {
                     Err(e) => {
                         report.failed += 1;
                         report.last_error = Some(e.to_string());
+                        report.error_kind = Some(SyncErrorKind::of(&e));
                         report.link = Some(LinkState::after(&e));
                         self.fail_all(
                             &[(key.clone(), entry.attempts)],
@@ -408,6 +415,7 @@ impl Relay<'_> {
                         }
                         Err(e) => {
                             report.last_error = Some(e.to_string());
+                            report.error_kind = Some(SyncErrorKind::Store);
                             break;
                         }
                     }
@@ -420,6 +428,7 @@ impl Relay<'_> {
                 }
                 Err(ClientError::Unauthorized { status, message }) => {
                     report.refused = Some(format!("HTTP {status}: {message}"));
+                    report.error_kind = Some(SyncErrorKind::Refused);
                     report.link = Some(LinkState::Refused);
                     on(RelayEvent::Link(LinkState::Refused));
                     break;
@@ -434,6 +443,7 @@ impl Relay<'_> {
                     self.batch = (keys.len() / 2).max(1);
                     after = None;
                     report.last_error = Some(format!("HTTP {status} {code}: {message}"));
+                    report.error_kind = Some(SyncErrorKind::Rejected);
                     continue;
                 }
                 Err(ClientError::Rejected {
@@ -447,12 +457,14 @@ impl Relay<'_> {
                         report.quarantined += 1;
                     }
                     report.last_error = Some(why);
+                    report.error_kind = Some(SyncErrorKind::Rejected);
                 }
                 Err(e) => {
                     let why = e.to_string();
                     self.fail_all(&keys, &why, e.retry_after());
                     report.failed += keys.len();
                     report.last_error = Some(why);
+                    report.error_kind = Some(SyncErrorKind::of(&e));
                     report.link = Some(LinkState::after(&e));
                     on(RelayEvent::Link(LinkState::after(&e)));
                     self.batch = (self.batch / 2).max(1);
@@ -517,6 +529,7 @@ impl Relay<'_> {
                 Ok(c) => c,
                 Err(e) => {
                     report.last_error = Some(e.to_string());
+                    report.error_kind = Some(SyncErrorKind::Store);
                     return;
                 }
             };
@@ -525,11 +538,13 @@ impl Relay<'_> {
                 Ok(p) => p,
                 Err(ClientError::Unauthorized { status, message }) => {
                     report.refused = Some(format!("HTTP {status}: {message}"));
+                    report.error_kind = Some(SyncErrorKind::Refused);
                     report.link = Some(LinkState::Refused);
                     return;
                 }
                 Err(e) => {
                     report.last_error = Some(format!("changes: {e}"));
+                    report.error_kind = Some(SyncErrorKind::of(&e));
                     if e.is_retryable() {
                         report.link = Some(LinkState::after(&e));
                     }
@@ -550,6 +565,7 @@ impl Relay<'_> {
                 Ok(n) => report.changes_pulled += n,
                 Err(e) => {
                     report.last_error = Some(e.to_string());
+                    report.error_kind = Some(SyncErrorKind::Store);
                     return;
                 }
             }
@@ -597,12 +613,14 @@ impl Relay<'_> {
                         Ok(()) => sent += taken.len(),
                         Err(e) => {
                             report.last_error = Some(e.to_string());
+                            report.error_kind = Some(SyncErrorKind::Store);
                             break;
                         }
                     }
                 }
                 Err(ClientError::Unauthorized { status, message }) => {
                     report.refused = Some(format!("HTTP {status}: {message}"));
+                    report.error_kind = Some(SyncErrorKind::Refused);
                     report.link = Some(LinkState::Refused);
                     break;
                 }
@@ -615,6 +633,7 @@ impl Relay<'_> {
                         );
                     }
                     report.last_error = Some(e.to_string());
+                    report.error_kind = Some(SyncErrorKind::of(&e));
                     break;
                 }
             }
