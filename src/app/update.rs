@@ -29,9 +29,19 @@ impl App {
         vec![Effect::LoadHome]
     }
 
-    /// Applies a runtime report.
+    /// Applies a runtime report. The screen is marked for redrawing only
+    /// when the report changed something drawn (a relay pass that changes
+    /// nothing, the same home data again: no redraw).
     pub fn on_msg(&mut self, msg: Msg) -> Vec<Effect> {
-        self.dirty = true;
+        let before = self.view_fingerprint();
+        let fx = self.apply_msg(msg);
+        if before.is_none() || self.view_fingerprint() != before {
+            self.dirty = true;
+        }
+        fx
+    }
+
+    fn apply_msg(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Ready { branch, user } => {
                 self.message = Some((

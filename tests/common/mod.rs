@@ -16,6 +16,29 @@ use jingyou::ui::theme::Theme;
 
 pub const NOW: &str = "2026-11-28T10:00:00+08:00";
 
+/// The app on its first-run screen, with no store and no runtime (for
+/// tests of `update` alone).
+pub fn app(lang: Lang, today: chrono::NaiveDate) -> App {
+    App {
+        lang,
+        training: false,
+        branch: None,
+        user: None,
+        screen: Screen::Setup(SetupForm::new()),
+        overlay: None,
+        message: None,
+        catalog: Catalog::builtin().expect("catalog"),
+        keymap: KeyMap::defaults(),
+        theme: Theme::builtin("default").expect("theme"),
+        home: HomeData::default(),
+        sync: Default::default(),
+        today,
+        quit: false,
+        dirty: true,
+        busy: false,
+    }
+}
+
 pub struct Harness {
     pub app: App,
     pub rt: Runtime,
@@ -39,24 +62,7 @@ impl Harness {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(&dir.path().join("store"), 8).expect("store");
         let clock = Clock::fixed(DateTime::parse_from_rfc3339(NOW).expect("now"));
-        let app = App {
-            lang,
-            training: false,
-            branch: None,
-            user: None,
-            screen: Screen::Setup(SetupForm::new()),
-            overlay: None,
-            message: None,
-            catalog: Catalog::builtin().expect("catalog"),
-            keymap: KeyMap::defaults(),
-            theme: Theme::builtin("default").expect("theme"),
-            home: HomeData::default(),
-            sync: Default::default(),
-            today: clock.today(),
-            quit: false,
-            dirty: true,
-            busy: false,
-        };
+        let app = app(lang, clock.today());
         let rt = Runtime::new(
             store,
             dir.path().to_path_buf(),
