@@ -174,3 +174,19 @@ fn a_message_that_changes_nothing_on_screen_does_not_redraw() {
     })));
     assert!(app.dirty, "an emptied queue is drawn");
 }
+
+#[test]
+fn the_bar_says_working_while_an_answer_is_awaited_and_training_has_no_count() {
+    let mut app = common::app(Lang::Zh, today());
+    // Before log-in (the PIN being hashed): only the busy mark.
+    app.busy = true;
+    assert_eq!(jingyou::ui::status_text(&app), "处理中…");
+    let mut app = at_home();
+    app.busy = true;
+    app.home.pending = 1;
+    app.sync.link = LinkState::Online;
+    assert_eq!(jingyou::ui::status_text(&app), "处理中… 待上传 1 · 在线");
+    app.busy = false;
+    app.training = true;
+    assert_eq!(jingyou::ui::status_text(&app), "培训：不上传");
+}
