@@ -831,6 +831,7 @@ fn support_commands_reach_the_running_app() {
     let receipt = tick_pay_finish(&t);
     assert!(receipt.contains("BJ01-261128-0001"), "{receipt}");
     t.keys(&["Enter"]);
+    t.wait_for("待上传 1");
     let cli = |args: &[&str]| {
         let out = Command::new(BIN)
             .args(args)
@@ -889,6 +890,9 @@ fn support_commands_reach_the_running_app() {
         "support test",
     ]);
     assert_eq!(code, 0, "{err}");
+    // The request went through the app's worker: the clerk's screen is
+    // read again at once, with no key pressed.
+    t.wait_for("待上传 0");
     // The clerk's queue screen shows it, with the reason.
     t.keys(&["F7"]);
     t.text("5");
