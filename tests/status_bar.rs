@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use common::Harness;
 use jingyou::app::state::Screen;
 use jingyou::app::update::{Effect, Msg};
-use jingyou::hub::{serve, HubConfig, HubHandle};
+use jingyou::hub::{serve, HubConfig, HubHandle, Tokens};
 use jingyou::i18n::Lang;
 use jingyou::sync::relay::{LinkState, RelayEvent};
 use jingyou::ui::status_text;
@@ -181,4 +181,28 @@ fn a_hub_that_takes_the_connection_and_never_answers_shows_as_stalled() {
         "{}",
         l.bar()
     );
+}
+
+#[test]
+fn a_hub_that_refuses_our_token_says_so_in_words_and_stops() {
+    let hub_dir = tempfile::tempdir().expect("tmp");
+    let mut cfg = HubConfig::new("127.0.0.1:0", hub_dir.path());
+    cfg.log = false;
+    cfg.tokens = Some(Tokens::from_pairs([("3301A", "the-right-token-1")]));
+    let hub = serve(cfg).expect("hub starts");
+    // No token configured on the branch PC: 401.
+    let mut l = live(&hub.url(), Lang::Zh);
+    l.pass_done("first pass");
+    assert_eq!(l.h.app.sync.link, LinkState::Refused, "{}", l.bar());
+    assert_eq!(l.bar(), "待上传 0 · 被拒绝");
+    let said = l.h.message();
+    assert!(
+        said.starts_with("交管服务器拒绝了本网点的凭据（HTTP 401）"),
+        "{said}"
+    );
+    assert!(
+        !said.chars().any(|c| c.is_ascii_lowercase()),
+        "English in the message: {said}"
+    );
+    drop(hub);
 }
