@@ -1183,3 +1183,38 @@ fn a_resize_storm_and_a_lone_escape_lose_nothing() {
     assert!(!t.dead(), "exited after a lone escape: {}", t.stderr());
     t.quit();
 }
+
+/// The screen stays alive while the worker hashes a PIN (made slow here):
+/// the bar says 处理中…, and what is typed meanwhile waits its turn and is
+/// then applied in order (home, the search, the wizard).
+#[test]
+#[ignore = "needs tmux; .ci/run runs the ignored tests"]
+fn the_screen_stays_alive_while_a_pin_is_hashed() {
+    need_tmux!();
+    let mut t = Term::new();
+    let cfg = t.home().join(".config").join("jingyou");
+    std::fs::create_dir_all(&cfg).expect("config dir");
+    std::fs::write(
+        cfg.join("config.toml"),
+        "[security]\npin_hash_memory_kib = 19456\npin_hash_iterations = 80\n",
+    )
+    .expect("config");
+    t.start(&[]);
+    t.wait_for("首次使用：设置网点");
+    t.text("BJ01");
+    t.keys(&["Tab"]);
+    t.text("北京测试网点");
+    t.keys(&["Tab", "Tab"]);
+    t.text("王主管");
+    t.keys(&["Tab"]);
+    t.text("1234");
+    t.keys(&["Tab"]);
+    t.text("1234");
+    t.keys(&["Enter"]);
+    // Typed at once, while the PIN is being hashed.
+    t.text("bljsz");
+    t.keys(&["Enter"]);
+    t.wait_for("处理中");
+    t.wait_for("驾驶人姓名");
+    t.quit();
+}
