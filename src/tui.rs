@@ -140,7 +140,7 @@ pub fn run(
     // The worker owns the store and reports through the same channel as
     // the keyboard (relay events, reconciliation and printer results too).
     let worker_tx = std::sync::Mutex::new(tx.clone());
-    let worker = Worker::spawn(
+    let worker = match Worker::spawn(
         rt,
         control.as_ref().map(|c| c.handler.clone()),
         Arc::new(move |r| {
@@ -152,7 +152,13 @@ pub fn run(
                 }));
             }
         }),
-    );
+    ) {
+        Ok(w) => w,
+        Err(e) => {
+            restore();
+            return Err(e);
+        }
+    };
     // Support can query the running app; without the socket they can't, but
     // the clerk can still work, so a failure here is only a warning.
     let _socket = control.and_then(|c| {

@@ -71,15 +71,22 @@ pub fn bypasses_worker(req: &Request) -> bool {
 impl Worker {
     /// Starts the worker thread over `rt`. Background work of the runtime
     /// (the relay, a slow printer) reports through `out` too.
-    pub fn spawn(mut rt: Runtime, remote: Option<RemoteHandler>, out: ReportSink) -> Worker {
+    /// Fails only when the thread cannot be started.
+    pub fn spawn(
+        mut rt: Runtime,
+        remote: Option<RemoteHandler>,
+        out: ReportSink,
+    ) -> std::io::Result<Worker> {
         let (tx, rx) = mpsc::channel::<Job>();
         let sink = out.clone();
         rt.ui = Some(Arc::new(move |m| sink(Report::Msg(m))));
         let thread = std::thread::Builder::new()
             .name("worker".into())
-            .spawn(move || work(rt, rx, remote, out))
-            .ok();
-        Worker { jobs: tx, thread }
+            .spawn(move || work(rt, rx, remote, out))?;
+        Ok(Worker {
+            jobs: tx,
+            thread: Some(thread),
+        })
     }
 
     /// Sends an effect; false when the worker is gone.
@@ -146,8 +153,21 @@ fn work(
         };
         match job {
             Job::Run(session, fx) => {
-                for m in rt.handle(&session, *fx) {
-                    out(Report::Msg(m));
+                let lang = session.lang;
+                // A bug in one effect must not leave the screen waiting for
+                // an answer that never comes: it is said, and work goes on
+                // (the store's writes are transactions).
+                let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    rt.handle(&session, *fx)
+                }));
+                match answered {
+                    Ok(msgs) => msgs.into_iter().for_each(|m| out(Report::Msg(m))),
+                    Err(_) => {
+                        crate::log::warn("worker: an effect panicked");
+                        out(Report::Msg(Msg::Failed(
+                            tr(lang, "cli.worker_failed").to_string(),
+                        )));
+                    }
                 }
                 out(Report::Done);
             }
@@ -216,7 +236,8 @@ mod tests {
             }
         });
         let remote: RemoteHandler = Arc::new(|r: Request| Output::ok(r.args.join(" ")));
-        let worker = Worker::spawn(runtime(dir.path()), Some(remote.clone()), sink);
+        let worker =
+            Worker::spawn(runtime(dir.path()), Some(remote.clone()), sink).expect("worker");
         let session = Session {
             lang: Lang::En,
             user: None,
