@@ -111,7 +111,8 @@ pub fn ask(store_dir: &Path, req: &Request, timeout: Duration) -> Option<Output>
     serde_json::from_str(&reply).ok()
 }
 
-/// Listens for requests and answers each with `handle`, on its own thread.
+/// Listens for requests and answers each with `handle`, on its own thread
+/// (the app's `handle` hands the request to its worker and waits).
 /// Returns the listener's path; the file is removed when the guard drops.
 pub fn serve<F>(store_dir: &Path, handle: F) -> std::io::Result<SocketGuard>
 where

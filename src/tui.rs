@@ -11,9 +11,12 @@ use crossterm::{execute, terminal};
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 
+use std::sync::Arc;
+
 use crate::app::runtime::Runtime;
 use crate::app::state::App;
 use crate::app::update::{Effect, Input};
+use crate::app::worker::{RemoteHandler, Report, Worker};
 use crate::keymap::{esc_digit, Key, KeyCode2};
 
 /// Puts the terminal back as it was. Safe to call twice.
@@ -61,6 +64,8 @@ enum Ev {
     Resized,
     Gone,
     Msg(crate::app::update::Msg),
+    /// The worker finished one effect.
+    Done,
 }
 
 /// Reports the terminal hanging up (its far end closed: the SSH session
@@ -102,12 +107,23 @@ fn watch_hangup(tx: mpsc::Sender<Ev>) {
     });
 }
 
+/// The control socket the running app answers on (see [`crate::control`]).
+pub struct Control {
+    pub store_dir: std::path::PathBuf,
+    /// Answers a request against the store; called on the worker thread.
+    pub handler: RemoteHandler,
+}
+
+/// After this long without an answer, the bar says 处理中.
+const BUSY_AFTER: Duration = Duration::from_millis(150);
+
 /// Runs the app until it quits. The terminal is restored on every path.
 pub fn run(
     mut app: App,
-    mut rt: Runtime,
+    rt: Runtime,
     first: Vec<Effect>,
     idle_lock: Option<Duration>,
+    control: Option<Control>,
 ) -> io::Result<()> {
     install_panic_hook();
     terminal::enable_raw_mode()?;
@@ -120,20 +136,87 @@ pub fn run(
         restore();
         return Err(e);
     }
-    let result = main_loop(&mut app, &mut rt, first, idle_lock);
-    if let Some(h) = rt.relay.lock().ok().and_then(|r| r.clone()) {
-        h.shutdown();
+    let (tx, rx) = mpsc::channel::<Ev>();
+    // The worker owns the store and reports through the same channel as
+    // the keyboard (relay events, reconciliation and printer results too).
+    let worker_tx = std::sync::Mutex::new(tx.clone());
+    let worker = match Worker::spawn(
+        rt,
+        control.as_ref().map(|c| c.handler.clone()),
+        Arc::new(move |r| {
+            if let Ok(t) = worker_tx.lock() {
+                // The loop has ended: nobody to tell.
+                drop(t.send(match r {
+                    Report::Msg(m) => Ev::Msg(m),
+                    Report::Done => Ev::Done,
+                }));
+            }
+        }),
+    ) {
+        Ok(w) => w,
+        Err(e) => {
+            restore();
+            return Err(e);
+        }
+    };
+    // Support can query the running app; without the socket they can't, but
+    // the clerk can still work, so a failure here is only a warning.
+    let _socket = control.and_then(|c| {
+        let handler = worker.control_handler(c.handler);
+        match crate::control::serve(&c.store_dir, move |req| handler(req)) {
+            Ok(guard) => Some(guard),
+            Err(e) => {
+                crate::log::warn(&format!("control socket: {e}"));
+                None
+            }
+        }
+    });
+    let mut first = first;
+    if app.branch.is_some() {
+        first.insert(0, Effect::StartRelay);
     }
-    // Whatever happened, nothing typed is left unflushed.
-    let _ = rt.store.flush();
+    let result = main_loop(&mut app, &worker, tx, rx, first, idle_lock);
+    // Whatever happened, what was sent is carried out and flushed first.
+    worker.stop();
     restore();
     let _ = out.flush();
     result
 }
 
+/// The effects sent to the worker and not yet done, oldest first: for
+/// each, whether keys wait for it.
+#[derive(Default)]
+struct InFlight {
+    holds: std::collections::VecDeque<bool>,
+    /// Since when keys wait.
+    since: Option<Instant>,
+}
+
+impl InFlight {
+    fn holding(&self) -> bool {
+        self.holds.iter().any(|h| *h)
+    }
+}
+
+fn send(worker: &Worker, app: &App, flight: &mut InFlight, fx: Vec<Effect>) {
+    for e in fx {
+        let holds = e.holds_input();
+        if holds && flight.since.is_none() {
+            flight.since = Some(Instant::now());
+        }
+        flight.holds.push_back(holds);
+        if !worker.run(app.session(), e) {
+            crate::log::warn("worker: gone; effect dropped");
+            flight.holds.pop_back();
+        }
+    }
+}
+
 fn main_loop(
     app: &mut App,
-    rt: &mut Runtime,
+    worker: &Worker,
+    tx: mpsc::Sender<Ev>,
+    rx: mpsc::Receiver<Ev>,
     first: Vec<Effect>,
     idle_lock: Option<Duration>,
 ) -> io::Result<()> {
@@ -144,7 +227,6 @@ fn main_loop(
     execute!(io::stdout(), terminal::Clear(terminal::ClearType::All))?;
     let backend = CrosstermBackend::new(crate::term_out::CompactWriter::new(io::stdout()));
     let mut terminal = Terminal::new(backend)?;
-    let (tx, rx) = mpsc::channel::<Ev>();
     // The terminal going away (SIGHUP: the SSH session dropped, the window
     // closed), a shutdown (SIGTERM) or an interrupt from outside (raw mode
     // turns Ctrl-C into a key): the app quits as safely as on its own key.
@@ -173,17 +255,6 @@ fn main_loop(
         }
     });
     watch_hangup(tx.clone());
-    // Background work (the upload relay, reconciliation) reports through
-    // the same channel as the keyboard.
-    let relay_tx = std::sync::Mutex::new(tx.clone());
-    rt.ui = Some(std::sync::Arc::new(move |msg| {
-        if let Ok(t) = relay_tx.lock() {
-            let _ = t.send(Ev::Msg(msg));
-        }
-    }));
-    if let Some(branch) = app.branch.clone() {
-        app.sync.link = rt.start_relay(&branch);
-    }
     std::thread::spawn(move || loop {
         match event::read() {
             Ok(ev) => {
@@ -197,25 +268,35 @@ fn main_loop(
             }
         }
     });
-    let mut queue: Vec<Effect> = first;
-    let mut last_input = Instant::now();
-    let mut pending_esc: Option<Instant> = None;
-    let mut resized = false;
-    const ESC_WAIT: Duration = Duration::from_millis(600);
+    let mut flight = InFlight::default();
+    let mut held: std::collections::VecDeque<Ev> = std::collections::VecDeque::new();
+    let mut keys = Keys {
+        last_input: Instant::now(),
+        pending_esc: None,
+        resized: false,
+    };
+    send(worker, app, &mut flight, first);
     app.dirty = true;
     loop {
-        // Carry out effects until none are left.
-        while !queue.is_empty() {
-            let fx = queue.remove(0);
-            if let Some(msg) = rt.run(app, fx) {
-                queue.extend(app.on_msg(msg));
-            }
+        // Keys typed while the worker had an answer due, in order, now
+        // that it is in (one may ask for more work: the rest wait again).
+        while !flight.holding() && !app.quit {
+            let Some(ev) = held.pop_front() else { break };
+            let fx = keys.apply(app, ev);
+            send(worker, app, &mut flight, fx);
         }
         if app.quit {
             return Ok(());
         }
+        let busy = flight
+            .since
+            .is_some_and(|t| t.elapsed() >= BUSY_AFTER && flight.holding());
+        if busy != app.busy {
+            app.busy = busy;
+            app.dirty = true;
+        }
         if app.dirty {
-            if std::mem::take(&mut resized) {
+            if std::mem::take(&mut keys.resized) {
                 // Redrawn whole, whatever size ratatui last saw: after a
                 // storm of resizes the terminal may have reflowed or
                 // cleared what a diff against the last frame assumes.
@@ -227,16 +308,19 @@ fn main_loop(
         }
         // Sleep until an event, or the next thing that is due.
         let now = Instant::now();
-        let mut deadline: Option<Instant> = rt.flush_due;
-        if let Some(e) = pending_esc {
-            deadline = Some(deadline.map_or(e + ESC_WAIT, |d| d.min(e + ESC_WAIT)));
+        let mut deadline: Option<Instant> = None;
+        let mut due = |at: Instant| {
+            deadline = Some(deadline.map_or(at, |d: Instant| d.min(at)));
+        };
+        if let (Some(e), false) = (keys.pending_esc, flight.holding()) {
+            due(e + ESC_WAIT);
+        }
+        if let (Some(t), false) = (flight.since, app.busy) {
+            due(t + BUSY_AFTER);
         }
         if let (Some(idle), true) = (idle_lock, app.user.is_some()) {
-            let due = last_input + idle;
-            if app.overlay.is_none()
-                || !matches!(app.overlay, Some(crate::app::state::Overlay::Locked(_)))
-            {
-                deadline = Some(deadline.map_or(due, |d| d.min(due)));
+            if !matches!(app.overlay, Some(crate::app::state::Overlay::Locked(_))) {
+                due(keys.last_input + idle);
             }
         }
         let ev = match deadline {
@@ -251,52 +335,92 @@ fn main_loop(
             },
         };
         let now = Instant::now();
-        if let Some(msg) = rt.flush_if_due(now) {
-            queue.extend(app.on_msg(msg));
-        }
         let Some(ev) = ev else {
-            if let Some(e) = pending_esc {
-                if now >= e + ESC_WAIT {
-                    pending_esc = None;
-                    queue.extend(app.on_input(Input::Key(Key {
+            let mut fx = Vec::new();
+            if let Some(e) = keys.pending_esc {
+                if now >= e + ESC_WAIT && !flight.holding() {
+                    keys.pending_esc = None;
+                    fx.extend(app.on_input(Input::Key(Key {
                         code: KeyCode2::Esc,
                         ctrl: false,
                     })));
                 }
             }
             if let Some(idle) = idle_lock {
-                if now >= last_input + idle {
-                    queue.extend(app.lock());
-                    last_input = now;
+                if now >= keys.last_input + idle {
+                    fx.extend(app.lock());
+                    keys.last_input = now;
                 }
             }
+            send(worker, app, &mut flight, fx);
             continue;
         };
         match ev {
+            Ev::Done => {
+                flight.holds.pop_front();
+                if !flight.holding() {
+                    flight.since = None;
+                }
+            }
+            Ev::Msg(m) => {
+                let fx = app.on_msg(m);
+                send(worker, app, &mut flight, fx);
+            }
+            // Typed while an answer is due: it waits its turn.
+            ev @ (Ev::Term(Event::Key(_)) | Ev::Term(Event::Paste(_))) if flight.holding() => {
+                keys.last_input = now;
+                held.push_back(ev);
+            }
+            ev => {
+                let fx = keys.apply(app, ev);
+                send(worker, app, &mut flight, fx);
+            }
+        }
+    }
+}
+
+const ESC_WAIT: Duration = Duration::from_millis(600);
+
+/// The keyboard's own state: Esc waiting for a digit, the last key's time.
+struct Keys {
+    last_input: Instant,
+    pending_esc: Option<Instant>,
+    resized: bool,
+}
+
+impl Keys {
+    /// Applies one terminal event to the app; the effects to send.
+    fn apply(&mut self, app: &mut App, ev: Ev) -> Vec<Effect> {
+        let now = Instant::now();
+        match ev {
             // Whatever is typed is saved, then the loop ends (no drawing:
             // there may be no terminal left to draw on).
-            Ev::Gone => queue.extend(app.terminal_gone()),
-            Ev::Msg(m) => queue.extend(app.on_msg(m)),
+            Ev::Gone => app.terminal_gone(),
+            Ev::Msg(m) => app.on_msg(m),
+            Ev::Done => vec![],
             Ev::Term(Event::Resize(_, _)) | Ev::Resized => {
-                resized = true;
+                self.resized = true;
                 app.dirty = true;
+                vec![]
             }
             Ev::Term(Event::Paste(s)) => {
-                last_input = now;
-                queue.extend(app.on_input(Input::Paste(s)));
+                self.last_input = now;
+                app.on_input(Input::Paste(s))
             }
             Ev::Term(Event::Key(k)) if k.kind != KeyEventKind::Release => {
-                last_input = now;
-                let Some(input) = decode(&k) else { continue };
+                self.last_input = now;
+                let Some(input) = decode(&k) else {
+                    return vec![];
+                };
+                let mut fx = Vec::new();
                 // Esc then a digit = F1..F10 (VT100); a lone Esc acts after a pause.
-                if pending_esc.take().is_some() {
+                if self.pending_esc.take().is_some() {
                     if let Input::Char(c) = input {
                         if let Some(fk) = esc_digit(c) {
-                            queue.extend(app.on_input(Input::Key(fk)));
-                            continue;
+                            return app.on_input(Input::Key(fk));
                         }
                     }
-                    queue.extend(app.on_input(Input::Key(Key {
+                    fx.extend(app.on_input(Input::Key(Key {
                         code: KeyCode2::Esc,
                         ctrl: false,
                     })));
@@ -308,12 +432,13 @@ fn main_loop(
                         ctrl: false
                     })
                 ) {
-                    pending_esc = Some(now);
-                    continue;
+                    self.pending_esc = Some(now);
+                    return fx;
                 }
-                queue.extend(app.on_input(input));
+                fx.extend(app.on_input(input));
+                fx
             }
-            Ev::Term(_) => {}
+            Ev::Term(_) => vec![],
         }
     }
 }

@@ -892,6 +892,7 @@ fn support_commands_reach_the_running_app() {
     let receipt = tick_pay_finish(&t);
     assert!(receipt.contains("BJ01-261128-0001"), "{receipt}");
     t.keys(&["Enter"]);
+    t.wait_for("待上传 1");
     let cli = |args: &[&str]| {
         let out = Command::new(BIN)
             .args(args)
@@ -950,6 +951,9 @@ fn support_commands_reach_the_running_app() {
         "support test",
     ]);
     assert_eq!(code, 0, "{err}");
+    // The request went through the app's worker: the clerk's screen is
+    // read again at once, with no key pressed.
+    t.wait_for("待上传 0");
     // The clerk's queue screen shows it, with the reason.
     t.keys(&["F7"]);
     t.text("5");
@@ -1238,5 +1242,40 @@ fn a_resize_storm_and_a_lone_escape_lose_nothing() {
     t.tmux_ok(&["send-keys", "-t", &t.session, "-H", "1b"]);
     std::thread::sleep(Duration::from_millis(900));
     assert!(!t.dead(), "exited after a lone escape: {}", t.stderr());
+    t.quit();
+}
+
+/// The screen stays alive while the worker hashes a PIN (made slow here):
+/// the bar says 处理中…, and what is typed meanwhile waits its turn and is
+/// then applied in order (home, the search, the wizard).
+#[test]
+#[ignore = "needs tmux; .ci/run runs the ignored tests"]
+fn the_screen_stays_alive_while_a_pin_is_hashed() {
+    need_tmux!();
+    let mut t = Term::new();
+    let cfg = t.home().join(".config").join("jingyou");
+    std::fs::create_dir_all(&cfg).expect("config dir");
+    std::fs::write(
+        cfg.join("config.toml"),
+        "[security]\npin_hash_memory_kib = 19456\npin_hash_iterations = 80\n",
+    )
+    .expect("config");
+    t.start(&[]);
+    t.wait_for("首次使用：设置网点");
+    t.text("BJ01");
+    t.keys(&["Tab"]);
+    t.text("北京测试网点");
+    t.keys(&["Tab", "Tab"]);
+    t.text("王主管");
+    t.keys(&["Tab"]);
+    t.text("1234");
+    t.keys(&["Tab"]);
+    t.text("1234");
+    t.keys(&["Enter"]);
+    // Typed at once, while the PIN is being hashed.
+    t.text("bljsz");
+    t.keys(&["Enter"]);
+    t.wait_for("处理中");
+    t.wait_for("驾驶人姓名");
     t.quit();
 }

@@ -17,5 +17,6 @@ mod setup;
 pub mod state;
 pub mod update;
 pub(crate) mod wizard;
+pub mod worker;
 
 pub use state::App;

@@ -111,6 +111,21 @@ pub enum Effect {
     ListInbox,
     /// Delete a kept file that the clerk removed from the draft.
     Detach(String),
+    /// Start the upload relay for the session's branch (when the UI loop
+    /// starts with a known branch; a log-in starts it otherwise).
+    StartRelay,
+}
+
+impl Effect {
+    /// Whether keys typed meanwhile wait for this effect's answer (as they
+    /// would on one thread): anything that may change the screen. Saving
+    /// and flushing a draft never does, so typing never waits for them.
+    pub fn holds_input(&self) -> bool {
+        !matches!(
+            self,
+            Effect::SaveDraft(_) | Effect::Flush | Effect::Detach(_) | Effect::StartRelay
+        )
+    }
 }
 
 /// What the runtime reports back.
@@ -171,4 +186,11 @@ pub enum Msg {
     Relay(crate::sync::relay::RelayEvent),
     Attached(crate::store::AttachedFile),
     Inbox(Vec<std::path::PathBuf>),
+    /// The branch's date (first report, and after midnight).
+    Today(chrono::NaiveDate),
+    /// The runtime switched to the training store.
+    Training,
+    /// Support changed the store over the control socket (e.g. `queue
+    /// retry`): what is on screen is read again.
+    Remote,
 }

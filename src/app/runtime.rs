@@ -4,9 +4,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use crate::app::state::{App, HomeData};
 use crate::app::update::{Effect, Msg};
 use crate::auth::{self, LoginOutcome};
+use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::i18n::{fmt, tr, Lang};
@@ -19,7 +22,6 @@ pub const TRAINING_BRANCH: &str = "PX";
 pub const TRAINING_CLERK: &str = "T01";
 pub const TRAINING_PIN: &str = "0000";
 
-/// Owns the store while the TUI runs.
 /// The relay thread's handle, shared with the control socket's handler.
 pub type RelaySlot = std::sync::Arc<std::sync::Mutex<Option<crate::sync::relay::RelayHandle>>>;
 
@@ -27,6 +29,38 @@ pub type RelaySlot = std::sync::Arc<std::sync::Mutex<Option<crate::sync::relay::
 /// reconciliation results.
 pub type UiSink = std::sync::Arc<dyn Fn(Msg) + Send + Sync>;
 
+/// What the runtime knows of the session, copied from `App` and sent
+/// along with each effect: the runtime never sees `App` itself.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub lang: Lang,
+    pub user: Option<User>,
+    pub branch: Option<Branch>,
+}
+
+/// The session and the catalog, as an effect sees them.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub lang: Lang,
+    pub user: Option<User>,
+    pub branch: Option<Branch>,
+    pub catalog: Arc<Catalog>,
+}
+
+impl App {
+    /// The part of the state that effects need, for the runtime.
+    pub fn session(&self) -> Session {
+        Session {
+            lang: self.lang,
+            user: self.user.clone(),
+            branch: self.branch.clone(),
+        }
+    }
+}
+
+/// Owns the store and carries out effects (on the worker thread while the
+/// TUI runs, inline in tests). It never touches `App`: what it learns (the
+/// date, the link, a training store) goes back as messages.
 pub struct Runtime {
     /// The upload relay, once it runs.
     pub relay: RelaySlot,
@@ -40,6 +74,13 @@ pub struct Runtime {
     pub clock: Clock,
     /// When unflushed draft writes must be flushed at the latest.
     pub flush_due: Option<Instant>,
+    /// The services, for effects that open or print a draft.
+    pub catalog: Arc<Catalog>,
+    /// The date last reported to the UI.
+    reported_today: Option<chrono::NaiveDate>,
+    /// Messages an effect produced besides its answer (link, date, …),
+    /// delivered before it.
+    notes: Vec<Msg>,
 }
 
 /// Why a log-in (or unlock) was refused, for the person at the counter.
@@ -69,32 +110,77 @@ fn write_text(dir: &Path, name: &str, text: &str) -> std::io::Result<PathBuf> {
 }
 
 impl Runtime {
+    /// A runtime over `store` (no relay, no UI loop yet).
+    pub fn new(
+        store: Store,
+        data_dir: PathBuf,
+        training: bool,
+        config: Config,
+        clock: Clock,
+        catalog: Arc<Catalog>,
+    ) -> Runtime {
+        Runtime {
+            relay: RelaySlot::default(),
+            ui: None,
+            store,
+            data_dir,
+            training,
+            config,
+            clock,
+            flush_due: None,
+            catalog,
+            reported_today: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Carries out one effect for `session`: the messages to apply, in
+    /// order. The one entry point, for the worker loop and for tests.
+    pub fn handle(&mut self, session: &Session, fx: Effect) -> Vec<Msg> {
+        let today = self.clock.today();
+        if self.reported_today != Some(today) {
+            self.reported_today = Some(today);
+            self.notes.push(Msg::Today(today));
+        }
+        let cx = Ctx {
+            lang: session.lang,
+            user: session.user.clone(),
+            branch: session.branch.clone(),
+            catalog: self.catalog.clone(),
+        };
+        let answer = self.run(&cx, fx);
+        let mut out = std::mem::take(&mut self.notes);
+        out.extend(answer);
+        out
+    }
+
     /// Starts the upload relay for `branch` if a hub is configured and this
-    /// is not a training store. Returns the link state to show.
-    pub fn start_relay(&mut self, branch: &Branch) -> crate::sync::relay::LinkState {
+    /// is not a training store. The link state to show, or `None` when a
+    /// relay runs already (its own reports keep the state).
+    pub fn start_relay(&mut self, branch: &Branch) -> Option<crate::sync::relay::LinkState> {
         use crate::sync::relay::{self, LinkState};
         if self.training || branch.training {
-            return LinkState::NoHub;
+            return Some(LinkState::NoHub);
         }
         if self.relay.lock().map(|r| r.is_some()).unwrap_or(false) {
-            return LinkState::Unknown;
+            return None;
         }
         let Some(sink) = self.ui.clone() else {
-            return LinkState::NoHub;
+            return Some(LinkState::NoHub);
         };
         let config = match relay::client_config(&self.config, &branch.code) {
             Ok(Some(c)) => c,
-            Ok(None) => return LinkState::NoHub,
+            Ok(None) => return Some(LinkState::NoHub),
             Err(e) => {
                 crate::log::warn(&format!("hub token: {e}"));
-                return LinkState::Refused;
+                return Some(LinkState::Refused);
             }
         };
         let client = match crate::sync::client::HubClient::new(config) {
             Ok(c) => c,
             Err(e) => {
                 crate::log::warn(&format!("hub client: {e}"));
-                return LinkState::Offline;
+                return Some(LinkState::Offline);
             }
         };
         let handle = relay::spawn(
@@ -108,18 +194,36 @@ impl Runtime {
         if let Ok(mut slot) = self.relay.lock() {
             *slot = Some(handle);
         }
-        LinkState::Unknown
+        Some(LinkState::Unknown)
     }
 
-    /// Wakes the relay ("send now"); false when none runs.
+    /// Starts the relay and notes the link state it gives, if any.
+    fn start_relay_noted(&mut self, branch: &Branch) {
+        if let Some(link) = self.start_relay(branch) {
+            self.notes
+                .push(Msg::Relay(crate::sync::relay::RelayEvent::Link(link)));
+        }
+    }
+
+    /// Wakes the relay ("send now", ignoring the backoff); false when none runs.
     pub fn wake_relay(&self) -> bool {
+        self.wake_relay_with(crate::sync::relay::Wake::Now)
+    }
+
+    /// Wakes the relay for what is due now (a new finish, a retried
+    /// entry), keeping the backoff of the rest; false when none runs.
+    pub fn wake_relay_due(&self) -> bool {
+        self.wake_relay_with(crate::sync::relay::Wake::Due)
+    }
+
+    fn wake_relay_with(&self, wake: crate::sync::relay::Wake) -> bool {
         match self.relay.lock().ok().and_then(|r| r.clone()) {
-            Some(h) => h.wake.send(crate::sync::relay::Wake::Now).is_ok(),
+            Some(h) => h.wake.send(wake).is_ok(),
             None => false,
         }
     }
 
-    fn lang(&self, app: &App) -> Lang {
+    fn lang(&self, app: &Ctx) -> Lang {
         app.lang
     }
 
@@ -147,12 +251,11 @@ impl Runtime {
         }
     }
 
-    /// Carries out one effect.
-    pub fn run(&mut self, app: &mut App, fx: Effect) -> Option<Msg> {
+    /// Carries out one effect (see [`Runtime::handle`]).
+    fn run(&mut self, app: &Ctx, fx: Effect) -> Option<Msg> {
         let lang = self.lang(app);
         let now = self.clock.now();
         let today = self.clock.today();
-        app.today = today;
         match fx {
             Effect::Setup {
                 branch,
@@ -180,7 +283,7 @@ impl Runtime {
                     .and_then(|_| self.store.set_branch(&branch));
                 Some(match r {
                     Ok(()) => {
-                        app.sync.link = self.start_relay(&branch);
+                        self.start_relay_noted(&branch);
                         Msg::Ready { branch, user }
                     }
                     Err(e) => self.store_err(lang, e),
@@ -195,7 +298,7 @@ impl Runtime {
                     Ok(store) => {
                         self.store = store;
                         self.training = true;
-                        app.training = true;
+                        self.notes.push(Msg::Training);
                         match prepare_training(&self.store, &self.config, &self.clock) {
                             Ok((branch, user)) => Some(Msg::Ready { branch, user }),
                             Err(e) => Some(self.store_err(lang, e)),
@@ -231,7 +334,7 @@ impl Runtime {
                 Some(match outcome {
                     LoginOutcome::Ok => match self.store.branch() {
                         Ok(Some(branch)) => {
-                            app.sync.link = self.start_relay(&branch);
+                            self.start_relay_noted(&branch);
                             Msg::Ready { branch, user }
                         }
                         Ok(None) => Msg::Failed(tr(lang, "login.no_branch").to_string()),
@@ -465,11 +568,17 @@ impl Runtime {
                     .err()
                     .map(|e| self.store_err(lang, e))
             }
+            Effect::StartRelay => {
+                if let Some(branch) = &app.branch {
+                    self.start_relay_noted(branch);
+                }
+                None
+            }
             other => self.run_admin(app, other),
         }
     }
 
-    fn home_data(&self, app: &App) -> crate::store::Result<HomeData> {
+    fn home_data(&self, app: &Ctx) -> crate::store::Result<HomeData> {
         let today = self.clock.today();
         let day = self.store.day_tally(today)?;
         let clerk = app.user.as_ref().map(|u| u.id.as_str()).unwrap_or("");
@@ -494,7 +603,7 @@ impl Runtime {
         })
     }
 
-    fn finish(&mut self, app: &App, w: &Wizard) -> Msg {
+    fn finish(&mut self, app: &Ctx, w: &Wizard) -> Msg {
         let lang = app.lang;
         let now = self.clock.now();
         let today = self.clock.today();
@@ -511,6 +620,8 @@ impl Runtime {
             Err(e) => return self.store_err(lang, e),
         };
         self.flush_due = None;
+        // Sent at once, not at the relay's next round.
+        self.wake_relay_due();
         let clerk_name = app
             .user
             .as_ref()
@@ -544,7 +655,7 @@ impl Runtime {
     /// a reprint. `None`: no application has this number.
     fn shown(
         &self,
-        app: &App,
+        app: &Ctx,
         number: &str,
     ) -> crate::store::Result<Option<(Vec<String>, String)>> {
         let lang = app.lang;

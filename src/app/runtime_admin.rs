@@ -3,8 +3,8 @@
 
 use chrono::Duration;
 
-use crate::app::runtime::Runtime;
-use crate::app::state::{App, TallyView, VoidTarget};
+use crate::app::runtime::{Ctx, Runtime};
+use crate::app::state::{TallyView, VoidTarget};
 use crate::app::update::{Effect, Msg};
 use crate::auth;
 use crate::i18n::{fmt, tr};
@@ -12,7 +12,7 @@ use crate::mask::escape_controls;
 use crate::store::{Role, StoreError, User};
 
 impl Runtime {
-    pub(crate) fn run_admin(&mut self, app: &mut App, fx: Effect) -> Option<Msg> {
+    pub(crate) fn run_admin(&mut self, app: &Ctx, fx: Effect) -> Option<Msg> {
         let lang = app.lang;
         let now = self.clock.now();
         let who = app.user.as_ref().map(|u| u.id.clone()).unwrap_or_default();
@@ -178,7 +178,7 @@ impl Runtime {
                     Err(e) => fail(e),
                 }
             }
-            Effect::LoadVoidable => match self.store.applications_on(app.today) {
+            Effect::LoadVoidable => match self.store.applications_on(self.clock.today()) {
                 Ok(apps) => {
                     let mut recent: Vec<VoidTarget> = apps
                         .iter()

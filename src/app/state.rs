@@ -352,7 +352,10 @@ pub struct SyncStatus {
     pub next_try: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// A large attachment on its way: name, bytes acknowledged, total.
     pub attachment: Option<(String, u64, u64)>,
+    /// English detail of the last upload error (for the log and doctor).
     pub last_error: Option<String>,
+    /// Its kind, shown in the UI's words.
+    pub error: Option<crate::sync::relay::SyncErrorKind>,
 }
 
 impl Default for SyncStatus {
@@ -362,6 +365,7 @@ impl Default for SyncStatus {
             next_try: None,
             attachment: None,
             last_error: None,
+            error: None,
         }
     }
 }
@@ -385,4 +389,43 @@ pub struct App {
     pub quit: bool,
     /// Something changed since the last draw.
     pub dirty: bool,
+    /// Work the person waits for has taken a moment already (the bar
+    /// says 处理中; keys typed meanwhile wait their turn).
+    pub busy: bool,
+}
+
+impl App {
+    /// A digest of everything the view draws that a message can change:
+    /// equal before and after a message means nothing on screen changed.
+    /// `None` if it could not be made (then: redraw).
+    pub fn view_fingerprint(&self) -> Option<u64> {
+        use std::hash::{Hash, Hasher};
+        struct Feed<'a>(&'a mut std::collections::hash_map::DefaultHasher);
+        impl std::fmt::Write for Feed<'_> {
+            fn write_str(&mut self, s: &str) -> std::fmt::Result {
+                s.hash(self.0);
+                Ok(())
+            }
+        }
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        // Streamed into the hasher: no copy of the state is made.
+        let fed = std::fmt::write(
+            &mut Feed(&mut h),
+            format_args!(
+                "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+                self.screen,
+                self.overlay,
+                self.message,
+                self.home,
+                self.sync,
+                self.today,
+                self.training,
+                self.busy,
+                self.user,
+                self.branch,
+                self.quit
+            ),
+        );
+        fed.ok().map(|()| h.finish())
+    }
 }

@@ -30,14 +30,20 @@ impl App {
     }
 
     /// Applies a runtime report. A message on the status line that this
-    /// report did not set is cleared if the report changed the screen.
+    /// report did not set is cleared if the report changed the screen. The
+    /// screen is marked for redrawing only when the report changed
+    /// something drawn (a relay pass that changes nothing, the same home
+    /// data again: no redraw).
     pub fn on_msg(&mut self, msg: Msg) -> Vec<Effect> {
-        let before = self.message_mark();
+        let before = self.view_fingerprint();
+        let mark = self.message_mark();
         let fx = self.apply_msg(msg);
-        self.drop_stale_message(before, false);
+        self.drop_stale_message(mark, false);
+        if before.is_none() || self.view_fingerprint() != before {
+            self.dirty = true;
+        }
         fx
     }
-
     /// Where the status line's message stands before an input or report:
     /// the screen's kind and the message then.
     fn message_mark(&self) -> (std::mem::Discriminant<Screen>, Option<(Level, String)>) {
@@ -64,7 +70,6 @@ impl App {
     }
 
     fn apply_msg(&mut self, msg: Msg) -> Vec<Effect> {
-        self.dirty = true;
         match msg {
             Msg::Ready { branch, user } => {
                 self.message = Some((
@@ -228,6 +233,22 @@ impl App {
                 vec![]
             }
             Msg::Relay(ev) => self.on_relay(ev),
+            Msg::Today(day) => {
+                self.today = day;
+                vec![]
+            }
+            Msg::Training => {
+                self.training = true;
+                vec![]
+            }
+            Msg::Remote => {
+                // The bar's count on every screen, the list on the queue.
+                let mut fx = vec![Effect::LoadHome];
+                if matches!(self.screen, Screen::Queue(_)) {
+                    fx.push(Effect::LoadQueue);
+                }
+                fx
+            }
             other => self.on_admin_msg(other),
         }
     }
@@ -241,18 +262,46 @@ impl App {
             }
             RelayEvent::Progress { .. } => return vec![],
             RelayEvent::Done(r) => {
+                use crate::sync::relay::SyncErrorKind;
                 if let Some(l) = r.link {
                     self.sync.link = l;
                 }
                 self.sync.next_try = r.next_try.filter(|_| r.pending > 0);
                 self.sync.last_error = r.last_error.clone().or(r.refused.clone());
+                self.sync.error = if r.refused.is_some() {
+                    Some(SyncErrorKind::Refused)
+                } else {
+                    r.error_kind
+                };
                 self.sync.attachment = None;
                 self.home.pending = r.pending;
                 if let Some(why) = &r.refused {
+                    // The status code for support; the hub's own English
+                    // stays in the log.
+                    let code = why.split(':').next().unwrap_or_default().to_string();
                     self.say(
                         Level::Error,
-                        fmt(self.lang, "sync.refused", &[("why", why)]),
+                        fmt(self.lang, "sync.refused", &[("why", &code)]),
                     );
+                } else if self
+                    .message
+                    .as_ref()
+                    .is_some_and(|(_, m)| *m == self.t("status.sending"))
+                {
+                    // "Sending…" is answered by how it went.
+                    match (r.pending, self.sync.error) {
+                        (0, _) => self.say(Level::Info, self.t("status.sent_all")),
+                        (n, kind) => {
+                            let why = match kind {
+                                Some(k) => k.words(self.lang).to_string(),
+                                None => self.t(self.sync.link.key()),
+                            };
+                            self.say(
+                                Level::Warn,
+                                fmt(self.lang, "status.sent_left", &[("n", &n), ("why", &why)]),
+                            );
+                        }
+                    }
                 }
                 let mut fx = vec![];
                 if matches!(self.screen, Screen::Home { .. }) {

@@ -550,6 +550,7 @@ fn start(
         today: g.clock.today(),
         quit: false,
         dirty: true,
+        busy: false,
     };
     let mut first = Vec::new();
     if g.training {
@@ -605,32 +606,29 @@ pub fn tui(g: &Globals) -> ExitCode {
         0 => None,
         m => Some(Duration::from_secs(m * 60)),
     };
-    let relay_slot = crate::app::runtime::RelaySlot::default();
+    let rt = Runtime::new(
+        store.clone(),
+        g.data_dir.clone(),
+        g.training,
+        g.config.clone(),
+        g.clock,
+        std::sync::Arc::new(app.catalog.clone()),
+    );
     let remote = RemoteCtx {
         config: g.config.clone(),
         clock: g.clock,
         data_dir: g.data_dir.clone(),
         training: g.training,
-        relay: relay_slot.clone(),
+        relay: rt.relay.clone(),
     };
-    let served = store.clone();
-    // Support can query the running app; without the socket they can't, but
-    // the clerk can still work, so a failure here is only a warning.
-    let _socket = control::serve(&g.store_dir(), move |req| {
-        answer_remote(&served, &remote, req)
-    })
-    .ok();
-    let rt = Runtime {
-        relay: relay_slot,
-        ui: None,
-        store,
-        data_dir: g.data_dir.clone(),
-        training: g.training,
-        config: g.config.clone(),
-        clock: g.clock,
-        flush_due: None,
+    // Support's commands are answered against this store (the one the
+    // socket belongs to), on the worker thread, in turn with the clerk's work.
+    let served = store;
+    let control = crate::tui::Control {
+        store_dir: g.store_dir(),
+        handler: std::sync::Arc::new(move |req| answer_remote(&served, &remote, req)),
     };
-    match crate::tui::run(app, rt, first, idle) {
+    match crate::tui::run(app, rt, first, idle, Some(control)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // The terminal is restored by now, so this stays on screen.

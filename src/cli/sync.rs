@@ -46,8 +46,14 @@ fn finish(ctx: &Ctx, r: &PassReport, acknowledged: usize, quarantined: usize) ->
         text.push_str(&fmt(lang, "sync.next", &[("time", &t.format("%H:%M"))]));
     }
     if let Some(e) = &r.last_error {
+        // The kind in the UI's words; the detail is in the log.
+        crate::log::warn(&format!("sync: {e}"));
+        let words = r
+            .error_kind
+            .or_else(|| crate::sync::relay::SyncErrorKind::of_text(e))
+            .map_or_else(|| e.clone(), |k| k.words(lang).to_string());
         text.push('\n');
-        text.push_str(&fmt(lang, "sync.last_error", &[("error", e)]));
+        text.push_str(&fmt(lang, "sync.last_error", &[("error", &words)]));
     }
     if let Some(why) = &r.refused {
         return Output::fail(

@@ -2,6 +2,7 @@
 //! `relay` is the outbox worker that drives them.
 
 pub mod client;
+pub mod error_kind;
 pub mod relay;
 
 pub use client::{ClientConfig, ClientError, Health, HubClient, ItemResult, ItemStatus};

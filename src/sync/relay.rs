@@ -22,12 +22,16 @@ use crate::sync::client::{
     ClientConfig, ClientError, HubClient, ItemResult, ItemStatus, UploadMeta, UploadSource,
     VoidItem, MAX_BATCH, RETRYABLE_REASONS,
 };
+pub use crate::sync::error_kind::SyncErrorKind;
 
 /// What the UI (or a `sync` command) asks of the relay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wake {
     /// Send now, ignoring the backoff schedule.
     Now,
+    /// Something new is due (a finish, a retried entry): a pass now, with
+    /// the backoff of the rest kept.
+    Due,
     /// Finish the current request and stop.
     Shutdown,
 }
@@ -113,7 +117,10 @@ pub struct PassReport {
     pub next_try: Option<DateTime<FixedOffset>>,
     /// Set when the hub refused our credentials.
     pub refused: Option<String>,
+    /// English detail of the last error, for the log and `doctor`.
     pub last_error: Option<String>,
+    /// What kind of error it was, for the screen (in the UI's words).
+    pub error_kind: Option<SyncErrorKind>,
     pub link: Option<LinkState>,
 }
 
@@ -322,6 +329,7 @@ impl Relay<'_> {
                 Ok(b) => b,
                 Err(e) => {
                     report.last_error = Some(e.to_string());
+                    report.error_kind = Some(SyncErrorKind::Store);
                     break;
                 }
             };
@@ -355,6 +363,7 @@ impl Relay<'_> {
                     }
                     Err(ClientError::Unauthorized { status, message }) => {
                         report.refused = Some(format!("HTTP {status}: {message}"));
+                        report.error_kind = Some(SyncErrorKind::Refused);
                         report.link = Some(LinkState::Refused);
                         break 'batches;
                     }
@@ -367,6 +376,7 @@ impl Relay<'_> {
                     Err(e) => {
                         report.failed += 1;
                         report.last_error = Some(e.to_string());
+                        report.error_kind = Some(SyncErrorKind::of(&e));
                         report.link = Some(LinkState::after(&e));
                         self.fail_all(
                             &[(key.clone(), entry.attempts)],
@@ -405,6 +415,7 @@ impl Relay<'_> {
                         }
                         Err(e) => {
                             report.last_error = Some(e.to_string());
+                            report.error_kind = Some(SyncErrorKind::Store);
                             break;
                         }
                     }
@@ -417,6 +428,7 @@ impl Relay<'_> {
                 }
                 Err(ClientError::Unauthorized { status, message }) => {
                     report.refused = Some(format!("HTTP {status}: {message}"));
+                    report.error_kind = Some(SyncErrorKind::Refused);
                     report.link = Some(LinkState::Refused);
                     on(RelayEvent::Link(LinkState::Refused));
                     break;
@@ -431,6 +443,7 @@ impl Relay<'_> {
                     self.batch = (keys.len() / 2).max(1);
                     after = None;
                     report.last_error = Some(format!("HTTP {status} {code}: {message}"));
+                    report.error_kind = Some(SyncErrorKind::Rejected);
                     continue;
                 }
                 Err(ClientError::Rejected {
@@ -444,12 +457,14 @@ impl Relay<'_> {
                         report.quarantined += 1;
                     }
                     report.last_error = Some(why);
+                    report.error_kind = Some(SyncErrorKind::Rejected);
                 }
                 Err(e) => {
                     let why = e.to_string();
                     self.fail_all(&keys, &why, e.retry_after());
                     report.failed += keys.len();
                     report.last_error = Some(why);
+                    report.error_kind = Some(SyncErrorKind::of(&e));
                     report.link = Some(LinkState::after(&e));
                     on(RelayEvent::Link(LinkState::after(&e)));
                     self.batch = (self.batch / 2).max(1);
@@ -514,6 +529,7 @@ impl Relay<'_> {
                 Ok(c) => c,
                 Err(e) => {
                     report.last_error = Some(e.to_string());
+                    report.error_kind = Some(SyncErrorKind::Store);
                     return;
                 }
             };
@@ -522,11 +538,13 @@ impl Relay<'_> {
                 Ok(p) => p,
                 Err(ClientError::Unauthorized { status, message }) => {
                     report.refused = Some(format!("HTTP {status}: {message}"));
+                    report.error_kind = Some(SyncErrorKind::Refused);
                     report.link = Some(LinkState::Refused);
                     return;
                 }
                 Err(e) => {
                     report.last_error = Some(format!("changes: {e}"));
+                    report.error_kind = Some(SyncErrorKind::of(&e));
                     if e.is_retryable() {
                         report.link = Some(LinkState::after(&e));
                     }
@@ -547,6 +565,7 @@ impl Relay<'_> {
                 Ok(n) => report.changes_pulled += n,
                 Err(e) => {
                     report.last_error = Some(e.to_string());
+                    report.error_kind = Some(SyncErrorKind::Store);
                     return;
                 }
             }
@@ -594,12 +613,14 @@ impl Relay<'_> {
                         Ok(()) => sent += taken.len(),
                         Err(e) => {
                             report.last_error = Some(e.to_string());
+                            report.error_kind = Some(SyncErrorKind::Store);
                             break;
                         }
                     }
                 }
                 Err(ClientError::Unauthorized { status, message }) => {
                     report.refused = Some(format!("HTTP {status}: {message}"));
+                    report.error_kind = Some(SyncErrorKind::Refused);
                     report.link = Some(LinkState::Refused);
                     break;
                 }
@@ -612,6 +633,7 @@ impl Relay<'_> {
                         );
                     }
                     report.last_error = Some(e.to_string());
+                    report.error_kind = Some(SyncErrorKind::of(&e));
                     break;
                 }
             }
@@ -710,6 +732,7 @@ pub fn run_thread(
         .max(Duration::from_millis(200));
         match wake.recv_timeout(wait) {
             Ok(Wake::Now) => force = true,
+            Ok(Wake::Due) => {}
             Ok(Wake::Shutdown) | Err(RecvTimeoutError::Disconnected) => return,
             Err(RecvTimeoutError::Timeout) => {}
         }

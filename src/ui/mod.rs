@@ -147,36 +147,56 @@ fn footer_actions(app: &App) -> &'static [Action] {
     }
 }
 
+/// The right end of the footer: work under way, the upload queue and the
+/// link as they are now, in the UI's language.
+pub fn status_text(app: &App) -> String {
+    use crate::sync::relay::{LinkState, SyncErrorKind};
+    let mut s = String::new();
+    if app.busy {
+        s.push_str(tr(app.lang, "status.busy"));
+    }
+    if app.user.is_none() {
+        return s;
+    }
+    if !s.is_empty() {
+        s.push(' ');
+    }
+    // A training store uploads nothing: no count that never goes down.
+    if app.training {
+        s.push_str(tr(app.lang, "status.training_link"));
+        return s;
+    }
+    let link = tr(app.lang, app.sync.link.key());
+    let n = &app.home.pending;
+    match (app.sync.link, app.sync.error) {
+        // Offline says why, when the why adds something.
+        (LinkState::Offline, Some(kind)) if kind != SyncErrorKind::Stalled => s.push_str(&fmt(
+            app.lang,
+            "status.queue_error",
+            &[("n", n), ("link", &link), ("why", &kind.words(app.lang))],
+        )),
+        _ => s.push_str(&fmt(app.lang, "status.queue", &[("n", n), ("link", &link)])),
+    }
+    if let Some((name, sent, total)) = &app.sync.attachment {
+        let pct = (sent * 100).checked_div(*total).unwrap_or(100);
+        s.push_str(&fmt(
+            app.lang,
+            "status.attachment",
+            &[("name", name), ("pct", &pct)],
+        ));
+    } else if let Some(t) = app.sync.next_try {
+        s.push_str(&fmt(
+            app.lang,
+            "status.next",
+            &[("time", &t.format("%H:%M"))],
+        ));
+    }
+    s
+}
+
 fn footer_bar(app: &App, f: &mut Frame, area: Rect) {
     let r = &app.theme.roles;
-    let status = if app.training {
-        // Nothing is uploaded in training: no queue count, only the mark.
-        tr(app.lang, "status.training_link").to_string()
-    } else if app.user.is_some() {
-        let link = tr(app.lang, app.sync.link.key()).to_string();
-        let mut s = fmt(
-            app.lang,
-            "status.queue",
-            &[("n", &app.home.pending), ("link", &link)],
-        );
-        if let Some((name, sent, total)) = &app.sync.attachment {
-            let pct = (sent * 100).checked_div(*total).unwrap_or(100);
-            s.push_str(&fmt(
-                app.lang,
-                "status.attachment",
-                &[("name", name), ("pct", &pct)],
-            ));
-        } else if let Some(t) = app.sync.next_try {
-            s.push_str(&fmt(
-                app.lang,
-                "status.next",
-                &[("time", &t.format("%H:%M"))],
-            ));
-        }
-        s
-    } else {
-        String::new()
-    };
+    let status = status_text(app);
     // The status has the right edge; key hints take what is left, whole
     // hints only, so a narrow terminal loses hints, never the status.
     let sw = unicode_width::UnicodeWidthStr::width(status.as_str());

@@ -16,6 +16,29 @@ use jingyou::ui::theme::Theme;
 
 pub const NOW: &str = "2026-11-28T10:00:00+08:00";
 
+/// The app on its first-run screen, with no store and no runtime (for
+/// tests of `update` alone).
+pub fn app(lang: Lang, today: chrono::NaiveDate) -> App {
+    App {
+        lang,
+        training: false,
+        branch: None,
+        user: None,
+        screen: Screen::Setup(SetupForm::new()),
+        overlay: None,
+        message: None,
+        catalog: Catalog::builtin().expect("catalog"),
+        keymap: KeyMap::defaults(),
+        theme: Theme::builtin("default").expect("theme"),
+        home: HomeData::default(),
+        sync: Default::default(),
+        today,
+        quit: false,
+        dirty: true,
+        busy: false,
+    }
+}
+
 pub struct Harness {
     pub app: App,
     pub rt: Runtime,
@@ -39,40 +62,22 @@ impl Harness {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(&dir.path().join("store"), 8).expect("store");
         let clock = Clock::fixed(DateTime::parse_from_rfc3339(NOW).expect("now"));
-        let app = App {
-            lang,
-            training: false,
-            branch: None,
-            user: None,
-            screen: Screen::Setup(SetupForm::new()),
-            overlay: None,
-            message: None,
-            catalog: Catalog::builtin().expect("catalog"),
-            keymap: KeyMap::defaults(),
-            theme: Theme::builtin("default").expect("theme"),
-            home: HomeData::default(),
-            sync: Default::default(),
-            today: clock.today(),
-            quit: false,
-            dirty: true,
-        };
-        let rt = Runtime {
-            relay: Default::default(),
-            ui: None,
+        let app = app(lang, clock.today());
+        let rt = Runtime::new(
             store,
-            data_dir: dir.path().to_path_buf(),
-            training: false,
-            config: config(),
+            dir.path().to_path_buf(),
+            false,
+            config(),
             clock,
-            flush_due: None,
-        };
+            std::sync::Arc::new(app.catalog.clone()),
+        );
         Harness { app, rt, dir }
     }
 
     pub fn run(&mut self, mut fx: Vec<Effect>) {
         while !fx.is_empty() {
             let e = fx.remove(0);
-            if let Some(msg) = self.rt.run(&mut self.app, e) {
+            for msg in self.rt.handle(&self.app.session(), e) {
                 fx.extend(self.app.on_msg(msg));
             }
         }
