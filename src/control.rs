@@ -121,7 +121,7 @@ where
     let handle = std::sync::Arc::new(handle);
     let path = socket_path(store_dir);
     // We hold the store's lock, so any socket here is stale.
-    let _ = std::fs::remove_file(&path);
+    remove_stale(&path)?;
     let listener = UnixListener::bind(&path)?;
     std::thread::spawn(move || {
         for conn in listener.incoming() {
@@ -135,7 +135,11 @@ where
 }
 
 fn answer(stream: UnixStream, handle: &dyn Fn(Request) -> Output) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    // Without a deadline a silent client would hold its thread for ever.
+    if let Err(e) = stream.set_read_timeout(Some(Duration::from_secs(10))) {
+        crate::log::warn(&format!("control socket: no read deadline ({e}); request dropped"));
+        return;
+    }
     let Ok(read_half) = stream.try_clone() else {
         return;
     };
@@ -154,7 +158,10 @@ fn answer(stream: UnixStream, handle: &dyn Fn(Request) -> Output) {
     let mut w = stream;
     if let Ok(mut s) = serde_json::to_string(&out) {
         s.push('\n');
-        let _ = w.write_all(s.as_bytes());
+        // A client that went away before the answer: nothing to tell it.
+        if let Err(e) = w.write_all(s.as_bytes()) {
+            crate::log::warn(&format!("control socket: answer not delivered ({e})"));
+        }
     }
 }
 
@@ -170,7 +177,17 @@ pub struct SocketGuard {
 
 impl Drop for SocketGuard {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        if let Err(e) = remove_stale(&self.path) {
+            crate::log::warn(&format!("control socket {}: {e}", self.path.display()));
+        }
+    }
+}
+
+/// Removes a socket file; one that is not there is fine.
+fn remove_stale(path: &std::path::Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
     }
 }
 

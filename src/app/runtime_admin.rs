@@ -290,7 +290,13 @@ impl Runtime {
             Effect::Detach(rel) => {
                 // Only files inside the data dir's attachments are ever removed.
                 if rel.starts_with("attachments/") && !rel.contains("..") {
-                    let _ = std::fs::remove_file(self.data_dir.join(rel));
+                    // The draft no longer points at it: a file left behind
+                    // is only space, but support should know.
+                    if let Err(e) = std::fs::remove_file(self.data_dir.join(&rel)) {
+                        if e.kind() != std::io::ErrorKind::NotFound {
+                            crate::log::warn(&format!("removing attachment {rel}: {e}"));
+                        }
+                    }
                 }
                 None
             }

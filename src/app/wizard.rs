@@ -239,7 +239,6 @@ impl App {
             return vec![];
         };
         if changed {
-            let _ = today;
             vec![Effect::SaveDraft(Box::new(ws.wizard.draft.clone()))]
         } else {
             vec![]

@@ -40,9 +40,12 @@ pub fn run(ctx: &Ctx, action: Option<&QueueAction>, format: TableOrJson) -> Outp
             if let Err(e) = ctx.store.retry(&key) {
                 return store_err(e);
             }
-            let _ = ctx
+            if let Err(e) = ctx
                 .store
-                .audit(ctx.clock.now(), "support", "queue_retry", &entry.number);
+                .audit(ctx.clock.now(), "support", "queue_retry", &entry.number)
+            {
+                return store_err(e);
+            }
             Output::ok(fmt(lang, "queue.retried", &[("number", &entry.number)]) + "\n")
         }
         Some(QueueAction::Quarantine { id, reason }) => {
