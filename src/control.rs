@@ -137,7 +137,9 @@ where
 fn answer(stream: UnixStream, handle: &dyn Fn(Request) -> Output) {
     // Without a deadline a silent client would hold its thread for ever.
     if let Err(e) = stream.set_read_timeout(Some(Duration::from_secs(10))) {
-        crate::log::warn(&format!("control socket: no read deadline ({e}); request dropped"));
+        crate::log::warn(&format!(
+            "control socket: no read deadline ({e}); request dropped"
+        ));
         return;
     }
     let Ok(read_half) = stream.try_clone() else {

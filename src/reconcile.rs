@@ -114,6 +114,21 @@ pub enum ReconcileError {
     Hub(#[from] ClientError),
 }
 
+impl ReconcileError {
+    /// The failure in the UI's words (the English detail goes to the log).
+    pub fn message(&self, lang: crate::i18n::Lang) -> String {
+        match self {
+            ReconcileError::Store(e) => e.message(lang),
+            ReconcileError::Hub(e) => {
+                crate::log::warn(&format!("reconcile: {e}"));
+                crate::sync::error_kind::SyncErrorKind::of(e)
+                    .words(lang)
+                    .to_string()
+            }
+        }
+    }
+}
+
 /// Compares the days `from..=to`.
 pub fn reconcile(
     store: &Store,
@@ -271,4 +286,23 @@ pub fn lines(r: &Report, lang: Lang) -> Vec<String> {
         out.push(d.message(lang));
     }
     out
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn a_hub_failure_is_told_in_the_ui_language() {
+        let e = ReconcileError::Hub(ClientError::Retryable {
+            reason: "connection failed: Connection refused (os error 111)".into(),
+            retry_after: None,
+            stalled: false,
+        });
+        let zh = e.message(Lang::Zh);
+        assert!(!zh.contains("Connection refused"), "{zh}");
+        assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{zh}");
+        assert!(!e.message(Lang::En).contains("os error"));
+    }
 }

@@ -259,14 +259,18 @@ impl Runtime {
                         .and_then(|c| crate::reconcile::reconcile(&store, &c, day, day));
                     match result {
                         Ok(r) => Msg::Reconciled(crate::reconcile::lines(&r, lang)),
-                        Err(e) => Msg::Failed(fmt(lang, "reconcile.need_hub", &[("error", &e)])),
+                        Err(e) => Msg::Failed(fmt(
+                            lang,
+                            "reconcile.need_hub",
+                            &[("error", &e.message(lang))],
+                        )),
                     }
                 };
                 // Over a slow link this takes a while: never on the UI thread.
                 match self.ui.clone() {
                     Some(sink) => {
                         std::thread::spawn(move || sink(job()));
-                        Some(Msg::Info(tr(lang, "status.sending").to_string()))
+                        Some(Msg::Info(fmt(lang, "reconcile.running", &[("date", &day)])))
                     }
                     None => Some(job()),
                 }

@@ -40,9 +40,9 @@ pub fn run(ctx: &Ctx, action: Option<&QueueAction>, format: TableOrJson) -> Outp
             if let Err(e) = ctx.store.retry(&key) {
                 return store_err(e);
             }
-            if let Err(e) = ctx
-                .store
-                .audit(ctx.clock.now(), "support", "queue_retry", &entry.number)
+            if let Err(e) =
+                ctx.store
+                    .audit(ctx.clock.now(), "support", "queue_retry", &entry.number)
             {
                 return store_err(e);
             }
