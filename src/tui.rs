@@ -31,15 +31,19 @@ pub fn restore() {
 }
 
 /// Restores the terminal before the panic message is printed, so it stays
-/// readable. Only the UI thread's panic tears the screen down.
+/// readable. Only the UI thread's panic tears the screen down; a background
+/// thread's (the worker answers it with a sentence on screen) goes to the
+/// log, never as text over the clerk's screen.
 fn install_panic_hook() {
     let main_thread = std::thread::current().id();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         if std::thread::current().id() == main_thread {
             restore();
+            previous(info);
+        } else {
+            crate::log::warn(&format!("panic in a background thread: {info}"));
         }
-        previous(info);
     }));
 }
 
