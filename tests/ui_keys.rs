@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use common::Harness;
 use jingyou::app::state::{Overlay, Screen};
 use jingyou::i18n::{tr, Lang};
-use jingyou::keymap::{Context, KeyMap};
+use jingyou::keymap::{Action, Context, KeyMap};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
@@ -58,6 +58,11 @@ fn help_lists_every_context(h: &mut Harness, what: &str) {
         at[1..].iter().all(|p| *p > at[0]),
         "{what}: global keys not first:\n{s}"
     );
+    // every action is listed (none cut off at 80x24)
+    for a in Action::ALL {
+        let desc = jingyou::ui::widgets::action_desc(&h.app, a);
+        assert!(s.contains(&desc), "{what}: help lacks {a:?} ({desc}):\n{s}");
+    }
     h.key("esc");
 }
 
