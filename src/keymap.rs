@@ -561,6 +561,13 @@ impl KeyMap {
             if let Some(l) = labels.iter().find(|l| l.starts_with("Esc ")) {
                 return l.clone();
             }
+            // Then a key such a terminal has (not Delete, not F11/F12).
+            if let Some(k) = self.bindings.get(&action).and_then(|ks| {
+                ks.iter()
+                    .find(|k| !matches!(k.code, KeyCode2::Delete | KeyCode2::F(11..)))
+            }) {
+                return k.label();
+            }
         }
         labels.into_iter().next().unwrap_or_default()
     }
@@ -684,8 +691,12 @@ mod tests {
         assert_eq!(m.short(Action::Help), "Esc 1");
         assert_eq!(m.short(Action::Next), "Esc 0");
         assert_eq!(m.short(Action::Back), "Esc");
+        // no Delete key on a VT100: the hint names Ctrl-X
+        assert_eq!(m.short(Action::RemoveAttachment), "Ctrl-X");
+        assert_eq!(m.short(Action::Corrections), "Ctrl-E");
         let x = KeyMap::defaults().for_terminal("xterm-256color");
         assert_eq!(x.short(Action::Help), "F1");
+        assert_eq!(x.short(Action::RemoveAttachment), "Del");
     }
 
     #[test]

@@ -109,6 +109,20 @@ pub fn labeled_input(
     input(f, field, line, style, focused);
 }
 
+/// A locale text with every `{action}` placeholder (an action's `[keys]`
+/// name: `{select}`, `{up}`, `{back}`...) filled with that action's key in
+/// the key map in force, after the `extra` arguments.
+pub fn keyed(app: &App, key: &str, extra: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let mut out = fmt(app.lang, key, extra);
+    for a in Action::ALL {
+        let name = format!("{{{}}}", a.name());
+        if out.contains(&name) {
+            out = out.replace(&name, &app.keymap.short(a));
+        }
+    }
+    out
+}
+
 /// What an action does, as a footer or help names it: the admin key opens
 /// the upload queue for a clerk.
 pub fn action_desc(app: &App, a: Action) -> String {
@@ -285,7 +299,7 @@ pub fn confirm(app: &App, c: &Confirm, f: &mut Frame, area: Rect) {
     // As wide as the question needs, at most 60 columns (wrapped by
     // display width), as tall as the wrapped lines.
     let keys = &if matches!(c, Confirm::Detach { .. }) {
-        tr(app.lang, "confirm.detach_keys").to_string()
+        crate::ui::widgets::keyed(app, "confirm.detach_keys", &[])
     } else {
         fmt(
             app.lang,
@@ -337,7 +351,8 @@ pub fn locked(app: &App, pin: &LineInput, f: &mut Frame, area: Rect) {
     );
     input(f, field, pin, app.theme.roles.focus, true);
     f.render_widget(
-        Paragraph::new(tr(app.lang, "lock.hint")).style(app.theme.roles.hint),
+        Paragraph::new(crate::ui::widgets::keyed(app, "lock.hint", &[]))
+            .style(app.theme.roles.hint),
         l4,
     );
 }

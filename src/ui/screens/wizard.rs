@@ -356,8 +356,8 @@ fn materials(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
         Paragraph::new(vec![
             text,
             Line::from(Span::styled(
-                fmt(
-                    app.lang,
+                crate::ui::widgets::keyed(
+                    app,
                     "wizard.materials_keys",
                     &[("next", &app.keymap.short(Action::Next))],
                 ),
@@ -431,7 +431,7 @@ fn attachments(app: &App, ws: &WizardScreen, focused: bool, f: &mut Frame, area:
     }
     if focused {
         f.render_widget(
-            Paragraph::new(tr(app.lang, "wizard.attach_keys")).style(r.hint),
+            Paragraph::new(crate::ui::widgets::keyed(app, "wizard.attach_keys", &[])).style(r.hint),
             rows[line.min(rows.len() - 1)],
         );
     }
@@ -528,7 +528,8 @@ fn payment(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     }
     if !stops.contains(&2) {
         f.render_widget(
-            Paragraph::new(tr(app.lang, "wizard.payment_keys")).style(r.hint),
+            Paragraph::new(crate::ui::widgets::keyed(app, "wizard.payment_keys", &[]))
+                .style(r.hint),
             rows[4],
         );
         return;
@@ -544,8 +545,8 @@ fn payment(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     let style = if focus == 2 { r.focus } else { r.field };
     input(f, v, &ws.address, style, focus == 2);
     f.render_widget(
-        Paragraph::new(fmt(
-            app.lang,
+        Paragraph::new(crate::ui::widgets::keyed(
+            app,
             "wizard.payment_keys",
             &[("next", &app.keymap.short(Action::Next))],
         ))
