@@ -333,3 +333,16 @@ fn key_warnings_are_in_the_ui_language_with_input_escaped() {
         }
     }
 }
+
+#[test]
+fn texts_made_without_the_key_map_name_the_keys_in_force() {
+    let over = BTreeMap::from([("option_next".to_string(), vec!["ctrl-g".to_string()])]);
+    let (m, problems) = KeyMap::with_overrides(&over);
+    assert!(problems.is_empty(), "{problems:?}");
+    for lang in [Lang::Zh, Lang::En] {
+        let s = jingyou::ui::widgets::fill_keys(&m, tr(lang, "wizard.bad_choice"));
+        assert!(s.contains("←/Ctrl-G") && !s.contains('{'), "{s}");
+        let d = jingyou::ui::widgets::fill_keys(&KeyMap::defaults(), tr(lang, "wizard.bad_choice"));
+        assert!(d.contains("←/→"), "{d}");
+    }
+}

@@ -21,6 +21,9 @@ impl App {
     }
 
     pub fn say(&mut self, level: Level, text: String) {
+        // A text made without the key map (a printer's error) names its
+        // keys as `{action}`: the keys in force fill them.
+        let text = crate::ui::widgets::fill_keys(&self.keymap, &text);
         self.message = Some((level, text));
     }
 

@@ -113,11 +113,21 @@ pub fn labeled_input(
 /// name: `{select}`, `{up}`, `{back}`...) filled with that action's key in
 /// the key map in force, after the `extra` arguments.
 pub fn keyed(app: &App, key: &str, extra: &[(&str, &dyn std::fmt::Display)]) -> String {
-    let mut out = fmt(app.lang, key, extra);
+    fill_keys(&app.keymap, &fmt(app.lang, key, extra))
+}
+
+/// Fills every `{action}` placeholder of `text` with that action's key in
+/// `keys` (for texts made where the key map is not known: a validation
+/// message, a printer's error).
+pub fn fill_keys(keys: &crate::keymap::KeyMap, text: &str) -> String {
+    let mut out = text.to_string();
+    if !out.contains('{') {
+        return out;
+    }
     for a in Action::ALL {
         let name = format!("{{{}}}", a.name());
         if out.contains(&name) {
-            out = out.replace(&name, &app.keymap.short(a));
+            out = out.replace(&name, &keys.short(a));
         }
     }
     out

@@ -135,7 +135,10 @@ fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
         Status::Valid(v) if v.notes.len() > 1 => {
             lines.push(Line::from(Span::styled(v.notes.join("；"), r.hint)));
         }
-        Status::Invalid(why) => lines.push(Line::from(Span::styled(why, r.invalid))),
+        Status::Invalid(why) => lines.push(Line::from(Span::styled(
+            crate::ui::widgets::fill_keys(&app.keymap, &why),
+            r.invalid,
+        ))),
         _ => {}
     }
     if let Some(field) = w.service.fields.get(w.focus()) {
@@ -251,7 +254,10 @@ fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
                 format!("✓ {}", v.notes.first().cloned().unwrap_or_default()),
                 r.valid,
             ),
-            (Status::Invalid(why), _) => (format!("✗ {why}"), r.invalid),
+            (Status::Invalid(why), _) => (
+                format!("✗ {}", crate::ui::widgets::fill_keys(&app.keymap, why)),
+                r.invalid,
+            ),
         };
         let mark = if app.theme.ascii_borders {
             mark.replace('✓', "OK").replace('✗', "X")
@@ -636,7 +642,10 @@ fn review(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     } else {
         for b in blockers.iter().take(4) {
             lines.push(Line::from(Span::styled(
-                format!("✗ {}", b.message),
+                format!(
+                    "✗ {}",
+                    crate::ui::widgets::fill_keys(&app.keymap, &b.message)
+                ),
                 r.invalid,
             )));
         }
