@@ -39,6 +39,19 @@ pub enum Action {
     Cancel,
     /// Switch to training on the set-up screen.
     Training,
+    /// Open the selected entry of a list; in a form or the wizard, accept
+    /// the field and go to the next (the last one of a form submits).
+    Select,
+    /// Move up a line (a list's selection, a form's field, a page's scroll).
+    Up,
+    /// Move down a line.
+    Down,
+    /// Scroll a list a page up.
+    PageUp,
+    /// Scroll a list a page down.
+    PageDown,
+    /// Remove an attachment from the draft (asks first).
+    RemoveAttachment,
 }
 
 /// Where a key applies. A screen has the global keys and its own context's;
@@ -85,7 +98,7 @@ impl Context {
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 29] = [
         Action::Help,
         Action::Park,
         Action::Next,
@@ -109,6 +122,12 @@ impl Action {
         Action::Confirm,
         Action::Cancel,
         Action::Training,
+        Action::Select,
+        Action::Up,
+        Action::Down,
+        Action::PageUp,
+        Action::PageDown,
+        Action::RemoveAttachment,
     ];
 
     /// The context the action belongs to.
@@ -119,21 +138,27 @@ impl Action {
             | Action::Lock
             | Action::Back
             | Action::FocusNext
-            | Action::FocusPrev => Context::Global,
+            | Action::FocusPrev
+            | Action::Select
+            | Action::Up
+            | Action::Down => Context::Global,
             Action::Search
             | Action::FindDraft
             | Action::Print
             | Action::Logout
             | Action::Admin
             | Action::SendNow
-            | Action::Corrections => Context::List,
+            | Action::Corrections
+            | Action::PageUp
+            | Action::PageDown => Context::List,
             Action::Submit | Action::Training => Context::Form,
             Action::Park
             | Action::Next
             | Action::Toggle
             | Action::OptionNext
             | Action::OptionPrev
-            | Action::DiscardDraft => Context::Wizard,
+            | Action::DiscardDraft
+            | Action::RemoveAttachment => Context::Wizard,
             Action::Confirm | Action::Cancel => Context::Confirm,
         }
     }
@@ -163,6 +188,12 @@ impl Action {
             Action::Confirm => "confirm",
             Action::Cancel => "cancel",
             Action::Training => "training",
+            Action::Select => "select",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::PageUp => "page_up",
+            Action::PageDown => "page_down",
+            Action::RemoveAttachment => "remove_attachment",
         }
     }
 
@@ -211,6 +242,7 @@ pub enum KeyCode2 {
     Right,
     PageUp,
     PageDown,
+    Delete,
 }
 
 impl Key {
@@ -232,6 +264,7 @@ impl Key {
             "right" => KeyCode2::Right,
             "pgup" | "pageup" => KeyCode2::PageUp,
             "pgdn" | "pagedown" => KeyCode2::PageDown,
+            "delete" | "del" => KeyCode2::Delete,
             f if f.starts_with('f') && f.len() > 1 => {
                 let n: u8 = f[1..].parse().ok()?;
                 if !(1..=12).contains(&n) {
@@ -261,6 +294,7 @@ impl Key {
             KeyCode2::Right => "→".into(),
             KeyCode2::PageUp => "PgUp".into(),
             KeyCode2::PageDown => "PgDn".into(),
+            KeyCode2::Delete => "Del".into(),
         };
         if self.ctrl {
             // Ctrl-C, as keyboards and manuals write it
@@ -296,6 +330,7 @@ impl Key {
             KeyCode::Right => KeyCode2::Right,
             KeyCode::PageUp => KeyCode2::PageUp,
             KeyCode::PageDown => KeyCode2::PageDown,
+            KeyCode::Delete => KeyCode2::Delete,
             _ => return None,
         };
         Some(Key { code, ctrl })
@@ -320,8 +355,8 @@ pub const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Back, &["esc"]),
     (Action::Search, &["/", "f3"]),
     (Action::Quit, &["ctrl-c", "ctrl-q"]),
-    (Action::FocusNext, &["tab", "down", "enter"]),
-    (Action::FocusPrev, &["shift-tab", "up"]),
+    (Action::FocusNext, &["tab"]),
+    (Action::FocusPrev, &["shift-tab"]),
     (Action::Toggle, &["space"]),
     (Action::OptionNext, &["right"]),
     (Action::OptionPrev, &["left"]),
@@ -337,6 +372,13 @@ pub const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Confirm, &["y", "enter"]),
     (Action::Cancel, &["n", "esc"]),
     (Action::Training, &["f3", "ctrl-t"]),
+    (Action::Select, &["enter"]),
+    (Action::Up, &["up"]),
+    (Action::Down, &["down"]),
+    (Action::PageUp, &["pgup"]),
+    (Action::PageDown, &["pgdn"]),
+    // A VT100 has no Delete key: Ctrl-X works there.
+    (Action::RemoveAttachment, &["delete", "ctrl-x"]),
 ];
 
 /// Actions with their key labels, in help order.
@@ -354,10 +396,21 @@ pub struct KeyMap {
 /// A `[keys]` entry that could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyMapProblem {
+    /// What the user wrote (an action's name, a key), or the key's label
+    /// for a conflict. May hold anything: escape it before showing it.
     pub entry: String,
-    pub what: String,
-    /// Set when the key is bound to two actions in force together.
-    pub conflict: Option<(Action, Action)>,
+    pub kind: ProblemKind,
+}
+
+/// Why a `[keys]` entry could not be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// No action has this name.
+    UnknownAction,
+    /// The action exists; the key does not.
+    UnknownKey(Action),
+    /// The key is bound to two actions in force together.
+    Conflict(Action, Action),
 }
 
 impl KeyMap {
@@ -424,8 +477,7 @@ impl KeyMap {
                     for k in keys.iter().filter(|k| other.contains(k)) {
                         let p = KeyMapProblem {
                             entry: k.label(),
-                            what: format!("{} / {}", a.name(), b.name()),
-                            conflict: Some((**a, **b)),
+                            kind: ProblemKind::Conflict(**a, **b),
                         };
                         if !out.contains(&p) {
                             out.push(p);
@@ -446,8 +498,7 @@ impl KeyMap {
             let Some(action) = Action::parse(name) else {
                 problems.push(KeyMapProblem {
                     entry: name.clone(),
-                    what: "unknown action".into(),
-                    conflict: None,
+                    kind: ProblemKind::UnknownAction,
                 });
                 continue;
             };
@@ -456,9 +507,8 @@ impl KeyMap {
                 match Key::parse(k) {
                     Some(key) => parsed.push(key),
                     None => problems.push(KeyMapProblem {
-                        entry: format!("{name} = {k}"),
-                        what: "unknown key".into(),
-                        conflict: None,
+                        entry: k.clone(),
+                        kind: ProblemKind::UnknownKey(action),
                     }),
                 }
             }
@@ -510,6 +560,13 @@ impl KeyMap {
         if self.esc_digits_first {
             if let Some(l) = labels.iter().find(|l| l.starts_with("Esc ")) {
                 return l.clone();
+            }
+            // Then a key such a terminal has (not Delete, not F11/F12).
+            if let Some(k) = self.bindings.get(&action).and_then(|ks| {
+                ks.iter()
+                    .find(|k| !matches!(k.code, KeyCode2::Delete | KeyCode2::F(11..)))
+            }) {
+                return k.label();
             }
         }
         labels.into_iter().next().unwrap_or_default()
@@ -618,8 +675,9 @@ mod tests {
         let (_, problems) = KeyMap::with_overrides(&over);
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].entry, "F12");
-        assert!(
-            problems[0].what.contains("lock") && problems[0].what.contains("logout"),
+        assert_eq!(
+            problems[0].kind,
+            ProblemKind::Conflict(Action::Lock, Action::Logout),
             "{problems:?}"
         );
         // the same key in two contexts never in force together is fine
@@ -633,8 +691,12 @@ mod tests {
         assert_eq!(m.short(Action::Help), "Esc 1");
         assert_eq!(m.short(Action::Next), "Esc 0");
         assert_eq!(m.short(Action::Back), "Esc");
+        // no Delete key on a VT100: the hint names Ctrl-X
+        assert_eq!(m.short(Action::RemoveAttachment), "Ctrl-X");
+        assert_eq!(m.short(Action::Corrections), "Ctrl-E");
         let x = KeyMap::defaults().for_terminal("xterm-256color");
         assert_eq!(x.short(Action::Help), "F1");
+        assert_eq!(x.short(Action::RemoveAttachment), "Del");
     }
 
     #[test]
@@ -649,6 +711,20 @@ mod tests {
         assert_eq!(m.action(&f9), Some(Action::Next));
         assert!(!m.labels(Action::Next).iter().any(|l| l == "F10"));
         assert_eq!(problems.len(), 2);
+        assert_eq!(
+            problems[0],
+            KeyMapProblem {
+                entry: "nonsense".into(),
+                kind: ProblemKind::UnknownAction
+            }
+        );
+        assert_eq!(
+            problems[1],
+            KeyMapProblem {
+                entry: "hyper-x".into(),
+                kind: ProblemKind::UnknownKey(Action::Park)
+            }
+        );
         // park keeps its defaults because its only override was invalid
         assert!(m.labels(Action::Park).iter().any(|l| l == "F2"));
     }

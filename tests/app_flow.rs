@@ -407,6 +407,15 @@ fn a_photo_is_checked_kept_and_finished_with_the_application() {
     // The saved draft agrees.
     let drafts = h.rt.store.drafts().expect("drafts");
     assert_eq!(drafts[0].attachments.len(), 1);
+    // Ctrl-X, which a VT100 can send (it has no Delete key), asks the same.
+    h.key("ctrl-x");
+    assert!(
+        matches!(&h.app.overlay, Some(Overlay::Confirm(jingyou::app::state::Confirm::Detach { name, .. })) if name == "scan.png"),
+        "{:?}",
+        h.app.overlay
+    );
+    h.text("n");
+    assert_eq!(files(&h).len(), 1);
     // Put the photo back for the rest of the flow.
     std::fs::write(&photo, [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4]).expect("write");
     for _ in 0..scan.display().to_string().chars().count() {

@@ -72,7 +72,15 @@ fn an_unplugged_printer_is_reported_to_the_clerk_in_chinese() {
     let m = h.message();
     assert!(m.contains("无法打开打印机") && m.contains("lp0"), "{m}");
     assert!(m.contains("设备不存在"), "{m}");
+    assert!(m.contains("可按 F5 重打") && !m.contains('{'), "{m}");
     assert!(!device.exists(), "a missing device must not be created");
+    // The key it names is the print key in force.
+    let over =
+        std::collections::BTreeMap::from([("print".to_string(), vec!["ctrl-g".to_string()])]);
+    h.app.keymap = jingyou::keymap::KeyMap::with_overrides(&over).0;
+    h.key("ctrl-g");
+    let m = h.message();
+    assert!(m.contains("可按 Ctrl-G 重打") && !m.contains("F5"), "{m}");
 }
 
 #[test]

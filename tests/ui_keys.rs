@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use common::Harness;
 use jingyou::app::state::{Overlay, Screen};
 use jingyou::i18n::{tr, Lang};
-use jingyou::keymap::{Context, KeyMap};
+use jingyou::keymap::{Action, Context, KeyMap};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
@@ -58,6 +58,11 @@ fn help_lists_every_context(h: &mut Harness, what: &str) {
         at[1..].iter().all(|p| *p > at[0]),
         "{what}: global keys not first:\n{s}"
     );
+    // every action is listed (none cut off at 80x24)
+    for a in Action::ALL {
+        let desc = jingyou::ui::widgets::action_desc(&h.app, a);
+        assert!(s.contains(&desc), "{what}: help lacks {a:?} ({desc}):\n{s}");
+    }
     h.key("esc");
 }
 
@@ -152,4 +157,192 @@ fn hints_follow_the_key_overrides() {
     h.key("f8");
     h.text("j");
     assert!(matches!(h.app.screen, Screen::Home { .. }), "j confirmed");
+}
+
+/// The screen with its lines joined and spaces dropped (a hint may wrap
+/// anywhere); compare with [`has`].
+fn flat(h: &Harness) -> String {
+    screen(h)
+        .chars()
+        .filter(|c| !c.is_whitespace() && !('\u{2500}'..='\u{257f}').contains(c))
+        .collect()
+}
+
+fn has(flat: &str, needle: &str) -> bool {
+    flat.contains(
+        &needle
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>(),
+    )
+}
+
+#[test]
+fn overridden_keys_drive_every_screen_and_show_in_its_hints() {
+    let over = BTreeMap::from([
+        ("select".to_string(), vec!["ctrl-g".to_string()]),
+        ("up".to_string(), vec!["ctrl-u".to_string()]),
+        ("down".to_string(), vec!["ctrl-b".to_string()]),
+        ("page_down".to_string(), vec!["ctrl-y".to_string()]),
+        ("back".to_string(), vec!["ctrl-k".to_string()]),
+        ("remove_attachment".to_string(), vec!["ctrl-w".to_string()]),
+    ]);
+    let (map, problems) = KeyMap::with_overrides(&over);
+    assert!(problems.is_empty(), "{problems:?}");
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.app.message = None;
+    h.app.keymap = map;
+
+    // home
+    let s = flat(&h);
+    assert!(has(&s, "Ctrl-U/Ctrl-B 选草稿，Ctrl-G 继续办理"), "{s}");
+
+    // the picker: its detail names the select key, which opens the service
+    h.text("bljsz");
+    let s = flat(&h);
+    assert!(has(&s, "Ctrl-G 开始办理"), "{s}");
+    h.key("enter");
+    assert!(
+        matches!(h.app.screen, Screen::Picker(_)),
+        "Enter is unbound now"
+    );
+    h.key("ctrl-g");
+    assert!(matches!(h.app.screen, Screen::Wizard(_)), "{}", h.message());
+    // the wizard: select moves to the next field like Tab did with Enter
+    let focus = |h: &Harness| match &h.app.screen {
+        Screen::Wizard(ws) => ws.wizard.focus(),
+        _ => usize::MAX,
+    };
+    assert_eq!(focus(&h), 0);
+    h.key("ctrl-b");
+    assert_eq!(focus(&h), 1);
+    h.key("ctrl-u");
+    assert_eq!(focus(&h), 0);
+    h.key("ctrl-k");
+    assert!(
+        matches!(h.app.screen, Screen::Home { .. }),
+        "back is Ctrl-K"
+    );
+
+    // the lock screen
+    h.key("f12");
+    let s = flat(&h);
+    assert!(has(&s, "按 Ctrl-G 解锁") && !has(&s, "Enter"), "{s}");
+    h.text("123456");
+    h.key("ctrl-g");
+    assert!(h.app.overlay.is_none(), "Ctrl-G unlocks: {}", h.message());
+
+    // find
+    h.key("f4");
+    let s = flat(&h);
+    assert!(has(&s, "按 Ctrl-G"), "{s}");
+    h.key("ctrl-k");
+
+    // the admin menu: up/down/select overridden
+    h.key("f7");
+    let s = flat(&h);
+    assert!(
+        has(&s, "Ctrl-U/Ctrl-B 选择，Ctrl-G 或数字进入，Ctrl-K 返回"),
+        "{s}"
+    );
+    h.key("ctrl-b");
+    assert!(matches!(h.app.screen, Screen::Admin { selected: 1 }));
+    h.key("ctrl-u");
+    // tally: page down by the overridden key
+    h.key("ctrl-g");
+    assert!(
+        matches!(h.app.screen, Screen::Tally(_)),
+        "{:?}",
+        h.app.screen
+    );
+    let s = flat(&h);
+    assert!(
+        has(&s, "Ctrl-U/Ctrl-B") && has(&s, "/Ctrl-Y") && has(&s, "Ctrl-K 返回"),
+        "{s}"
+    );
+    h.key("ctrl-k");
+    // void: its list hint names the select key
+    h.text("3");
+    assert!(
+        matches!(h.app.screen, Screen::Void(_)),
+        "{:?}",
+        h.app.screen
+    );
+    let s = flat(&h);
+    assert!(has(&s, "按 Ctrl-G"), "{s}");
+    h.key("ctrl-k");
+    // accounts: the list and the form
+    h.text("2");
+    let s = flat(&h);
+    assert!(has(&s, "Ctrl-K 返回"), "{s}");
+    h.key("ctrl-k");
+    h.key("ctrl-k");
+    assert!(
+        matches!(h.app.screen, Screen::Home { .. }),
+        "{:?}",
+        h.app.screen
+    );
+
+    // log-in
+    h.key("f9");
+    assert!(matches!(h.app.screen, Screen::Login(_)));
+    let s = flat(&h);
+    assert!(has(&s, "Ctrl-G 登录"), "{s}");
+    h.text("001");
+    h.key("ctrl-g");
+    h.text("123456");
+    h.key("ctrl-g");
+    assert!(
+        matches!(h.app.screen, Screen::Home { .. }),
+        "{}",
+        h.message()
+    );
+}
+
+#[test]
+fn key_warnings_are_in_the_ui_language_with_input_escaped() {
+    let over = BTreeMap::from([
+        (
+            "nonsense\u{1b}]0;x\u{7}".to_string(),
+            vec!["f1".to_string()],
+        ),
+        ("park".to_string(), vec!["hyper-\u{1b}x".to_string()]),
+        ("logout".to_string(), vec!["f12".to_string()]),
+    ]);
+    let (_, problems) = KeyMap::with_overrides(&over);
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    for lang in [Lang::Zh, Lang::En] {
+        for p in &problems {
+            let text = jingyou::cli::key_problem(lang, p);
+            assert!(
+                !text.contains('\u{1b}') && !text.contains('\u{7}'),
+                "{text:?}"
+            );
+            if lang == Lang::Zh {
+                for word in ["unknown", "action", "key", "lock", "logout", "park"] {
+                    // only inside the quoted [keys] name (“…”（park）)
+                    let outside: String = text
+                        .replace("（park）", "")
+                        .replace("（lock）", "")
+                        .replace("（logout）", "")
+                        .replace("[keys]", "");
+                    assert!(!outside.contains(word), "{word} in {text}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn texts_made_without_the_key_map_name_the_keys_in_force() {
+    let over = BTreeMap::from([("option_next".to_string(), vec!["ctrl-g".to_string()])]);
+    let (m, problems) = KeyMap::with_overrides(&over);
+    assert!(problems.is_empty(), "{problems:?}");
+    for lang in [Lang::Zh, Lang::En] {
+        let s = jingyou::ui::widgets::fill_keys(&m, tr(lang, "wizard.bad_choice"));
+        assert!(s.contains("←/Ctrl-G") && !s.contains('{'), "{s}");
+        let d = jingyou::ui::widgets::fill_keys(&KeyMap::defaults(), tr(lang, "wizard.bad_choice"));
+        assert!(d.contains("←/→"), "{d}");
+    }
 }

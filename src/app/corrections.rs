@@ -2,7 +2,7 @@
 
 use crate::app::state::*;
 use crate::app::update::{cycle, Effect, Input};
-use crate::keymap::{Action, KeyCode2};
+use crate::keymap::Action;
 
 impl App {
     pub(crate) fn on_corrections(&mut self, input: Input) -> Vec<Effect> {
@@ -12,11 +12,13 @@ impl App {
         };
         match action {
             Some(Action::Back) => return self.go_home(),
-            Some(Action::FocusPrev) => c.selected = cycle(c.selected, c.items.len(), -1),
-            Some(Action::FocusNext) if !matches!(&input, Input::Key(k) if k.code == KeyCode2::Enter) => {
+            Some(Action::FocusPrev | Action::Up) => {
+                c.selected = cycle(c.selected, c.items.len(), -1)
+            }
+            Some(Action::FocusNext | Action::Down) => {
                 c.selected = cycle(c.selected, c.items.len(), 1)
             }
-            Some(Action::Next | Action::Print) | Some(Action::FocusNext) => {
+            Some(Action::Select | Action::Next | Action::Print) => {
                 if let Some(f) = c.items.get(c.selected) {
                     return vec![Effect::CorrectionSlip(f.app.number.clone())];
                 }

@@ -2,7 +2,7 @@
 
 use crate::app::state::*;
 use crate::app::update::{cycle, edit, Effect, Input};
-use crate::keymap::{Action, Context, KeyCode2};
+use crate::keymap::{Action, Context};
 
 impl App {
     pub(crate) fn on_find(&mut self, input: Input) -> Vec<Effect> {
@@ -13,19 +13,15 @@ impl App {
         // One selection over the drafts, then the finished applications.
         let n = f.results.len() + f.apps.len();
         match input {
-            Input::Key(k) => match k.code {
-                _ if self.keymap.action_in(Context::List, &k) == Some(Action::Back) => {
-                    return self.go_home()
-                }
-                KeyCode2::Down | KeyCode2::Tab => {
+            Input::Key(k) => match self.keymap.action_in(Context::Form, &k) {
+                Some(Action::Back) => return self.go_home(),
+                Some(Action::Down | Action::FocusNext) => {
                     f.selected = cycle(f.selected, n, 1);
                 }
-                KeyCode2::Up | KeyCode2::BackTab => {
+                Some(Action::Up | Action::FocusPrev) => {
                     f.selected = cycle(f.selected, n, -1);
                 }
-                c if c == KeyCode2::Enter
-                    || self.keymap.action_in(Context::Form, &k) == Some(Action::Submit) =>
-                {
+                Some(Action::Select | Action::Submit) => {
                     if f.searched {
                         if let Some(d) = f.results.get(f.selected) {
                             return vec![Effect::OpenDraft {

@@ -3,7 +3,7 @@
 use crate::app::input::LineInput;
 use crate::app::state::*;
 use crate::app::update::{cycle, Effect, Input};
-use crate::keymap::{Action, KeyCode2};
+use crate::keymap::Action;
 
 impl App {
     pub(crate) fn on_home(&mut self, input: Input) -> Vec<Effect> {
@@ -37,11 +37,10 @@ impl App {
                     searched: false,
                 });
             }
-            Some(Action::FocusNext) if !matches!(&input, Input::Key(k) if k.code == KeyCode2::Enter) =>
-            {
+            Some(Action::FocusNext | Action::Down) => {
                 *selected = cycle(*selected, n, 1);
             }
-            Some(Action::FocusPrev) => {
+            Some(Action::FocusPrev | Action::Up) => {
                 *selected = cycle(*selected, n, -1);
             }
             Some(Action::Logout) => {
@@ -70,17 +69,14 @@ impl App {
                 });
                 return vec![Effect::SendNow, Effect::LoadQueue];
             }
-            _ => {
-                if let Input::Key(k) = &input {
-                    if k.code == KeyCode2::Enter {
-                        if let Some(d) = self.home.drafts.get(*selected) {
-                            return vec![Effect::OpenDraft {
-                                number: d.number.clone(),
-                            }];
-                        }
-                    }
+            Some(Action::Select) => {
+                if let Some(d) = self.home.drafts.get(*selected) {
+                    return vec![Effect::OpenDraft {
+                        number: d.number.clone(),
+                    }];
                 }
             }
+            _ => {}
         }
         vec![]
     }

@@ -2,7 +2,7 @@
 
 use crate::app::state::*;
 use crate::app::update::{edit, Effect, Input};
-use crate::keymap::{Action, Context, KeyCode2};
+use crate::keymap::{Action, Context};
 
 impl App {
     pub(crate) fn on_login(&mut self, input: Input) -> Vec<Effect> {
@@ -11,13 +11,11 @@ impl App {
             return vec![];
         };
         match input {
-            Input::Key(k) => match k.code {
-                KeyCode2::Tab | KeyCode2::Down | KeyCode2::Up | KeyCode2::BackTab => {
+            Input::Key(k) => match self.keymap.action_in(Context::Form, &k) {
+                Some(Action::FocusNext | Action::FocusPrev | Action::Down | Action::Up) => {
                     form.focus = 1 - form.focus
                 }
-                c if c == KeyCode2::Enter
-                    || self.keymap.action_in(Context::Form, &k) == Some(Action::Submit) =>
-                {
+                Some(Action::Select | Action::Submit) => {
                     if form.focus == 0 && !form.id.is_empty() {
                         form.focus = 1;
                     } else if !form.id.is_empty() && !form.pin.is_empty() {

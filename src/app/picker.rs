@@ -14,21 +14,18 @@ impl App {
         let results = self.catalog.search(&p.query.text);
         let n = results.len();
         match input {
-            Input::Key(k) => match k.code {
-                _ if self.keymap.action_in(Context::List, &k) == Some(Action::Back) => {
-                    return self.go_home()
-                }
-                KeyCode2::Down | KeyCode2::Tab => {
+            // ←/→ move the cursor in the query (text editing keys).
+            Input::Key(k) if k.code == KeyCode2::Left => p.query.left(),
+            Input::Key(k) if k.code == KeyCode2::Right => p.query.right(),
+            Input::Key(k) => match self.keymap.action_in(Context::Form, &k) {
+                Some(Action::Back) => return self.go_home(),
+                Some(Action::Down | Action::FocusNext) => {
                     p.selected = cycle(p.selected, n, 1);
                 }
-                KeyCode2::Up | KeyCode2::BackTab => {
+                Some(Action::Up | Action::FocusPrev) => {
                     p.selected = cycle(p.selected, n, -1);
                 }
-                KeyCode2::Left => p.query.left(),
-                KeyCode2::Right => p.query.right(),
-                c if c == KeyCode2::Enter
-                    || self.keymap.action_in(Context::Form, &k) == Some(Action::Submit) =>
-                {
+                Some(Action::Select | Action::Submit) => {
                     if let Some(s) = results.get(p.selected) {
                         if !s.offered {
                             // The reason is shown under the list already.

@@ -2,7 +2,7 @@
 
 use crate::app::state::*;
 use crate::app::update::{Effect, Input};
-use crate::keymap::{Action, KeyCode2};
+use crate::keymap::Action;
 
 impl App {
     pub(crate) fn on_receipt(&mut self, input: Input) -> Vec<Effect> {
@@ -21,16 +21,10 @@ impl App {
                     what,
                 }];
             }
-            Some(Action::FocusNext) if !matches!(&input, Input::Key(k) if k.code == KeyCode2::Enter) => {
-                r.scroll = r.scroll.saturating_add(1)
-            }
-            Some(Action::FocusPrev) => r.scroll = r.scroll.saturating_sub(1),
-            _ => {
-                if matches!(&input, Input::Key(k) if matches!(k.code, KeyCode2::Enter | KeyCode2::Esc | KeyCode2::F(10)))
-                {
-                    return self.go_home();
-                }
-            }
+            Some(Action::FocusNext | Action::Down) => r.scroll = r.scroll.saturating_add(1),
+            Some(Action::FocusPrev | Action::Up) => r.scroll = r.scroll.saturating_sub(1),
+            Some(Action::Select | Action::Back | Action::Next) => return self.go_home(),
+            _ => {}
         }
         vec![]
     }

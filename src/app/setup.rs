@@ -18,19 +18,22 @@ impl App {
             Input::Key(k) if self.keymap.action_in(Context::Form, &k) == Some(Action::Training) => {
                 return vec![Effect::StartTraining];
             }
-            Input::Key(k) => match k.code {
-                KeyCode2::Tab | KeyCode2::Down => form.focus = (form.focus + 1) % form.inputs.len(),
-                KeyCode2::BackTab | KeyCode2::Up => {
+            // ←/→ move the cursor in the field (text editing keys).
+            Input::Key(k) if k.code == KeyCode2::Left => form.inputs[form.focus].left(),
+            Input::Key(k) if k.code == KeyCode2::Right => form.inputs[form.focus].right(),
+            Input::Key(k) => match self.keymap.action_in(Context::Form, &k) {
+                Some(Action::FocusNext | Action::Down) => {
+                    form.focus = (form.focus + 1) % form.inputs.len()
+                }
+                Some(Action::FocusPrev | Action::Up) => {
                     form.focus = (form.focus + form.inputs.len() - 1) % form.inputs.len()
                 }
-                KeyCode2::Enter => {
+                Some(Action::Select) => {
                     if form.focus + 1 == form.inputs.len() {
                         return self.submit_setup();
                     }
                     form.focus += 1;
                 }
-                KeyCode2::Left => form.inputs[form.focus].left(),
-                KeyCode2::Right => form.inputs[form.focus].right(),
                 _ => {}
             },
             other => {

@@ -21,6 +21,9 @@ impl App {
     }
 
     pub fn say(&mut self, level: Level, text: String) {
+        // A text made without the key map (a printer's error) names its
+        // keys as `{action}`: the keys in force fill them.
+        let text = crate::ui::widgets::fill_keys(&self.keymap, &text);
         self.message = Some((level, text));
     }
 
@@ -426,29 +429,12 @@ impl App {
     }
 
     pub(crate) fn action(&self, input: &Input) -> Option<Action> {
-        match input {
-            Input::Key(k) => self.keymap.action(k),
-            Input::Char(c) => self.keymap.action(&Key {
-                code: KeyCode2::Char(c.to_ascii_lowercase()),
-                ctrl: false,
-            }),
-            _ => None,
-        }
+        self.keymap.action(&input_key(input)?)
     }
 
     /// The action `input` asks for in `ctx` (a typed letter as its key).
     pub(crate) fn action_in(&self, ctx: Context, input: &Input) -> Option<Action> {
-        match input {
-            Input::Key(k) => self.keymap.action_in(ctx, k),
-            Input::Char(c) => self.keymap.action_in(
-                ctx,
-                &Key {
-                    code: KeyCode2::Char(c.to_ascii_lowercase()),
-                    ctrl: false,
-                },
-            ),
-            _ => None,
-        }
+        self.keymap.action_in(ctx, &input_key(input)?)
     }
 
     pub(crate) fn on_overlay(&mut self, overlay: Overlay, input: Input) -> Vec<Effect> {
@@ -494,7 +480,9 @@ impl App {
                         pin.insert(&c.to_string());
                     }
                     Input::Backspace => pin.backspace(),
-                    Input::Key(k) if k.code == KeyCode2::Enter => {
+                    Input::Key(k)
+                        if self.keymap.action_in(Context::Form, &k) == Some(Action::Select) =>
+                    {
                         let typed = pin.text.clone();
                         pin.clear();
                         self.overlay = Some(Overlay::Locked(pin));
@@ -506,6 +494,23 @@ impl App {
                 vec![]
             }
         }
+    }
+}
+
+/// The key an input stands for in the key map: a typed character is its
+/// letter's key, Delete the Delete key (text editing keys have none).
+pub(crate) fn input_key(input: &Input) -> Option<Key> {
+    match input {
+        Input::Key(k) => Some(*k),
+        Input::Char(c) => Some(Key {
+            code: KeyCode2::Char(c.to_ascii_lowercase()),
+            ctrl: false,
+        }),
+        Input::Delete => Some(Key {
+            code: KeyCode2::Delete,
+            ctrl: false,
+        }),
+        _ => None,
     }
 }
 

@@ -5,7 +5,7 @@ use crate::app::state::*;
 use crate::app::update::{cycle, edit, Effect, Input};
 use crate::catalog::FieldKind;
 use crate::i18n::{fmt, tr, Lang};
-use crate::keymap::{Action, KeyCode2};
+use crate::keymap::{Action, Context, KeyCode2};
 use crate::store::{Delivery, Payment};
 use crate::wizard::{Step, Wizard};
 
@@ -31,9 +31,12 @@ impl App {
         };
         // The attachment input on the materials step takes its own keys.
         if step == Step::Materials && ws.wizard.attachment_focus() == Some(ws.wizard.focus()) {
-            // Delete on an empty path asks which file to remove (the last
-            // one first), naming it; Backspace never removes a file.
-            if input == Input::Delete && ws.attach.is_empty() {
+            // Removing an attachment (Delete on an empty path, or Ctrl-X)
+            // asks which file to remove (the last one first), naming it;
+            // Backspace never removes a file. Delete on a typed path edits it.
+            if action == Some(Action::RemoveAttachment)
+                && (ws.attach.is_empty() || input != Input::Delete)
+            {
                 let Some(last) = ws.wizard.draft.attachments.len().checked_sub(1) else {
                     let text = tr(lang, "wizard.nothing_to_detach").to_string();
                     self.say(Level::Warn, text);
@@ -74,12 +77,18 @@ impl App {
                     }
                     return fx;
                 }
-                Some(Action::FocusNext) | Some(Action::FocusPrev) => {
+                Some(
+                    Action::FocusNext
+                    | Action::FocusPrev
+                    | Action::Select
+                    | Action::Down
+                    | Action::Up,
+                ) => {
                     commit_input(ws, lang);
-                    let d = if action == Some(Action::FocusNext) {
-                        1
-                    } else {
+                    let d = if matches!(action, Some(Action::FocusPrev | Action::Up)) {
                         -1
+                    } else {
+                        1
                     };
                     ws.wizard.move_focus(d, today);
                     ws.input = focused_input(&ws.wizard);
@@ -230,7 +239,7 @@ impl App {
                 },
             },
             Step::Review => {
-                if matches!(&input, Input::Key(k) if k.code == KeyCode2::Enter) {
+                if action == Some(Action::Select) {
                     return self.wizard_next();
                 }
             }
@@ -363,7 +372,7 @@ pub(crate) fn attach_input(
     lang: Lang,
 ) -> Option<Vec<Effect>> {
     match (input, action) {
-        (Input::Key(k), _) if k.code == KeyCode2::Enter => {
+        (Input::Key(_), Some(Action::Select)) => {
             let path = ws.attach.text.trim().to_string();
             if path.is_empty() {
                 return None;
@@ -434,6 +443,8 @@ impl App {
         action: Option<Action>,
     ) -> Vec<Effect> {
         let lang = self.lang;
+        let yes = matches!(input, Input::Char('是'))
+            || self.action_in(Context::Confirm, &input) == Some(Action::Confirm);
         let Screen::Wizard(ws) = &mut self.screen else {
             self.overlay = None;
             return vec![];
@@ -451,8 +462,6 @@ impl App {
             return vec![];
         }
         self.overlay = None;
-        let yes = matches!(input, Input::Char('y' | 'Y' | '是'))
-            || matches!(&input, Input::Key(k) if k.code == KeyCode2::Enter);
         if !yes || index >= files.len() {
             return vec![];
         }

@@ -514,22 +514,7 @@ fn start(
     let mut warnings = warnings;
     warnings.extend(theme_problem);
     for p in key_problems {
-        warnings.push(match p.conflict {
-            Some((a, b)) => fmt(
-                g.lang,
-                "cli.key_conflict",
-                &[
-                    ("key", &p.entry),
-                    ("a", &a.named(g.lang)),
-                    ("b", &b.named(g.lang)),
-                ],
-            ),
-            None => fmt(
-                g.lang,
-                "cli.bad_key",
-                &[("entry", &p.entry), ("what", &p.what)],
-            ),
-        });
+        warnings.push(key_problem(g.lang, &p));
     }
     let branch = store.branch().map_err(|e| e.message(g.lang))?;
     let mut app = App {
@@ -641,4 +626,27 @@ pub fn tui(g: &Globals) -> ExitCode {
 /// For tests: a data dir's store path.
 pub fn store_path(data: &Path, training: bool) -> PathBuf {
     paths::store_dir(data, training)
+}
+
+/// A `[keys]` problem in the UI's language, what the user wrote escaped.
+pub fn key_problem(lang: Lang, p: &crate::keymap::KeyMapProblem) -> String {
+    use crate::keymap::ProblemKind;
+    let entry = crate::mask::escape_controls(&p.entry);
+    match p.kind {
+        ProblemKind::Conflict(a, b) => fmt(
+            lang,
+            "cli.key_conflict",
+            &[
+                ("key", &entry),
+                ("a", &a.named(lang)),
+                ("b", &b.named(lang)),
+            ],
+        ),
+        ProblemKind::UnknownAction => fmt(lang, "cli.unknown_action", &[("entry", &entry)]),
+        ProblemKind::UnknownKey(a) => fmt(
+            lang,
+            "cli.unknown_key",
+            &[("key", &entry), ("action", &a.named(lang))],
+        ),
+    }
 }

@@ -109,6 +109,30 @@ pub fn labeled_input(
     input(f, field, line, style, focused);
 }
 
+/// A locale text with every `{action}` placeholder (an action's `[keys]`
+/// name: `{select}`, `{up}`, `{back}`...) filled with that action's key in
+/// the key map in force, after the `extra` arguments.
+pub fn keyed(app: &App, key: &str, extra: &[(&str, &dyn std::fmt::Display)]) -> String {
+    fill_keys(&app.keymap, &fmt(app.lang, key, extra))
+}
+
+/// Fills every `{action}` placeholder of `text` with that action's key in
+/// `keys` (for texts made where the key map is not known: a validation
+/// message, a printer's error).
+pub fn fill_keys(keys: &crate::keymap::KeyMap, text: &str) -> String {
+    let mut out = text.to_string();
+    if !out.contains('{') {
+        return out;
+    }
+    for a in Action::ALL {
+        let name = format!("{{{}}}", a.name());
+        if out.contains(&name) {
+            out = out.replace(&name, &keys.short(a));
+        }
+    }
+    out
+}
+
 /// What an action does, as a footer or help names it: the admin key opens
 /// the upload queue for a clerk.
 pub fn action_desc(app: &App, a: Action) -> String {
@@ -161,23 +185,45 @@ pub fn help(app: &App, f: &mut Frame, area: Rect) {
     } else {
         2
     };
-    let inner_w = (cols * entry_w + (cols - 1) * 3)
+    let mut inner_w = (cols * entry_w + (cols - 1) * 3)
         .max(close_w.min(max_inner))
         .min(max_inner);
+    // Within a few columns of the screen's width: take all of it, rather
+    // than leave a sliver of the screen beneath showing at one side.
+    if inner_w + 4 > max_inner {
+        inner_w = max_inner;
+    }
     let close = crate::catalog::wrap(tr(app.lang, "help.close"), inner_w, "", "");
     // Two columns split at the heading nearest the middle, so that no
-    // context is cut in two.
-    let split = if cols == 1 {
-        entries.len()
+    // context is cut in two; when that leaves a column too long for the
+    // screen, split in the middle and head the second column with the
+    // context it continues.
+    let rows_free = fit_rows.saturating_sub(close.len());
+    let (split, carried) = if cols == 1 {
+        (entries.len(), None)
     } else {
         let half = entries.len().div_ceil(2);
-        (1..entries.len())
+        let at_heading = (1..entries.len())
             .filter(|i| entries[*i].0.is_empty())
             .min_by_key(|i| i.abs_diff(half))
-            .unwrap_or(half)
+            .unwrap_or(half);
+        if at_heading.max(entries.len() - at_heading) <= rows_free || entries[half].0.is_empty() {
+            (at_heading, None)
+        } else {
+            let title = entries[..half]
+                .iter()
+                .rev()
+                .find(|(k, _)| k.is_empty())
+                .map(|(_, d)| d.clone())
+                .unwrap_or_default();
+            let cont = fmt(app.lang, "help.continued", &[("title", &title)]);
+            (half, Some((String::new(), cont)))
+        }
     };
-    let columns: [&[(String, String)]; 2] = [&entries[..split], &entries[split..]];
-    let per_col = split.max(entries.len() - split);
+    let mut second: Vec<(String, String)> = carried.into_iter().collect();
+    second.extend_from_slice(&entries[split..]);
+    let columns: [&[(String, String)]; 2] = [&entries[..split], &second];
+    let per_col = split.max(second.len());
     let h = (per_col + close.len() + 2).min(usize::from(area.height));
     let rect = centered(area, (inner_w + 2) as u16, h as u16);
     clear_popup(f, rect);
@@ -192,6 +238,10 @@ pub fn help(app: &App, f: &mut Frame, area: Rect) {
         let mut spans = Vec::new();
         for (c, column) in columns.iter().enumerate().take(cols) {
             let Some((k, d)) = column.get(row) else {
+                // An empty cell keeps the next column in place.
+                if c + 1 < cols {
+                    spans.push(Span::raw(" ".repeat(entry_w)));
+                }
                 continue;
             };
             if c > 0 {
@@ -259,7 +309,7 @@ pub fn confirm(app: &App, c: &Confirm, f: &mut Frame, area: Rect) {
     // As wide as the question needs, at most 60 columns (wrapped by
     // display width), as tall as the wrapped lines.
     let keys = &if matches!(c, Confirm::Detach { .. }) {
-        tr(app.lang, "confirm.detach_keys").to_string()
+        crate::ui::widgets::keyed(app, "confirm.detach_keys", &[])
     } else {
         fmt(
             app.lang,
@@ -311,7 +361,8 @@ pub fn locked(app: &App, pin: &LineInput, f: &mut Frame, area: Rect) {
     );
     input(f, field, pin, app.theme.roles.focus, true);
     f.render_widget(
-        Paragraph::new(tr(app.lang, "lock.hint")).style(app.theme.roles.hint),
+        Paragraph::new(crate::ui::widgets::keyed(app, "lock.hint", &[]))
+            .style(app.theme.roles.hint),
         l4,
     );
 }

@@ -4,14 +4,13 @@ use crate::app::admin::Keys;
 use crate::app::state::*;
 use crate::app::update::{cycle, edit, Effect, Input};
 use crate::i18n::tr;
-use crate::keymap::{Action, KeyCode2};
+use crate::keymap::Action;
 
 impl App {
     pub(super) fn on_accounts(&mut self, input: Input, k: Keys) -> Vec<Effect> {
         let Keys {
             action,
             lang,
-            is_enter,
             is_esc,
             ..
         } = k;
@@ -25,25 +24,25 @@ impl App {
             }
             let first = if form.reset.is_some() { 2 } else { 0 };
             match &input {
-                Input::Key(k) => match k.code {
-                    KeyCode2::Tab | KeyCode2::Down => {
+                Input::Key(_) => match (action, k.form) {
+                    (Some(Action::FocusNext | Action::Down), _) => {
                         form.focus = if form.focus + 1 >= 4 {
                             first
                         } else {
                             form.focus + 1
                         }
                     }
-                    KeyCode2::BackTab | KeyCode2::Up => {
+                    (Some(Action::FocusPrev | Action::Up), _) => {
                         form.focus = if form.focus <= first {
                             3
                         } else {
                             form.focus - 1
                         }
                     }
-                    KeyCode2::Left | KeyCode2::Right if form.reset.is_none() => {
+                    (Some(Action::OptionNext | Action::OptionPrev), _) if form.reset.is_none() => {
                         form.supervisor = !form.supervisor
                     }
-                    KeyCode2::Enter | KeyCode2::F(10) => {
+                    (Some(Action::Select), _) | (_, Some(Action::Submit)) => {
                         let v: Vec<String> = form
                             .inputs
                             .iter()
@@ -94,8 +93,8 @@ impl App {
         }
         let n = a.users.len();
         match (&input, action) {
-            (_, Some(Action::FocusNext)) if !is_enter => a.selected = cycle(a.selected, n, 1),
-            (_, Some(Action::FocusPrev)) => a.selected = cycle(a.selected, n, -1),
+            (_, Some(Action::FocusNext | Action::Down)) => a.selected = cycle(a.selected, n, 1),
+            (_, Some(Action::FocusPrev | Action::Up)) => a.selected = cycle(a.selected, n, -1),
             (Input::Char('n' | 'N'), _) => a.form = Some(UserForm::new(None)),
             (Input::Char('p' | 'P'), _) => {
                 if let Some(u) = a.users.get(a.selected) {

@@ -21,8 +21,8 @@ impl App {
             return self.go_home();
         }
         match (&input, action) {
-            (_, Some(Action::FocusNext)) if !is_enter => *selected = cycle(*selected, n, 1),
-            (_, Some(Action::FocusPrev)) => *selected = cycle(*selected, n, -1),
+            (_, Some(Action::FocusNext | Action::Down)) => *selected = cycle(*selected, n, 1),
+            (_, Some(Action::FocusPrev | Action::Up)) => *selected = cycle(*selected, n, -1),
             (Input::Char(c @ '1'..='5'), _) => {
                 let i = *c as usize - '1' as usize;
                 return self.open_item(i);

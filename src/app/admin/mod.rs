@@ -12,7 +12,7 @@ mod void;
 use crate::app::state::*;
 use crate::app::update::{Effect, Input, Msg};
 use crate::i18n::Lang;
-use crate::keymap::{Action, KeyCode2};
+use crate::keymap::{Action, Context};
 use crate::store::Role;
 
 impl App {
@@ -155,8 +155,9 @@ impl App {
         let keys = Keys {
             action: self.action_of(&input),
             lang: self.lang,
-            is_enter: matches!(&input, Input::Key(k) if k.code == KeyCode2::Enter),
-            is_esc: matches!(&input, Input::Key(k) if k.code == KeyCode2::Esc),
+            form: self.action_in(Context::Form, &input),
+            is_enter: self.action_of(&input) == Some(Action::Select),
+            is_esc: self.action_of(&input) == Some(Action::Back),
             supervisor: self.is_supervisor(),
         };
         if matches!(keys.action, Some(Action::SendNow)) {
@@ -177,9 +178,14 @@ impl App {
 /// What every admin handler needs to know about the key pressed.
 #[derive(Clone, Copy)]
 pub(super) struct Keys {
+    /// The action on a list (global and list keys).
     pub action: Option<Action>,
+    /// The action in a form (global and form keys: Submit).
+    pub form: Option<Action>,
     pub lang: Lang,
+    /// The key is bound to Select (Enter).
     pub is_enter: bool,
+    /// The key is bound to Back (Esc).
     pub is_esc: bool,
     pub supervisor: bool,
 }

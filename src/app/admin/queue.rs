@@ -9,7 +9,6 @@ impl App {
     pub(super) fn on_queue(&mut self, input: Input, k: Keys) -> Vec<Effect> {
         let Keys {
             action,
-            is_enter,
             is_esc,
             supervisor,
             ..
@@ -22,8 +21,8 @@ impl App {
         }
         let n = q.entries.len();
         match (&input, action) {
-            (_, Some(Action::FocusNext)) if !is_enter => q.selected = cycle(q.selected, n, 1),
-            (_, Some(Action::FocusPrev)) => q.selected = cycle(q.selected, n, -1),
+            (_, Some(Action::FocusNext | Action::Down)) => q.selected = cycle(q.selected, n, 1),
+            (_, Some(Action::FocusPrev | Action::Up)) => q.selected = cycle(q.selected, n, -1),
             (Input::Char('r' | 'R'), _) => {
                 if let Some((key, _)) = q.entries.get(q.selected) {
                     return vec![Effect::RetryQueue(key.clone()), Effect::LoadQueue];

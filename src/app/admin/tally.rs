@@ -6,7 +6,7 @@ use chrono::Duration;
 use crate::app::admin::Keys;
 use crate::app::state::*;
 use crate::app::update::{Effect, Input};
-use crate::keymap::{Action, KeyCode2};
+use crate::keymap::Action;
 
 /// Rows a PgUp/PgDn moves the service list: what the smallest screen
 /// (80x24) shows between its two "more" marks, so no row is ever skipped.
@@ -25,10 +25,8 @@ impl App {
         let rows = t.tally.by_service.len();
         // The last page still shows a page of rows.
         let last = rows.saturating_sub(TALLY_PAGE);
-        let page = matches!(&input, Input::Key(k) if k.code == KeyCode2::PageDown);
-        let page_up = matches!(&input, Input::Key(k) if k.code == KeyCode2::PageUp);
-        if page || page_up {
-            t.scroll = if page {
+        if matches!(action, Some(Action::PageDown | Action::PageUp)) {
+            t.scroll = if action == Some(Action::PageDown) {
                 (t.scroll + TALLY_PAGE).min(last)
             } else {
                 t.scroll.saturating_sub(TALLY_PAGE)
@@ -36,11 +34,11 @@ impl App {
             return vec![];
         }
         let day = match (&input, action) {
-            (Input::Key(k), _) if k.code == KeyCode2::Down => {
+            (_, Some(Action::Down)) => {
                 t.scroll = (t.scroll + 1).min(last);
                 return vec![];
             }
-            (Input::Key(k), _) if k.code == KeyCode2::Up => {
+            (_, Some(Action::Up)) => {
                 t.scroll = t.scroll.saturating_sub(1);
                 return vec![];
             }

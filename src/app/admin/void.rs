@@ -5,7 +5,7 @@ use crate::app::admin::Keys;
 use crate::app::state::*;
 use crate::app::update::{edit, Effect, Input};
 use crate::i18n::{fmt, tr};
-use crate::keymap::KeyCode2;
+use crate::keymap::{Action, KeyCode2};
 use crate::wizard::field::yuan;
 
 impl App {
@@ -42,28 +42,35 @@ impl App {
         let Screen::Void(v) = &mut self.screen else {
             return vec![];
         };
+        let Keys { action, form, .. } = k;
         match &input {
-            Input::Key(k) => match k.code {
-                KeyCode2::Tab | KeyCode2::BackTab => v.focus = 1 - v.focus,
-                KeyCode2::Up | KeyCode2::Down if v.focus == 0 => {
+            // ←/→ move the cursor in the field (text editing keys).
+            Input::Key(key) if key.code == KeyCode2::Left => {
+                [&mut v.number, &mut v.reason][v.focus].left()
+            }
+            Input::Key(key) if key.code == KeyCode2::Right => {
+                [&mut v.number, &mut v.reason][v.focus].right()
+            }
+            Input::Key(_) => match action {
+                Some(Action::FocusNext | Action::FocusPrev) => v.focus = 1 - v.focus,
+                Some(Action::Up | Action::Down) if v.focus == 0 => {
                     let n = v.recent.len();
                     if n == 0 {
                         return vec![];
                     }
-                    let i = match (v.selected, k.code) {
-                        (None, KeyCode2::Up) => n - 1,
-                        (None, _) => 0,
-                        (Some(i), KeyCode2::Up) => (i + n - 1) % n,
-                        (Some(i), _) => (i + 1) % n,
+                    let up = action == Some(Action::Up);
+                    let i = match (v.selected, up) {
+                        (None, true) => n - 1,
+                        (None, false) => 0,
+                        (Some(i), true) => (i + n - 1) % n,
+                        (Some(i), false) => (i + 1) % n,
                     };
                     v.selected = Some(i);
                     v.number.set(&v.recent[i].number);
                     v.target = Some(v.recent[i].clone());
                 }
-                KeyCode2::Up | KeyCode2::Down => v.focus = 0,
-                KeyCode2::Left => [&mut v.number, &mut v.reason][v.focus].left(),
-                KeyCode2::Right => [&mut v.number, &mut v.reason][v.focus].right(),
-                KeyCode2::Enter | KeyCode2::F(10) => {
+                Some(Action::Up | Action::Down) => v.focus = 0,
+                _ if action == Some(Action::Select) || form == Some(Action::Submit) => {
                     let number = v.number.text.trim().to_ascii_uppercase();
                     let known = v.target.as_ref().is_some_and(|t| t.number == number);
                     if number.is_empty() {

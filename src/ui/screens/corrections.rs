@@ -93,8 +93,8 @@ pub fn corrections(app: &App, c: &CorrectionsView, f: &mut Frame, area: Rect) {
         f.render_widget(Paragraph::new(lines), inner);
     }
     f.render_widget(
-        Paragraph::new(fmt(
-            lang,
+        Paragraph::new(crate::ui::widgets::keyed(
+            app,
             "corrections.hint",
             &[
                 ("print", &app.keymap.short(crate::keymap::Action::Print)),

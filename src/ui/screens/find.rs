@@ -17,7 +17,7 @@ use super::service_name;
 pub fn find_draft(app: &App, fd: &FindDraft, f: &mut Frame, area: Rect) {
     let r = &app.theme.roles;
     let [q, list] = Layout::vertical([Constraint::Length(3), Constraint::Min(3)]).areas(area);
-    let b = block(app, tr(app.lang, "find.title").to_string());
+    let b = block(app, crate::ui::widgets::keyed(app, "find.title", &[]));
     let inner = b.inner(q);
     f.render_widget(b, q);
     input(f, inner, &fd.query, r.focus, true);
@@ -31,7 +31,7 @@ pub fn find_draft(app: &App, fd: &FindDraft, f: &mut Frame, area: Rect) {
         };
         let [d, a] =
             Layout::vertical([Constraint::Length(drafts_h), Constraint::Min(3)]).areas(list);
-        let b = block(app, tr(app.lang, "find.apps").to_string());
+        let b = block(app, crate::ui::widgets::keyed(app, "find.apps", &[]));
         let ai = b.inner(a);
         f.render_widget(b, a);
         app_lines(app, fd, f, ai);

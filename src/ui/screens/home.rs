@@ -105,8 +105,8 @@ pub fn home(app: &App, selected: usize, f: &mut Frame, area: Rect) {
         f.render_widget(Paragraph::new(lines), inner);
     }
     f.render_widget(
-        Paragraph::new(fmt(
-            app.lang,
+        Paragraph::new(crate::ui::widgets::keyed(
+            app,
             "home.hint",
             &[("corrections", &app.keymap.short(Action::Corrections))],
         ))

@@ -29,8 +29,8 @@ pub fn login(app: &App, form: &LoginForm, f: &mut Frame, area: Rect) {
         );
     }
     f.render_widget(
-        Paragraph::new(crate::i18n::fmt(
-            app.lang,
+        Paragraph::new(crate::ui::widgets::keyed(
+            app,
             "login.keys",
             &[("quit", &app.keymap.short(crate::keymap::Action::Quit))],
         ))

@@ -81,8 +81,8 @@ pub fn picker(app: &App, p: &Picker, f: &mut Frame, area: Rect) {
                 Lang::Zh => &s.time_limit,
                 Lang::En => &s.time_limit_en,
             };
-            fmt(
-                app.lang,
+            crate::ui::widgets::keyed(
+                app,
                 "picker.detail",
                 &[
                     ("fee", &yuan(s.fee_required_on(app.today))),

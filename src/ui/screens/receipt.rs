@@ -43,8 +43,8 @@ pub fn receipt(app: &App, rv: &ReceiptView, f: &mut Frame, area: Rect) {
     f.render_widget(p, body);
     if rv.reprint.is_some() {
         f.render_widget(
-            Paragraph::new(fmt(
-                app.lang,
+            Paragraph::new(crate::ui::widgets::keyed(
+                app,
                 "find.reprint_hint",
                 &[
                     ("print", &app.keymap.short(Action::Print)),

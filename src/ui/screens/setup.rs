@@ -35,8 +35,8 @@ pub fn setup(app: &App, form: &SetupForm, f: &mut Frame, area: Rect) {
         );
     }
     f.render_widget(
-        Paragraph::new(fmt(
-            app.lang,
+        Paragraph::new(crate::ui::widgets::keyed(
+            app,
             "setup.keys",
             &[("submit", &app.keymap.short(Action::Submit))],
         ))

@@ -135,7 +135,10 @@ fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
         Status::Valid(v) if v.notes.len() > 1 => {
             lines.push(Line::from(Span::styled(v.notes.join("；"), r.hint)));
         }
-        Status::Invalid(why) => lines.push(Line::from(Span::styled(why, r.invalid))),
+        Status::Invalid(why) => lines.push(Line::from(Span::styled(
+            crate::ui::widgets::fill_keys(&app.keymap, &why),
+            r.invalid,
+        ))),
         _ => {}
     }
     if let Some(field) = w.service.fields.get(w.focus()) {
@@ -251,7 +254,10 @@ fn fields(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
                 format!("✓ {}", v.notes.first().cloned().unwrap_or_default()),
                 r.valid,
             ),
-            (Status::Invalid(why), _) => (format!("✗ {why}"), r.invalid),
+            (Status::Invalid(why), _) => (
+                format!("✗ {}", crate::ui::widgets::fill_keys(&app.keymap, why)),
+                r.invalid,
+            ),
         };
         let mark = if app.theme.ascii_borders {
             mark.replace('✓', "OK").replace('✗', "X")
@@ -356,8 +362,8 @@ fn materials(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
         Paragraph::new(vec![
             text,
             Line::from(Span::styled(
-                fmt(
-                    app.lang,
+                crate::ui::widgets::keyed(
+                    app,
                     "wizard.materials_keys",
                     &[("next", &app.keymap.short(Action::Next))],
                 ),
@@ -431,7 +437,7 @@ fn attachments(app: &App, ws: &WizardScreen, focused: bool, f: &mut Frame, area:
     }
     if focused {
         f.render_widget(
-            Paragraph::new(tr(app.lang, "wizard.attach_keys")).style(r.hint),
+            Paragraph::new(crate::ui::widgets::keyed(app, "wizard.attach_keys", &[])).style(r.hint),
             rows[line.min(rows.len() - 1)],
         );
     }
@@ -528,7 +534,8 @@ fn payment(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     }
     if !stops.contains(&2) {
         f.render_widget(
-            Paragraph::new(tr(app.lang, "wizard.payment_keys")).style(r.hint),
+            Paragraph::new(crate::ui::widgets::keyed(app, "wizard.payment_keys", &[]))
+                .style(r.hint),
             rows[4],
         );
         return;
@@ -544,8 +551,8 @@ fn payment(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     let style = if focus == 2 { r.focus } else { r.field };
     input(f, v, &ws.address, style, focus == 2);
     f.render_widget(
-        Paragraph::new(fmt(
-            app.lang,
+        Paragraph::new(crate::ui::widgets::keyed(
+            app,
             "wizard.payment_keys",
             &[("next", &app.keymap.short(Action::Next))],
         ))
@@ -635,7 +642,10 @@ fn review(app: &App, ws: &WizardScreen, f: &mut Frame, area: Rect) {
     } else {
         for b in blockers.iter().take(4) {
             lines.push(Line::from(Span::styled(
-                format!("✗ {}", b.message),
+                format!(
+                    "✗ {}",
+                    crate::ui::widgets::fill_keys(&app.keymap, &b.message)
+                ),
                 r.invalid,
             )));
         }

@@ -72,7 +72,7 @@ pub fn accounts(app: &App, a: &AccountsView, f: &mut Frame, area: Rect) {
         list,
     );
     f.render_widget(
-        Paragraph::new(tr(app.lang, "admin.accounts_keys")).style(r.hint),
+        Paragraph::new(crate::ui::widgets::keyed(app, "admin.accounts_keys", &[])).style(r.hint),
         keys,
     );
     if let Some(form) = &a.form {
@@ -80,7 +80,7 @@ pub fn accounts(app: &App, a: &AccountsView, f: &mut Frame, area: Rect) {
         f.render_widget(ratatui::widgets::Clear, rect);
         let title = match &form.reset {
             Some(id) => fmt(app.lang, "admin.form_reset", &[("id", id)]),
-            None => tr(app.lang, "admin.form_new").to_string(),
+            None => crate::ui::widgets::keyed(app, "admin.form_new", &[]),
         };
         let b = block(app, title);
         let inner = b.inner(rect);

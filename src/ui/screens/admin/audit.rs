@@ -9,7 +9,7 @@ use ratatui::Frame;
 use crate::app::state::*;
 use crate::audit_log;
 use crate::catalog::text::truncate;
-use crate::i18n::{fmt, tr};
+use crate::i18n::tr;
 use crate::ui::widgets::block;
 
 /// The time column: `11-28 10:00:00`.
@@ -54,7 +54,7 @@ pub fn audit(app: &App, a: &AuditView, f: &mut Frame, area: Rect) {
     let hidden = below - shown;
     if hidden > 0 {
         lines.push(Line::from(Span::styled(
-            fmt(app.lang, "admin.list_more", &[("n", &hidden)]),
+            crate::ui::widgets::keyed(app, "admin.list_more", &[("n", &hidden)]),
             r.hint,
         )));
     }

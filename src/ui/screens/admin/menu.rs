@@ -47,7 +47,7 @@ pub fn menu(app: &App, selected: usize, f: &mut Frame, area: Rect) {
             ))
         })
         .chain(std::iter::once(Line::from(Span::styled(
-            tr(app.lang, "admin.menu_hint"),
+            crate::ui::widgets::keyed(app, "admin.menu_hint", &[]),
             app.theme.roles.hint,
         ))))
         .chain(std::iter::once(Line::from(backup)))

@@ -77,7 +77,7 @@ pub fn queue(app: &App, q: &QueueView, f: &mut Frame, area: Rect) {
         detail,
     );
     f.render_widget(
-        Paragraph::new(tr(app.lang, "admin.queue_keys")).style(r.hint),
+        Paragraph::new(crate::ui::widgets::keyed(app, "admin.queue_keys", &[])).style(r.hint),
         keys,
     );
 }

@@ -117,7 +117,10 @@ pub fn tally(app: &App, t: &TallyView, f: &mut Frame, area: Rect) {
     let below = below_all - shown;
     if below > 0 {
         lines.push(Line::from(Span::styled(
-            truncate(&fmt(app.lang, "admin.list_more", &[("n", &below)]), width),
+            truncate(
+                &crate::ui::widgets::keyed(app, "admin.list_more", &[("n", &below)]),
+                width,
+            ),
             r.hint,
         )));
     }
@@ -193,7 +196,7 @@ pub fn tally(app: &App, t: &TallyView, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
     history_chart(app, t, f, chart);
     f.render_widget(
-        Paragraph::new(tr(app.lang, "admin.tally_keys"))
+        Paragraph::new(crate::ui::widgets::keyed(app, "admin.tally_keys", &[]))
             .style(r.hint)
             .wrap(Wrap { trim: true }),
         keys,

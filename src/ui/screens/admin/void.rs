@@ -49,18 +49,18 @@ pub fn void(app: &App, v: &VoidForm, f: &mut Frame, area: Rect) {
         );
     }
     f.render_widget(
-        Paragraph::new(tr(app.lang, "admin.void_hint"))
+        Paragraph::new(crate::ui::widgets::keyed(app, "admin.void_hint", &[]))
             .style(r.hint)
             .wrap(Wrap { trim: true }),
         rows[3],
     );
 
-    let b = block(app, tr(app.lang, "admin.void_today").to_string());
+    let b = block(app, crate::ui::widgets::keyed(app, "admin.void_today", &[]));
     let inner = b.inner(list);
     f.render_widget(b, list);
     if v.recent.is_empty() {
         f.render_widget(
-            Paragraph::new(tr(app.lang, "admin.void_none_today"))
+            Paragraph::new(crate::ui::widgets::keyed(app, "admin.void_none_today", &[]))
                 .style(r.hint)
                 .wrap(Wrap { trim: true }),
             inner,
