@@ -302,7 +302,10 @@ mod error_tests {
         });
         let zh = e.message(Lang::Zh);
         assert!(!zh.contains("Connection refused"), "{zh}");
-        assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{zh}");
+        assert!(
+            zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{zh}"
+        );
         assert!(!e.message(Lang::En).contains("os error"));
     }
 }
