@@ -13,7 +13,9 @@ SCRIPT is JSON: a list of steps, each one of
   {"close": true, "block_hup": B}  close the terminal (the far end going away)
   {"resize": [COLS, ROWS]}
 The last step may be "close": then the program's exit is timed.
-Prints one JSON line: {"exited_after_close": S or null, "status": N, "output_tail": "..."}.
+Prints one JSON line: {"exited_after_close": S or null, "status": N, "output_tail": "...",
+"queried_terminal": B}. The terminal answers no query (ESC [ 6 n gets nothing back);
+"queried_terminal" says whether the program sent one.
 With "block_hup" the program starts with SIGHUP blocked, so only its
 input reaching its end (EOF / EIO) can tell it the terminal is gone.
 """
@@ -112,6 +114,9 @@ def main():
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
     result["output_tail"] = out[-2000:].decode("utf-8", "replace")
+    # This terminal never answers a query: did the program ask one (the
+    # cursor position, ESC [ 6 n; the device attributes, ESC [ c)?
+    result["queried_terminal"] = b"\x1b[6n" in out or b"\x1b[c" in out or b"\x1b[0c" in out
     print(json.dumps(result))
 
 main()
