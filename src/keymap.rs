@@ -52,6 +52,22 @@ pub enum Action {
     PageDown,
     /// Remove an attachment from the draft (asks first).
     RemoveAttachment,
+    /// Tick or untick the selected material (beside Toggle).
+    Tick,
+    /// Accounts: add a clerk.
+    NewUser,
+    /// Accounts: set a new PIN for the selected clerk.
+    ResetPin,
+    /// Accounts: disable or enable the selected clerk (disabling asks).
+    ToggleUser,
+    /// Upload queue: try the selected entry again now.
+    Retry,
+    /// Upload queue: set the selected entry aside (supervisor).
+    Quarantine,
+    /// Tally: back to today.
+    Today,
+    /// Tally: compare the day with the hub's.
+    Reconcile,
 }
 
 /// Where a key applies. A screen has the global keys and its own context's;
@@ -63,15 +79,24 @@ pub enum Context {
     Form,
     Wizard,
     Confirm,
+    /// The accounts list (supervisor).
+    Accounts,
+    /// The upload queue.
+    Queue,
+    /// The day's tally (supervisor).
+    Tally,
 }
 
 impl Context {
-    pub const ALL: [Context; 5] = [
+    pub const ALL: [Context; 8] = [
         Context::Global,
         Context::List,
         Context::Form,
         Context::Wizard,
         Context::Confirm,
+        Context::Accounts,
+        Context::Queue,
+        Context::Tally,
     ];
 
     /// The i18n key of the context's heading in help.
@@ -82,6 +107,9 @@ impl Context {
             Context::Form => "keys.context.form",
             Context::Wizard => "keys.context.wizard",
             Context::Confirm => "keys.context.confirm",
+            Context::Accounts => "keys.context.accounts",
+            Context::Queue => "keys.context.queue",
+            Context::Tally => "keys.context.tally",
         }
     }
 
@@ -93,12 +121,15 @@ impl Context {
             Context::Form => &[Context::Form, Context::Global],
             Context::Wizard => &[Context::Wizard, Context::Global],
             Context::Confirm => &[Context::Confirm],
+            Context::Accounts => &[Context::Accounts, Context::List, Context::Global],
+            Context::Queue => &[Context::Queue, Context::List, Context::Global],
+            Context::Tally => &[Context::Tally, Context::List, Context::Global],
         }
     }
 }
 
 impl Action {
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 37] = [
         Action::Help,
         Action::Park,
         Action::Next,
@@ -128,6 +159,14 @@ impl Action {
         Action::PageUp,
         Action::PageDown,
         Action::RemoveAttachment,
+        Action::Tick,
+        Action::NewUser,
+        Action::ResetPin,
+        Action::ToggleUser,
+        Action::Retry,
+        Action::Quarantine,
+        Action::Today,
+        Action::Reconcile,
     ];
 
     /// The context the action belongs to.
@@ -158,8 +197,12 @@ impl Action {
             | Action::OptionNext
             | Action::OptionPrev
             | Action::DiscardDraft
-            | Action::RemoveAttachment => Context::Wizard,
+            | Action::RemoveAttachment
+            | Action::Tick => Context::Wizard,
             Action::Confirm | Action::Cancel => Context::Confirm,
+            Action::NewUser | Action::ResetPin | Action::ToggleUser => Context::Accounts,
+            Action::Retry | Action::Quarantine => Context::Queue,
+            Action::Today | Action::Reconcile => Context::Tally,
         }
     }
 
@@ -194,6 +237,14 @@ impl Action {
             Action::PageUp => "page_up",
             Action::PageDown => "page_down",
             Action::RemoveAttachment => "remove_attachment",
+            Action::Tick => "tick",
+            Action::NewUser => "new_user",
+            Action::ResetPin => "reset_pin",
+            Action::ToggleUser => "toggle_user",
+            Action::Retry => "retry",
+            Action::Quarantine => "quarantine",
+            Action::Today => "today",
+            Action::Reconcile => "reconcile",
         }
     }
 
@@ -369,7 +420,8 @@ pub const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::SendNow, &["f6", "ctrl-r"]),
     (Action::Corrections, &["f11", "ctrl-e"]),
     (Action::Submit, &["f10", "ctrl-n"]),
-    (Action::Confirm, &["y", "enter"]),
+    // 是 for a clerk typing with a Chinese input method switched on.
+    (Action::Confirm, &["y", "enter", "是"]),
     (Action::Cancel, &["n", "esc"]),
     (Action::Training, &["f3", "ctrl-t"]),
     (Action::Select, &["enter"]),
@@ -379,6 +431,16 @@ pub const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::PageDown, &["pgdn"]),
     // A VT100 has no Delete key: Ctrl-X works there.
     (Action::RemoveAttachment, &["delete", "ctrl-x"]),
+    // Letter commands where no text is typed: the screen's own context,
+    // so R can retry on the queue and reconcile on the tally.
+    (Action::Tick, &["x"]),
+    (Action::NewUser, &["n"]),
+    (Action::ResetPin, &["p"]),
+    (Action::ToggleUser, &["d"]),
+    (Action::Retry, &["r"]),
+    (Action::Quarantine, &["q"]),
+    (Action::Today, &["t"]),
+    (Action::Reconcile, &["r"]),
 ];
 
 /// Actions with their key labels, in help order.
@@ -466,6 +528,9 @@ impl KeyMap {
             Context::Form,
             Context::Wizard,
             Context::Confirm,
+            Context::Accounts,
+            Context::Queue,
+            Context::Tally,
         ] {
             let actions: Vec<(&Action, &Vec<Key>)> = self
                 .bindings
@@ -530,7 +595,14 @@ impl KeyMap {
         self.bindings
             .iter()
             .find(|(a, keys)| {
-                !matches!(a.context(), Context::Confirm | Context::Form) && keys.contains(key)
+                !matches!(
+                    a.context(),
+                    Context::Confirm
+                        | Context::Form
+                        | Context::Accounts
+                        | Context::Queue
+                        | Context::Tally
+                ) && keys.contains(key)
             })
             .map(|(a, _)| *a)
     }

@@ -42,10 +42,23 @@ fn footer(h: &Harness) -> String {
 fn help_lists_every_context(h: &mut Harness, what: &str) {
     h.key("f1");
     assert!(
-        matches!(h.app.overlay, Some(Overlay::Help)),
+        matches!(h.app.overlay, Some(Overlay::Help { .. })),
         "{what}: no help"
     );
-    let s = screen(h);
+    // Every page of it, turned with PgDn (the help stays open meanwhile).
+    let mut s = screen(h);
+    for _ in 0..4 {
+        h.key("pgdn");
+        assert!(
+            matches!(h.app.overlay, Some(Overlay::Help { .. })),
+            "{what}: PgDn closed the help"
+        );
+        let next = screen(h);
+        if s.ends_with(&next) {
+            break;
+        }
+        s.push_str(&next);
+    }
     let mut at = Vec::new();
     for c in Context::ALL {
         let title = tr(h.app.lang, c.title_key());
@@ -345,4 +358,65 @@ fn texts_made_without_the_key_map_name_the_keys_in_force() {
         let d = jingyou::ui::widgets::fill_keys(&KeyMap::defaults(), tr(lang, "wizard.bad_choice"));
         assert!(d.contains("←/→"), "{d}");
     }
+}
+
+/// The letter commands of the supervisor's screens are actions of each
+/// screen's own context: R retries on the queue and reconciles on the
+/// tally by default, and an override moves them, hint and all.
+#[test]
+fn letter_commands_are_actions_of_their_screen() {
+    let defaults = KeyMap::defaults();
+    let r = jingyou::keymap::Key::parse("r").expect("r");
+    assert_eq!(defaults.action_in(Context::Queue, &r), Some(Action::Retry));
+    assert_eq!(
+        defaults.action_in(Context::Tally, &r),
+        Some(Action::Reconcile)
+    );
+    // not a command where text is typed
+    assert_eq!(defaults.action(&r), None);
+
+    let over = BTreeMap::from([
+        ("new_user".to_string(), vec!["a".to_string()]),
+        ("today".to_string(), vec!["h".to_string()]),
+    ]);
+    let (map, problems) = KeyMap::with_overrides(&over);
+    assert!(problems.is_empty(), "{problems:?}");
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    h.app.message = None;
+    h.app.keymap = map;
+    h.key("f7");
+    h.text("2");
+    assert!(
+        matches!(h.app.screen, Screen::Accounts(_)),
+        "{:?}",
+        h.app.screen
+    );
+    let s = flat(&h);
+    assert!(has(&s, "a 新增柜员") && !has(&s, "n 新增柜员"), "{s}");
+    h.text("n");
+    assert!(
+        matches!(&h.app.screen, Screen::Accounts(a) if a.form.is_none()),
+        "n is no longer the new-clerk key"
+    );
+    h.text("a");
+    assert!(
+        matches!(&h.app.screen, Screen::Accounts(a) if a.form.is_some()),
+        "a opens the new-clerk form"
+    );
+    h.key("esc");
+    h.key("esc");
+    h.text("1");
+    assert!(
+        matches!(h.app.screen, Screen::Tally(_)),
+        "{:?}",
+        h.app.screen
+    );
+    let s = flat(&h);
+    assert!(has(&s, "h 今天"), "{s}");
+
+    // an override that gives one key two actions of one screen is said
+    let clash = BTreeMap::from([("retry".to_string(), vec!["q".to_string()])]);
+    let (_, problems) = KeyMap::with_overrides(&clash);
+    assert!(!problems.is_empty(), "q retries and quarantines");
 }

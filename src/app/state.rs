@@ -332,7 +332,11 @@ pub enum Confirm {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
-    Help,
+    /// The key help, at this page (when every context does not fit on
+    /// one screen).
+    Help {
+        page: usize,
+    },
     Confirm(Confirm),
     /// The screen is locked; the PIN being typed.
     Locked(LineInput),

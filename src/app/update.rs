@@ -357,7 +357,7 @@ impl App {
         if let Input::Key(k) = &input {
             match self.keymap.action(k) {
                 Some(Action::Help) => {
-                    self.overlay = Some(Overlay::Help);
+                    self.overlay = Some(Overlay::Help { page: 0 });
                     return vec![];
                 }
                 Some(Action::Lock) if self.user.is_some() => {
@@ -439,8 +439,17 @@ impl App {
 
     pub(crate) fn on_overlay(&mut self, overlay: Overlay, input: Input) -> Vec<Effect> {
         match overlay {
-            Overlay::Help => {
-                self.overlay = None;
+            // Down / PgDn and Up / PgUp turn the pages (the view clamps to
+            // the last); any other key closes.
+            Overlay::Help { page } => {
+                self.overlay = match self.action(&input) {
+                    Some(Action::Down | Action::PageDown) => Some(Overlay::Help { page: page + 1 }),
+                    Some(Action::Up | Action::PageUp) if page > 0 => {
+                        Some(Overlay::Help { page: page - 1 })
+                    }
+                    Some(Action::Up | Action::PageUp) => Some(Overlay::Help { page }),
+                    _ => None,
+                };
                 vec![]
             }
             Overlay::Confirm(Confirm::Detach { index, .. }) => {
@@ -448,8 +457,7 @@ impl App {
                 self.on_detach_confirm(index, input, action)
             }
             Overlay::Confirm(c) => {
-                let yes = matches!(input, Input::Char('是'))
-                    || self.action_in(Context::Confirm, &input) == Some(Action::Confirm);
+                let yes = self.action_in(Context::Confirm, &input) == Some(Action::Confirm);
                 self.overlay = None;
                 if !yes {
                     return vec![];

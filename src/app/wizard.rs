@@ -170,9 +170,7 @@ impl App {
                 }
             }
             Step::Materials => {
-                if matches!(action, Some(Action::Toggle))
-                    || matches!(&input, Input::Char('x' | 'X'))
-                {
+                if matches!(action, Some(Action::Toggle | Action::Tick)) {
                     let i = ws.wizard.focus();
                     ws.wizard.toggle_material(i);
                     changed = true;
@@ -443,8 +441,7 @@ impl App {
         action: Option<Action>,
     ) -> Vec<Effect> {
         let lang = self.lang;
-        let yes = matches!(input, Input::Char('是'))
-            || self.action_in(Context::Confirm, &input) == Some(Action::Confirm);
+        let yes = self.action_in(Context::Confirm, &input) == Some(Action::Confirm);
         let Screen::Wizard(ws) = &mut self.screen else {
             self.overlay = None;
             return vec![];

@@ -51,7 +51,7 @@ pub fn view(app: &App, f: &mut Frame) {
     message_line(app, f, message);
     footer_bar(app, f, footer);
     match &app.overlay {
-        Some(Overlay::Help) => widgets::help(app, f, body),
+        Some(Overlay::Help { page }) => widgets::help(app, *page, f, body),
         Some(Overlay::Confirm(c)) => widgets::confirm(app, c, f, body),
         Some(Overlay::Locked(pin)) => widgets::locked(app, pin, f, body),
         None => {}

@@ -149,8 +149,7 @@ pub fn action_desc(app: &App, a: Action) -> String {
 /// The help overlay, generated from the key map in force: keys and what
 /// they do in columns sized by display width, in two columns when one does
 /// not fit, and the close hint always on its last lines.
-pub fn help(app: &App, f: &mut Frame, area: Rect) {
-    let r = &app.theme.roles;
+pub fn help(app: &App, page: usize, f: &mut Frame, area: Rect) {
     // Each context under its heading, global first; a heading is an entry
     // with no keys.
     let mut entries: Vec<(String, String)> = Vec::new();
@@ -163,6 +162,58 @@ pub fn help(app: &App, f: &mut Frame, area: Rect) {
             entries.push((keys.join(" / "), action_desc(app, a)));
         }
     }
+    // Two columns of what the screen holds, less the close hint (two lines
+    // at most) and a page line: more than that is paged, cut at a heading
+    // where one is near, a context cut in two carried on under its heading.
+    let rows = usize::from(area.height.saturating_sub(2)).saturating_sub(3);
+    let capacity = (2 * rows).saturating_sub(2).max(4);
+    if entries.len() <= capacity + 2 {
+        return help_page(app, &entries, None, f, area);
+    }
+    let mut pages: Vec<Vec<(String, String)>> = Vec::new();
+    let mut start = 0;
+    while start < entries.len() {
+        let mut page: Vec<(String, String)> = Vec::new();
+        if !entries[start].0.is_empty() {
+            // Carried on: the heading of the context it continues.
+            if let Some((_, title)) = entries[..start].iter().rev().find(|(k, _)| k.is_empty()) {
+                page.push((
+                    String::new(),
+                    fmt(app.lang, "help.continued", &[("title", title)]),
+                ));
+            }
+        }
+        let room = capacity.saturating_sub(page.len()).max(1);
+        let mut end = (start + room).min(entries.len());
+        if end < entries.len() {
+            if let Some(h) = (start + room / 2 + 1..end)
+                .rev()
+                .find(|i| entries[*i].0.is_empty())
+            {
+                end = h;
+            }
+        }
+        page.extend_from_slice(&entries[start..end]);
+        pages.push(page);
+        start = end;
+    }
+    let n = pages.len();
+    let at = page.min(n - 1);
+    let line = keyed(app, "help.page", &[("page", &(at + 1)), ("pages", &n)]);
+    help_page(app, &pages[at], Some(line), f, area)
+}
+
+/// One page of the key help: `entries` in one or two columns, the close
+/// hint under them (and which page this is, when there are more).
+fn help_page(
+    app: &App,
+    entries: &[(String, String)],
+    page_line: Option<String>,
+    f: &mut Frame,
+    area: Rect,
+) {
+    let r = &app.theme.roles;
+    let entries = entries.to_vec();
     let key_w = entries
         .iter()
         .map(|(k, _)| display_width(k))
@@ -193,7 +244,16 @@ pub fn help(app: &App, f: &mut Frame, area: Rect) {
     if inner_w + 4 > max_inner {
         inner_w = max_inner;
     }
-    let close = crate::catalog::wrap(tr(app.lang, "help.close"), inner_w, "", "");
+    let mut close: Vec<String> = page_line
+        .iter()
+        .flat_map(|l| crate::catalog::wrap(l, inner_w, "", ""))
+        .collect();
+    close.extend(crate::catalog::wrap(
+        tr(app.lang, "help.close"),
+        inner_w,
+        "",
+        "",
+    ));
     // Two columns split at the heading nearest the middle, so that no
     // context is cut in two; when that leaves a column too long for the
     // screen, split in the middle and head the second column with the
