@@ -180,7 +180,9 @@ impl Action {
             | Action::FocusPrev
             | Action::Select
             | Action::Up
-            | Action::Down => Context::Global,
+            | Action::Down
+            | Action::OptionNext
+            | Action::OptionPrev => Context::Global,
             Action::Search
             | Action::FindDraft
             | Action::Print
@@ -194,8 +196,6 @@ impl Action {
             Action::Park
             | Action::Next
             | Action::Toggle
-            | Action::OptionNext
-            | Action::OptionPrev
             | Action::DiscardDraft
             | Action::RemoveAttachment
             | Action::Tick => Context::Wizard,
@@ -397,8 +397,9 @@ pub fn esc_digit(c: char) -> Option<Key> {
     })
 }
 
-/// The compiled-in bindings. Letters are bound only with Ctrl, because
-/// plain letters are typed into fields.
+/// The compiled-in bindings. Plain letters are typed into fields, so they
+/// are bound only where nothing is typed: a dialog, the materials step and
+/// the three supervisor lists (each its own context); elsewhere with Ctrl.
 pub const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Help, &["f1"]),
     (Action::Park, &["f2", "ctrl-s"]),
@@ -442,6 +443,10 @@ pub const DEFAULTS: &[(Action, &[&str])] = &[
     (Action::Today, &["t"]),
     (Action::Reconcile, &["r"]),
 ];
+
+/// The contexts a clerk's screens (home, lists, receipt, the wizard) look
+/// their keys up in together.
+const CLERK_SCREENS: &[Context] = &[Context::Global, Context::List, Context::Wizard];
 
 /// Actions with their key labels, in help order.
 pub type ActionKeys = Vec<(Action, Vec<String>)>;
@@ -520,22 +525,25 @@ impl KeyMap {
         .then_some(Action::Quit)
     }
 
-    /// Keys bound to two actions that are in force together.
+    /// Keys bound to two actions that are in force together: in one
+    /// context, or on a clerk's screen ([`KeyMap::action`]).
     fn conflicts(&self) -> Vec<KeyMapProblem> {
         let mut out = Vec::new();
-        for ctx in [
-            Context::List,
-            Context::Form,
-            Context::Wizard,
-            Context::Confirm,
-            Context::Accounts,
-            Context::Queue,
-            Context::Tally,
-        ] {
+        let contexts: [&[Context]; 8] = [
+            Context::List.in_force(),
+            Context::Form.in_force(),
+            Context::Wizard.in_force(),
+            Context::Confirm.in_force(),
+            Context::Accounts.in_force(),
+            Context::Queue.in_force(),
+            Context::Tally.in_force(),
+            CLERK_SCREENS,
+        ];
+        for in_force in contexts {
             let actions: Vec<(&Action, &Vec<Key>)> = self
                 .bindings
                 .iter()
-                .filter(|(a, _)| ctx.in_force().contains(&a.context()))
+                .filter(|(a, _)| in_force.contains(&a.context()))
                 .collect();
             for (i, (a, keys)) in actions.iter().enumerate() {
                 for (b, other) in &actions[i + 1..] {
@@ -589,21 +597,14 @@ impl KeyMap {
         (map, problems)
     }
 
-    /// The action bound to `key` on any screen (not in a dialog), if any.
-    /// Handlers being moved to contexts use [`KeyMap::action_in`].
+    /// The action bound to `key` on a clerk's screen: the global, list and
+    /// wizard keys together (see [`KeyMap::conflicts`]). The set-up and
+    /// log-in forms, dialogs and the supervisor lists with letter commands
+    /// look their keys up with [`KeyMap::action_in`].
     pub fn action(&self, key: &Key) -> Option<Action> {
         self.bindings
             .iter()
-            .find(|(a, keys)| {
-                !matches!(
-                    a.context(),
-                    Context::Confirm
-                        | Context::Form
-                        | Context::Accounts
-                        | Context::Queue
-                        | Context::Tally
-                ) && keys.contains(key)
-            })
+            .find(|(a, keys)| CLERK_SCREENS.contains(&a.context()) && keys.contains(key))
             .map(|(a, _)| *a)
     }
 
@@ -704,16 +705,16 @@ mod tests {
         }
         let alt1 = KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT);
         assert_eq!(
-            m.action(&Key::from_event(&alt1).expect("key")),
+            m.action_in(Context::Global, &Key::from_event(&alt1).expect("key")),
             Some(Action::Help)
         );
         let alt0 = KeyEvent::new(KeyCode::Char('0'), KeyModifiers::ALT);
         assert_eq!(
-            m.action(&Key::from_event(&alt0).expect("key")),
+            m.action_in(Context::Wizard, &Key::from_event(&alt0).expect("key")),
             Some(Action::Next)
         );
         assert_eq!(
-            esc_digit('2').and_then(|k| m.action(&k)),
+            esc_digit('2').and_then(|k| m.action_in(Context::Wizard, &k)),
             Some(Action::Park)
         );
     }
@@ -753,8 +754,16 @@ mod tests {
             "{problems:?}"
         );
         // the same key in two contexts never in force together is fine
-        let over = BTreeMap::from([("park".to_string(), vec!["f9".to_string()])]);
+        // (F9 finishes the set-up form and logs out from home)
+        let over = BTreeMap::from([("submit".to_string(), vec!["f9".to_string()])]);
         assert_eq!(KeyMap::with_overrides(&over).1, vec![]);
+        // but the wizard's keys are looked up on home too (F8 discards the
+        // selected draft there): F9 to park would hide log-out
+        let over = BTreeMap::from([("park".to_string(), vec!["f9".to_string()])]);
+        assert_eq!(
+            KeyMap::with_overrides(&over).1[0].kind,
+            ProblemKind::Conflict(Action::Park, Action::Logout)
+        );
     }
 
     #[test]
@@ -774,13 +783,26 @@ mod tests {
     #[test]
     fn overrides_replace_keys_and_bad_entries_are_reported() {
         let over = BTreeMap::from([
-            ("next".to_string(), vec!["f9".to_string()]),
+            ("next".to_string(), vec!["ctrl-g".to_string()]),
             ("nonsense".to_string(), vec!["f1".to_string()]),
             ("park".to_string(), vec!["hyper-x".to_string()]),
         ]);
         let (m, problems) = KeyMap::with_overrides(&over);
-        let f9 = Key::parse("f9").expect("f9");
-        assert_eq!(m.action(&f9), Some(Action::Next));
+        let g = Key::parse("ctrl-g").expect("ctrl-g");
+        assert_eq!(m.action_in(Context::Wizard, &g), Some(Action::Next));
+        // F9 for the wizard's next step would hide log-out on home, where
+        // the wizard's keys are looked up too (discard a draft): said.
+        let (_, clash) = KeyMap::with_overrides(&BTreeMap::from([(
+            "next".to_string(),
+            vec!["f9".to_string()],
+        )]));
+        assert!(
+            clash.iter().any(
+                |p| p.kind == ProblemKind::Conflict(Action::Next, Action::Logout)
+                    || p.kind == ProblemKind::Conflict(Action::Logout, Action::Next)
+            ),
+            "{clash:?}"
+        );
         assert!(!m.labels(Action::Next).iter().any(|l| l == "F10"));
         assert_eq!(problems.len(), 2);
         assert_eq!(

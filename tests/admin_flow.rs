@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::Harness;
+use common::{screen_text, Harness};
 use jingyou::app::state::{Confirm, Overlay, Screen};
 use jingyou::i18n::Lang;
 use jingyou::store::Role;
@@ -302,29 +302,6 @@ fn voiding_twice_says_already_voided_in_the_ui_language() {
     }
 }
 
-/// The screen as text (wide characters once), like the snapshot tests.
-fn screen_text(h: &Harness, w: u16, rows: u16) -> String {
-    use unicode_width::UnicodeWidthStr;
-    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, rows)).expect("t");
-    t.draw(|f| jingyou::ui::view(&h.app, f)).expect("draw");
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..rows {
-        let mut skip = 0;
-        for x in 0..w {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let sym = buf[(x, y)].symbol();
-            skip = sym.width().saturating_sub(1);
-            out.push_str(sym);
-        }
-        out.push('\n');
-    }
-    out
-}
-
 #[test]
 fn the_audit_screen_is_in_words_with_headers_reasons_and_who_logged_out() {
     let mut h = Harness::new(Lang::Zh);
@@ -517,4 +494,41 @@ fn admin_tables_pad_by_display_width() {
     );
     let header = s.lines().find(|l| l.contains("角色")).expect("header");
     assert_eq!(column_of(header, "角色"), Some(role_cols[0]), "{s}");
+}
+
+/// The queue's error column: the relay's English detail in the UI's words,
+/// the hub's own reason for one record as it came (escaped).
+#[test]
+fn the_queue_shows_upload_errors_in_words() {
+    use jingyou::app::state::QueueView;
+    use jingyou::store::{OutboxEntry, UploadState};
+    let mut h = Harness::new(Lang::Zh);
+    h.setup();
+    let entry = |e: &str| OutboxEntry {
+        id: "a1".into(),
+        number: "3301A-261128-0001".into(),
+        service: "D3".into(),
+        date: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"),
+        state: UploadState::Pending,
+        attempts: 2,
+        last_error: Some(e.into()),
+        next_try: None,
+        uploads: Default::default(),
+    };
+    h.app.screen = Screen::Queue(QueueView {
+        entries: vec![(
+            "k".into(),
+            entry("temporary failure: connection failed: Connection refused (os error 111)"),
+        )],
+        selected: 0,
+    });
+    let s = screen_text(&h, 80, 24);
+    assert!(!s.contains("Connection refused"), "{s}");
+    assert!(s.contains("连不上上传服务器"), "{s}");
+    h.app.screen = Screen::Queue(QueueView {
+        entries: vec![("k".into(), entry("号牌\u{1b}]0;x不符"))],
+        selected: 0,
+    });
+    let s = screen_text(&h, 80, 24);
+    assert!(!s.contains('\u{1b}') && s.contains("号牌"), "{s}");
 }

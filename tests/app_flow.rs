@@ -3,35 +3,11 @@
 
 mod common;
 
-use common::Harness;
+use common::{screen_text, Harness};
 use jingyou::app::state::{Level, Overlay, Screen};
 use jingyou::app::update::Input;
 use jingyou::i18n::Lang;
 use jingyou::wizard::Step;
-
-/// The screen as drawn at `w`x`rows`, one line per row (a wide character's
-/// second cell left out).
-fn screen_text(h: &Harness, w: u16, rows: u16) -> String {
-    let mut t =
-        ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, rows)).expect("terminal");
-    t.draw(|f| jingyou::ui::view(&h.app, f)).expect("draw");
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..rows {
-        let mut skip = 0;
-        for x in 0..w {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let sym = buf[(x, y)].symbol();
-            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
-            out.push_str(sym);
-        }
-        out.push('\n');
-    }
-    out
-}
 
 fn wizard_step(h: &Harness) -> Option<Step> {
     match &h.app.screen {

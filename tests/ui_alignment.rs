@@ -10,38 +10,9 @@
 
 mod common;
 
-use common::Harness;
+use common::{grid, Grid, Harness};
 use jingyou::i18n::Lang;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use unicode_width::UnicodeWidthStr;
-
-/// One display column: the symbol drawn there, or `None` for the second
-/// half of a wide character (what a terminal shows there is that character).
-type Grid = Vec<Vec<Option<String>>>;
-
-fn grid(h: &Harness, w: u16, rows: u16) -> Grid {
-    let mut t = Terminal::new(TestBackend::new(w, rows)).expect("terminal");
-    t.draw(|f| jingyou::ui::view(&h.app, f)).expect("draw");
-    let buf = t.backend().buffer().clone();
-    let mut out = Vec::new();
-    for y in 0..rows {
-        let mut row = Vec::new();
-        let mut skip = 0;
-        for x in 0..w {
-            if skip > 0 {
-                skip -= 1;
-                row.push(None);
-                continue;
-            }
-            let sym = buf[(x, y)].symbol().to_string();
-            skip = sym.width().saturating_sub(1);
-            row.push(Some(sym));
-        }
-        out.push(row);
-    }
-    out
-}
 
 fn text(g: &Grid) -> String {
     g.iter()

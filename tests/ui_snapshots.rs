@@ -3,38 +3,13 @@
 
 mod common;
 
-use common::Harness;
+use common::{screen_text as render, Harness};
 use jingyou::app::state::Overlay;
 use jingyou::app::update::Input;
 use jingyou::i18n::Lang;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use unicode_width::UnicodeWidthStr;
-
-/// The screen as text, one line per row; wide characters take their two
-/// columns once. Trailing spaces are kept so widths can be checked.
-fn render(h: &Harness, w: u16, rows: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, rows)).expect("terminal");
-    t.draw(|f| jingyou::ui::view(&h.app, f)).expect("draw");
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..rows {
-        let mut line = String::new();
-        let mut skip = 0;
-        for x in 0..w {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let sym = buf[(x, y)].symbol();
-            skip = sym.width().saturating_sub(1);
-            line.push_str(sym);
-        }
-        out.push_str(&line);
-        out.push('\n');
-    }
-    out
-}
 
 fn check_widths(screen: &str, w: usize) {
     for (i, line) in screen.lines().enumerate() {

@@ -16,10 +16,6 @@ impl App {
         tr(self.lang, key).to_string()
     }
 
-    pub(crate) fn action_of(&self, input: &Input) -> Option<Action> {
-        self.action(input)
-    }
-
     pub fn say(&mut self, level: Level, text: String) {
         // A text made without the key map (a printer's error) names its
         // keys as `{action}`: the keys in force fill them.
@@ -428,6 +424,10 @@ impl App {
         }
     }
 
+    /// The action `input` asks for on a clerk's screen: the global, list
+    /// and wizard keys together (home discards a draft with the wizard's
+    /// key; a receipt goes on with its next key). An override that gives one
+    /// key two of these actions is reported at start.
     pub(crate) fn action(&self, input: &Input) -> Option<Action> {
         self.keymap.action(&input_key(input)?)
     }
@@ -442,7 +442,7 @@ impl App {
             // Down / PgDn and Up / PgUp turn the pages (the view clamps to
             // the last); any other key closes.
             Overlay::Help { page } => {
-                self.overlay = match self.action(&input) {
+                self.overlay = match self.action_in(Context::List, &input) {
                     Some(Action::Down | Action::PageDown) => Some(Overlay::Help { page: page + 1 }),
                     Some(Action::Up | Action::PageUp) if page > 0 => {
                         Some(Overlay::Help { page: page - 1 })
@@ -453,7 +453,7 @@ impl App {
                 vec![]
             }
             Overlay::Confirm(Confirm::Detach { index, .. }) => {
-                let action = self.action(&input);
+                let action = self.action_in(Context::Wizard, &input);
                 self.on_detach_confirm(index, input, action)
             }
             Overlay::Confirm(c) => {

@@ -97,17 +97,14 @@ impl Worker {
     /// A handler for the control socket: requests go through the worker
     /// (but see [`bypasses_worker`]; those go to `direct`).
     pub fn control_handler(&self, direct: RemoteHandler) -> RemoteHandler {
-        let jobs = std::sync::Mutex::new(self.jobs.clone());
+        let jobs = self.jobs.clone();
         Arc::new(move |req: Request| {
             if bypasses_worker(&req) {
                 return direct(req);
             }
             let lang = req.lang;
             let (tx, rx) = mpsc::channel();
-            let sent = jobs
-                .lock()
-                .map(|j| j.send(Job::Remote(req, tx)).is_ok())
-                .unwrap_or(false);
+            let sent = jobs.send(Job::Remote(req, tx)).is_ok();
             let busy = || Output::fail(1, tr(lang, "cli.app_stopping").to_string());
             if !sent {
                 return busy();

@@ -178,3 +178,43 @@ impl Harness {
             .unwrap_or_default()
     }
 }
+
+/// The screen as drawn at `w`x`rows`, one entry per cell: `None` for the
+/// second half of a wide character (a terminal shows that character there).
+pub type Grid = Vec<Vec<Option<String>>>;
+
+pub fn grid(h: &Harness, w: u16, rows: u16) -> Grid {
+    use unicode_width::UnicodeWidthStr;
+    let mut t =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, rows)).expect("terminal");
+    t.draw(|f| jingyou::ui::view(&h.app, f)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    let mut out = Vec::new();
+    for y in 0..rows {
+        let mut row = Vec::new();
+        let mut skip = 0;
+        for x in 0..w {
+            if skip > 0 {
+                skip -= 1;
+                row.push(None);
+                continue;
+            }
+            let sym = buf[(x, y)].symbol().to_string();
+            skip = sym.width().saturating_sub(1);
+            row.push(Some(sym));
+        }
+        out.push(row);
+    }
+    out
+}
+
+/// The screen as text, one line per row ending in a newline, a wide
+/// character once; trailing spaces kept so that widths can be checked.
+pub fn screen_text(h: &Harness, w: u16, rows: u16) -> String {
+    let mut out = String::new();
+    for row in grid(h, w, rows) {
+        row.iter().flatten().for_each(|s| out.push_str(s));
+        out.push('\n');
+    }
+    out
+}

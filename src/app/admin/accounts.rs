@@ -4,7 +4,7 @@ use crate::app::admin::Keys;
 use crate::app::state::*;
 use crate::app::update::{cycle, edit, Effect, Input};
 use crate::i18n::tr;
-use crate::keymap::{Action, Context};
+use crate::keymap::Action;
 
 impl App {
     pub(super) fn on_accounts(&mut self, input: Input, k: Keys) -> Vec<Effect> {
@@ -14,7 +14,6 @@ impl App {
             is_esc,
             ..
         } = k;
-        let command = self.action_in(Context::Accounts, &input);
         let Screen::Accounts(a) = &mut self.screen else {
             return vec![];
         };
@@ -96,13 +95,13 @@ impl App {
         match (&input, action) {
             (_, Some(Action::FocusNext | Action::Down)) => a.selected = cycle(a.selected, n, 1),
             (_, Some(Action::FocusPrev | Action::Up)) => a.selected = cycle(a.selected, n, -1),
-            _ if command == Some(Action::NewUser) => a.form = Some(UserForm::new(None)),
-            _ if command == Some(Action::ResetPin) => {
+            _ if action == Some(Action::NewUser) => a.form = Some(UserForm::new(None)),
+            _ if action == Some(Action::ResetPin) => {
                 if let Some(u) = a.users.get(a.selected) {
                     a.form = Some(UserForm::new(Some(u.id.clone())));
                 }
             }
-            _ if command == Some(Action::ToggleUser) => {
+            _ if action == Some(Action::ToggleUser) => {
                 if let Some(u) = a.users.get(a.selected) {
                     let me = self.user.as_ref().map(|m| m.id.clone());
                     if me.as_deref() == Some(u.id.as_str()) {

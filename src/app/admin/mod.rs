@@ -152,12 +152,21 @@ impl App {
     }
 
     pub(crate) fn on_admin(&mut self, input: Input) -> Vec<Effect> {
+        // Each screen looks its keys up in its own context (the three with
+        // letter commands have one each; the others are lists).
+        let context = match &self.screen {
+            Screen::Accounts(_) => Context::Accounts,
+            Screen::Queue(_) => Context::Queue,
+            Screen::Tally(_) => Context::Tally,
+            _ => Context::List,
+        };
+        let action = self.action_in(context, &input);
         let keys = Keys {
-            action: self.action_of(&input),
+            action,
             lang: self.lang,
             form: self.action_in(Context::Form, &input),
-            is_enter: self.action_of(&input) == Some(Action::Select),
-            is_esc: self.action_of(&input) == Some(Action::Back),
+            is_enter: action == Some(Action::Select),
+            is_esc: action == Some(Action::Back),
             supervisor: self.is_supervisor(),
         };
         if matches!(keys.action, Some(Action::SendNow)) {

@@ -3,7 +3,7 @@
 use crate::app::admin::Keys;
 use crate::app::state::*;
 use crate::app::update::{cycle, Effect, Input};
-use crate::keymap::{Action, Context};
+use crate::keymap::Action;
 
 impl App {
     pub(super) fn on_queue(&mut self, input: Input, k: Keys) -> Vec<Effect> {
@@ -13,7 +13,6 @@ impl App {
             supervisor,
             ..
         } = k;
-        let command = self.action_in(Context::Queue, &input);
         let Screen::Queue(q) = &mut self.screen else {
             return vec![];
         };
@@ -24,12 +23,12 @@ impl App {
         match (&input, action) {
             (_, Some(Action::FocusNext | Action::Down)) => q.selected = cycle(q.selected, n, 1),
             (_, Some(Action::FocusPrev | Action::Up)) => q.selected = cycle(q.selected, n, -1),
-            _ if command == Some(Action::Retry) => {
+            _ if action == Some(Action::Retry) => {
                 if let Some((key, _)) = q.entries.get(q.selected) {
                     return vec![Effect::RetryQueue(key.clone()), Effect::LoadQueue];
                 }
             }
-            _ if command == Some(Action::Quarantine) && supervisor => {
+            _ if action == Some(Action::Quarantine) && supervisor => {
                 if let Some((key, _)) = q.entries.get(q.selected) {
                     return vec![Effect::QuarantineQueue(key.clone()), Effect::LoadQueue];
                 }

@@ -6,7 +6,7 @@ use chrono::Duration;
 use crate::app::admin::Keys;
 use crate::app::state::*;
 use crate::app::update::{Effect, Input};
-use crate::keymap::{Action, Context};
+use crate::keymap::Action;
 
 /// Rows a PgUp/PgDn moves the service list: what the smallest screen
 /// (80x24) shows between its two "more" marks, so no row is ever skipped.
@@ -19,7 +19,6 @@ impl App {
             return self.admin_back();
         }
         let today = self.today;
-        let command = self.action_in(Context::Tally, &input);
         let Screen::Tally(t) = &mut self.screen else {
             return vec![];
         };
@@ -47,8 +46,8 @@ impl App {
             // No future days: the tally stops at today.
             (_, Some(Action::OptionNext)) if t.day >= today => return vec![],
             (_, Some(Action::OptionNext)) => t.day + Duration::days(1),
-            _ if command == Some(Action::Today) => today,
-            _ if command == Some(Action::Reconcile) => return vec![Effect::Reconcile(t.day)],
+            _ if action == Some(Action::Today) => today,
+            _ if action == Some(Action::Reconcile) => return vec![Effect::Reconcile(t.day)],
             _ => return vec![],
         };
         t.day = day;

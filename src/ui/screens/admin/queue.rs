@@ -67,7 +67,14 @@ pub fn queue(app: &App, q: &QueueView, f: &mut Frame, area: Rect) {
     let err = q
         .entries
         .get(q.selected)
-        .and_then(|(_, e)| e.last_error.clone())
+        .and_then(|(_, e)| e.last_error.as_deref())
+        // The relay's English detail in the UI's words (it stays in the
+        // log and `jingyou queue --format json`); the hub's own reason for
+        // refusing one record is shown as it came, escaped.
+        .map(|t| match crate::sync::relay::SyncErrorKind::of_text(t) {
+            Some(kind) => kind.words(app.lang).to_string(),
+            None => crate::mask::escape_controls(t),
+        })
         .unwrap_or_default();
     f.render_widget(
         Paragraph::new(err)
