@@ -494,8 +494,9 @@ mod tests {
             "  12. Power of attorney to the branch (signed at the counter)",
             30,
         );
+        // the continuation hangs under the text after "  12. ": six columns
         assert!(
-            lines[1].starts_with("      P") || lines[1].starts_with("      "),
+            lines[1].starts_with("      ") && !lines[1].starts_with("       "),
             "{lines:?}"
         );
         assert!(

@@ -115,16 +115,13 @@ pub enum ReconcileError {
 }
 
 impl ReconcileError {
-    /// The failure in the UI's words (the English detail goes to the log).
+    /// The failure in the UI's words (the English detail is for the log).
     pub fn message(&self, lang: crate::i18n::Lang) -> String {
         match self {
             ReconcileError::Store(e) => e.message(lang),
-            ReconcileError::Hub(e) => {
-                crate::log::warn(&format!("reconcile: {e}"));
-                crate::sync::error_kind::SyncErrorKind::of(e)
-                    .words(lang)
-                    .to_string()
-            }
+            ReconcileError::Hub(e) => crate::sync::error_kind::SyncErrorKind::of(e)
+                .words(lang)
+                .to_string(),
         }
     }
 }

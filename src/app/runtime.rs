@@ -645,11 +645,6 @@ impl Runtime {
         }
     }
 
-    /// Sends text to the configured printer (audited as a print of `what`
-    /// by `who`). With the UI loop running the printer is waited for on a
-    /// thread, and a failure is logged and reported to the clerk in `lang`;
-    /// without it (tests) it is waited for here. `None`: no printer is
-    /// configured; else the target, or why it failed here.
     /// A finished application read-only: its state lines (service, masked
     /// customer, fee, date, state, the office's review) and its receipt as
     /// a reprint. `None`: no application has this number.
@@ -743,6 +738,11 @@ impl Runtime {
         Ok(Some((header, text)))
     }
 
+    /// Sends text to the configured printer (audited as a print of `what`
+    /// by `who`). With the UI loop running the printer is waited for on a
+    /// thread, and a failure is logged and reported to the clerk in `lang`;
+    /// without it (tests) it is waited for here. `None`: no printer is
+    /// configured; else the target, or why it failed here.
     fn print(
         &self,
         lang: Lang,

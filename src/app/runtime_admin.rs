@@ -259,11 +259,14 @@ impl Runtime {
                         .and_then(|c| crate::reconcile::reconcile(&store, &c, day, day));
                     match result {
                         Ok(r) => Msg::Reconciled(crate::reconcile::lines(&r, lang)),
-                        Err(e) => Msg::Failed(fmt(
-                            lang,
-                            "reconcile.need_hub",
-                            &[("error", &e.message(lang))],
-                        )),
+                        Err(e) => {
+                            crate::log::warn(&format!("reconcile: {e}"));
+                            Msg::Failed(fmt(
+                                lang,
+                                "reconcile.need_hub",
+                                &[("error", &e.message(lang))],
+                            ))
+                        }
                     }
                 };
                 // Over a slow link this takes a while: never on the UI thread.

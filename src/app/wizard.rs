@@ -158,12 +158,7 @@ impl App {
                                     return vec![];
                                 };
                                 ws.wizard.set_raw(&field.key, &ws.input.text.clone());
-                                changed = true;
-                                if changed {
-                                    return vec![Effect::SaveDraft(Box::new(
-                                        ws.wizard.draft.clone(),
-                                    ))];
-                                }
+                                return vec![Effect::SaveDraft(Box::new(ws.wizard.draft.clone()))];
                             }
                         }
                     }
@@ -463,10 +458,12 @@ impl App {
             return vec![];
         }
         let removed = ws.wizard.draft.attachments.remove(index);
+        // The draft stops pointing at the file before the file goes: a
+        // crash in between leaves a spare file, never a missing one.
         let fx = vec![
-            Effect::Detach(removed.path),
             Effect::SaveDraft(Box::new(ws.wizard.draft.clone())),
             Effect::Flush,
+            Effect::Detach(removed.path),
         ];
         self.say(
             Level::Info,

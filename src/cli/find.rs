@@ -3,37 +3,19 @@
 //! office's review state, history and result. Exit 0 found, 1 none.
 //! Answered by the running app when the clerk's screen holds the store.
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 use super::args::TableOrJson;
 use super::{Ctx, EXIT_FAILURE};
+use crate::catalog::text::truncate;
 use crate::control::Output;
 use crate::i18n::{fmt, tr, Lang};
 use crate::mask::escape_controls;
 use crate::store::{Found, MAX_FOUND};
 use crate::wire::ReviewState;
 
-pub(crate) fn pad(s: &str, w: usize) -> String {
+fn pad(s: &str, w: usize) -> String {
     format!("{s}{}", " ".repeat(w.saturating_sub(s.width())))
-}
-
-/// `s` cut to `w` display columns (with `…` when cut).
-pub fn cut(s: &str, w: usize) -> String {
-    if s.width() <= w {
-        return s.to_string();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let cw = c.width().unwrap_or(0);
-        if used + cw + 1 > w {
-            break;
-        }
-        out.push(c);
-        used += cw;
-    }
-    out.push('…');
-    out
 }
 
 /// The screen's name of a state (`None`: not uploaded yet).
@@ -88,16 +70,16 @@ pub fn table(lang: Lang, found: &[Found]) -> String {
             .as_ref()
             .and_then(|r| r.last())
             .and_then(|c| c.note.as_deref())
-            .map(|n| cut(&escape_controls(n), 40))
+            .map(|n| truncate(&escape_controls(n), 40))
             .unwrap_or_default();
         let result = f
             .result()
-            .map(|r| cut(&escape_controls(r), 20))
+            .map(|r| truncate(&escape_controls(r), 20))
             .unwrap_or_else(|| "-".into());
         out.push_str(&format!(
             "{}{}{}{}{}{note}\n",
-            pad(&cut(&f.app.number, 19), 20),
-            pad(&cut(&f.app.service, 7), 8),
+            pad(&truncate(&f.app.number, 19), 20),
+            pad(&truncate(&f.app.service, 7), 8),
             pad(&f.app.date.to_string(), 12),
             pad(state_label(lang, f.state), 12),
             pad(&result, 22),
@@ -110,7 +92,7 @@ pub fn table(lang: Lang, found: &[Found]) -> String {
             out.push_str(&format!(
                 "    {at}  {}  {}\n",
                 pad(state_label(lang, Some(c.state)), 10),
-                cut(&escape_controls(text), 60)
+                truncate(&escape_controls(text), 60)
             ));
         }
     }

@@ -444,11 +444,11 @@ pub fn check(g: &Globals, kind: &str, value: &str, json: bool) -> ExitCode {
     }
 }
 
-/// `jingyou seed --count N [--days D]`.
 /// The most applications `seed` makes in one call (enough for benchmarks
 /// of a decade of a big branch; more would only fill the disk).
 pub const SEED_MAX: u64 = 10_000_000;
 
+/// `jingyou seed --count N [--days D]`.
 pub fn seed(g: &Globals, count: u64, days: u32, acknowledged: bool) -> ExitCode {
     g.print_warnings();
     if count > SEED_MAX {

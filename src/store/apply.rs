@@ -30,10 +30,10 @@ pub enum T {
 
 pub type Abort = ConflictableTransactionError<String>;
 
-/// Reads and writes of one apply, inside a transaction or a batch.
 /// Meta key: the latest day of audit lines that left the working store.
 pub const AUDIT_EVICTED_THROUGH: &[u8] = b"audit_evicted_through";
 
+/// Reads and writes of one apply, inside a transaction or a batch.
 pub trait Kv {
     fn get(&self, t: T, key: &[u8]) -> Result<Option<Vec<u8>>, Abort>;
     fn put(&self, t: T, key: &[u8], value: Vec<u8>) -> Result<(), Abort>;

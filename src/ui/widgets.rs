@@ -213,7 +213,6 @@ fn help_page(
     area: Rect,
 ) {
     let r = &app.theme.roles;
-    let entries = entries.to_vec();
     let key_w = entries
         .iter()
         .map(|(k, _)| display_width(k))

@@ -60,7 +60,7 @@ pub fn corrections(app: &App, c: &CorrectionsView, f: &mut Frame, area: Rect) {
                 .map(mask::escape_controls)
                 .unwrap_or_default();
             lines.push(Line::from(Span::styled(
-                format!("    {}", crate::cli::find::cut(&note, 70)),
+                format!("    {}", crate::catalog::text::truncate(&note, 70)),
                 r.muted,
             )));
         }

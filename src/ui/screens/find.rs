@@ -6,8 +6,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::app::state::{App, FindDraft};
-use crate::catalog::text::pad;
-use crate::cli::find::cut;
+use crate::catalog::text::{pad, truncate};
 use crate::i18n::tr;
 use crate::mask;
 use crate::ui::widgets::{block, input};
@@ -123,7 +122,7 @@ fn app_lines(app: &App, fd: &FindDraft, f: &mut Frame, inner: Rect) {
             };
             let result = found
                 .result()
-                .map(|r| format!("  {}", cut(&mask::escape_controls(r), 20)))
+                .map(|r| format!("  {}", truncate(&mask::escape_controls(r), 20)))
                 .unwrap_or_default();
             let style = if sel == Some(i) { r.selected } else { r.text };
             Line::from(Span::styled(
@@ -132,7 +131,7 @@ fn app_lines(app: &App, fd: &FindDraft, f: &mut Frame, inner: Rect) {
                     pad(&a.number, 18),
                     a.finished_at.format("%m-%d %H:%M"),
                     pad(&id, 18),
-                    pad(&cut(&service_name(app, &a.service), 16), 16),
+                    pad(&service_name(app, &a.service), 16),
                 ),
                 style,
             ))
