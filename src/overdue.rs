@@ -32,43 +32,77 @@ pub fn deadline(from: NaiveDate, days: u32, working: bool) -> NaiveDate {
     d
 }
 
-/// Whether `f` is past its limit on `today`.
-pub fn is_overdue(catalog: &Catalog, f: &Found, today: NaiveDate) -> bool {
-    let open = matches!(f.state, Some(ReviewState::Received | ReviewState::Accepted));
-    if !open || f.app.void.is_some() {
+/// One application past its time limit, as the supervisor's screens list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Late {
+    pub number: String,
+    pub date: NaiveDate,
+    pub service: String,
+    pub state: ReviewState,
+}
+
+/// Whether an application of `service` dated `date`, not voided, whose
+/// office answer is `state`, is past its limit on `today`.
+pub fn is_late(
+    catalog: &Catalog,
+    service: &str,
+    date: NaiveDate,
+    state: ReviewState,
+    today: NaiveDate,
+) -> bool {
+    if !matches!(state, ReviewState::Received | ReviewState::Accepted) {
         return false;
     }
-    let Some(svc) = catalog.get(&f.app.service) else {
+    let Some(svc) = catalog.get(service) else {
         return false;
     };
     if svc.time_limit_days == 0 {
         return false;
     }
-    today > deadline(f.app.date, svc.time_limit_days, svc.limit_in_working_days())
+    today > deadline(date, svc.time_limit_days, svc.limit_in_working_days())
 }
 
-/// The applications in the working store past their limit, oldest first.
+/// Whether `f` is past its limit on `today`.
+pub fn is_overdue(catalog: &Catalog, f: &Found, today: NaiveDate) -> bool {
+    let Some(state) = f.state else {
+        return false;
+    };
+    f.app.void.is_none() && is_late(catalog, &f.app.service, f.app.date, state, today)
+}
+
+/// The applications past their limit, oldest first: the acknowledged ones
+/// in the working store, and those that left it still waiting for a final
+/// answer (kept as `open/` marks, so the journal is not read).
 pub fn overdue(
     store: &Store,
     catalog: &Catalog,
     today: NaiveDate,
-) -> crate::store::Result<Vec<Found>> {
-    let mut apps: Vec<Application> = Vec::new();
-    store.for_each_application(|_, a| {
+) -> crate::store::Result<Vec<Late>> {
+    let mut open: Vec<(String, String, String, NaiveDate)> = Vec::new();
+    store.for_each_working_application(|_, a: &Application| {
         if a.hub_receipt.is_some() && a.void.is_none() {
-            apps.push(a.clone());
+            open.push((a.id.clone(), a.number.clone(), a.service.clone(), a.date));
         }
     })?;
+    for o in store.open_evicted()? {
+        open.push((o.id, o.number, o.service, o.date));
+    }
     let mut out = Vec::new();
-    for app in apps {
-        let review = store.review_of(&app.id)?;
-        let state = Some(review.as_ref().map_or(ReviewState::Received, |r| r.state));
-        let f = Found { app, state, review };
-        if is_overdue(catalog, &f, today) {
-            out.push(f);
+    for (id, number, service, date) in open {
+        let state = store
+            .review_of(&id)?
+            .map_or(ReviewState::Received, |r| r.state);
+        if is_late(catalog, &service, date, state, today) {
+            out.push(Late {
+                number,
+                date,
+                service,
+                state,
+            });
         }
     }
-    out.sort_by(|a, b| (a.app.date, &a.app.number).cmp(&(b.app.date, &b.app.number)));
+    out.sort_by(|a, b| (a.date, &a.number).cmp(&(b.date, &b.number)));
+    out.dedup_by(|a, b| a.number == b.number);
     Ok(out)
 }
 

@@ -920,3 +920,89 @@ fn retention_reaches_the_journal_and_the_backup() {
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
     assert_eq!(in_backup(&usb), 1);
 }
+
+#[test]
+fn evicted_applications_waiting_for_an_answer_stay_overdue_without_reading_the_journal() {
+    use jingyou::store::Branch;
+    use jingyou::wire::{Change, ReviewState};
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("store");
+    let b = Branch {
+        code: "3301L".into(),
+        name: "迟".into(),
+        training: false,
+        generated: false,
+    };
+    let today: chrono::NaiveDate = "2026-11-28".parse().expect("d");
+    let catalog = jingyou::catalog::Catalog::builtin().expect("catalog");
+    let store = Store::open(&dir, 8).expect("open");
+    let mut apps = Vec::new();
+    for n in 0..4 {
+        apps.push(store.finish(&b, old_app("2026-09-10", n)).expect("finish"));
+    }
+    let fifth = store.finish(&b, old_app("2026-09-11", 9)).expect("fifth");
+    acknowledge_all(&store);
+    let change = |cursor: &str, i: usize, state| Change {
+        cursor: cursor.into(),
+        id: apps[i].id.clone(),
+        number: apps[i].number.clone(),
+        state,
+        at: "2026-09-11T14:00:00+08:00".into(),
+        note: None,
+        result: None,
+        materials: vec![],
+        review_id: format!("r{cursor}"),
+    };
+    // 0 completed before eviction, 1 accepted (still open), 2 and 3 never
+    // answered; 3 is voided after eviction, 2 completed after it.
+    store
+        .record_changes(
+            &[
+                change("1", 0, ReviewState::Completed),
+                change("2", 1, ReviewState::Accepted),
+            ],
+            "2",
+        )
+        .expect("changes");
+    let late_numbers = |store: &Store| {
+        jingyou::overdue::overdue(store, &catalog, today)
+            .expect("overdue")
+            .into_iter()
+            .map(|l| l.number)
+            .collect::<Vec<_>>()
+    };
+    let before = late_numbers(&store);
+    assert_eq!(
+        before,
+        vec![
+            apps[1].number.clone(),
+            apps[2].number.clone(),
+            apps[3].number.clone(),
+            fifth.number.clone()
+        ]
+    );
+    assert_eq!(store.evict_due(today, 30).expect("evict"), 5);
+    assert_eq!(late_numbers(&store), before, "the same after eviction");
+    assert_eq!(store.open_evicted().expect("open").len(), 4);
+    // Without the journal's segments, the marks still answer.
+    let journal = tmp.path().join("journal");
+    let aside = tmp.path().join("journal-aside");
+    std::fs::rename(&journal, &aside).expect("aside");
+    assert_eq!(late_numbers(&store), before);
+    std::fs::rename(&aside, &journal).expect("back");
+    let at = chrono::DateTime::parse_from_rfc3339(NOW).expect("t");
+    store
+        .void(&apps[3].number, "录错", "001", at)
+        .expect("void");
+    store
+        .record_changes(&[change("3", 2, ReviewState::Completed)], "3")
+        .expect("completed");
+    let after = vec![apps[1].number.clone(), fifth.number.clone()];
+    assert_eq!(late_numbers(&store), after);
+    drop(store);
+    // A repair rebuilds the marks from the journal.
+    let r = Store::repair(&dir, 8).expect("repair");
+    assert!(r.verify.whole(), "{:?}", r.verify.differences);
+    let store = Store::open(&dir, 8).expect("open");
+    assert_eq!(late_numbers(&store), after);
+}

@@ -357,7 +357,7 @@ fn corrections_slip_and_overdue() {
         )
         .expect("overdue");
         assert_eq!(late.len(), 1);
-        assert_eq!(late[0].app.number, apps[1].number);
+        assert_eq!(late[0].number, apps[1].number);
         h.key("f11");
         snap(&format!("corrections_{tag}"), &h);
         h.key("enter");

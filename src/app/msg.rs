@@ -157,7 +157,7 @@ pub enum Msg {
     },
     Corrections {
         items: Vec<crate::store::Found>,
-        overdue: Vec<crate::store::Found>,
+        overdue: Vec<crate::overdue::Late>,
     },
     CorrectionSlip {
         number: String,

@@ -289,7 +289,7 @@ pub struct AuditView {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CorrectionsView {
     pub items: Vec<crate::store::Found>,
-    pub overdue: Vec<crate::store::Found>,
+    pub overdue: Vec<crate::overdue::Late>,
     pub selected: usize,
     pub loaded: bool,
 }

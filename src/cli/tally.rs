@@ -87,7 +87,7 @@ pub fn run(
             Ok(c) => c,
             Err(e) => return Output::fail(EXIT_FAILURE, e.message(lang)),
         };
-        let late = overdue.iter().filter(|f| f.app.date == *d).count();
+        let late = overdue.iter().filter(|f| f.date == *d).count();
         reviews.insert(*d, (c, late));
     }
     let day_json = |d: NaiveDate, t: &crate::store::DayTally| {

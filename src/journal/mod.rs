@@ -105,12 +105,68 @@ pub fn scan_bytes(name: &str, bytes: &[u8]) -> SegmentScan {
 
 /// Reads the frames of `bytes` from `start` on (offsets as in `bytes`).
 fn scan_bytes_from(name: &str, bytes: &[u8], start: usize) -> SegmentScan {
+    scan_bytes_where(name, bytes, start, &|_| true)
+}
+
+/// Reads a segment, decoding only the records whose sequence number
+/// `wanted` accepts: the others are checked (length, checksum) and skipped
+/// undecoded, so damage is still found and reported as by
+/// [`scan_segment`]. For reading a few applications back out of a large
+/// segment.
+pub fn scan_segment_where(
+    dir: &Path,
+    name: &str,
+    wanted: &dyn Fn(u64) -> bool,
+) -> Result<SegmentScan> {
+    let path = dir.join(name);
+    let bytes = std::fs::read(&path).map_err(io(&path))?;
+    let header_ok =
+        bytes.len() >= SEGMENT_MAGIC.len() && &bytes[..SEGMENT_MAGIC.len()] == SEGMENT_MAGIC;
+    let mut out = scan_bytes_where(name, &bytes, SEGMENT_MAGIC.len().min(bytes.len()), wanted);
+    if !header_ok && !bytes.is_empty() {
+        out.damage.insert(
+            0,
+            Damage {
+                segment: name.to_string(),
+                offset: 0,
+                skipped: bytes.len().min(SEGMENT_MAGIC.len()) as u64,
+                what: "segment header",
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The sequence number at the start of a frame's payload (`{"seq":N,`,
+/// as [`encode_frame`] writes it), without decoding the rest.
+fn peek_seq(payload: &[u8]) -> Option<u64> {
+    let rest = payload.strip_prefix(b"{\"seq\":")?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 19 || rest.get(digits) != Some(&b',') {
+        return None;
+    }
+    std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
+}
+
+/// The frames of `bytes` from `start` on; records `wanted` refuses are
+/// checked but not decoded nor returned.
+fn scan_bytes_where(
+    name: &str,
+    bytes: &[u8],
+    start: usize,
+    wanted: &dyn Fn(u64) -> bool,
+) -> SegmentScan {
     let mut out = SegmentScan::default();
     let mut pos = start;
     out.good_end = pos as u64;
     let mut bad_since: Option<(usize, &'static str)> = None;
     while pos < bytes.len() {
-        match frame_at(bytes, pos) {
+        let frame =
+            frame_payload_at(bytes, pos).and_then(|(payload, next)| match peek_seq(payload) {
+                Some(seq) if !wanted(seq) => Ok((None, next)),
+                _ => decode_payload(payload).map(|rec| (Some(rec), next)),
+            });
+        match frame {
             Ok((rec, next)) => {
                 if let Some((start, what)) = bad_since.take() {
                     out.damage.push(Damage {
@@ -120,7 +176,7 @@ fn scan_bytes_from(name: &str, bytes: &[u8], start: usize) -> SegmentScan {
                         what,
                     });
                 }
-                out.records.push(rec);
+                out.records.extend(rec);
                 pos = next;
                 out.good_end = pos as u64;
             }
@@ -140,6 +196,16 @@ fn scan_bytes_from(name: &str, bytes: &[u8], start: usize) -> SegmentScan {
 
 /// The frame at `pos`: the record and where the next frame starts.
 fn frame_at(bytes: &[u8], pos: usize) -> std::result::Result<(Record, usize), &'static str> {
+    let (payload, next) = frame_payload_at(bytes, pos)?;
+    Ok((decode_payload(payload)?, next))
+}
+
+fn decode_payload(payload: &[u8]) -> std::result::Result<Record, &'static str> {
+    serde_json::from_slice(payload).map_err(|_| "record unreadable")
+}
+
+/// The checked payload of the frame at `pos`, and where the next starts.
+fn frame_payload_at(bytes: &[u8], pos: usize) -> std::result::Result<(&[u8], usize), &'static str> {
     let head = bytes.get(pos..pos + FRAME_HEADER).ok_or("short header")?;
     if head[..2] != FRAME_MARK {
         return Err("frame marker");
@@ -156,8 +222,7 @@ fn frame_at(bytes: &[u8], pos: usize) -> std::result::Result<(Record, usize), &'
     if crc32fast::hash(payload) != crc {
         return Err("checksum");
     }
-    let rec: Record = serde_json::from_slice(payload).map_err(|_| "record unreadable")?;
-    Ok((rec, start + len as usize))
+    Ok((payload, start + len as usize))
 }
 
 /// One frame's bytes.
@@ -684,6 +749,33 @@ mod tests {
             j.append(at, vec![audit(i)]).expect("append");
         }
         (dir, j)
+    }
+
+    #[test]
+    fn a_filtered_scan_decodes_only_what_is_wanted_and_still_reports_damage() {
+        let (dir, _j) = journal_with(6);
+        let want = |s: u64| s == 2 || s == 5;
+        let scan = scan_segment_where(dir.path(), "2026-11.jnl", &want).expect("scan");
+        let seqs: Vec<u64> = scan.records.iter().map(|r| r.seq).collect();
+        assert_eq!(seqs, vec![2, 5]);
+        assert!(scan.damage.is_empty());
+        let all = scan_segment(dir.path(), "2026-11.jnl").expect("all");
+        assert_eq!(scan.good_end, all.good_end);
+        for r in &all.records {
+            assert_eq!(peek_seq(&serde_json::to_vec(r).expect("enc")), Some(r.seq));
+        }
+        // A flipped byte in an unwanted frame (the third) is still damage.
+        let seg = dir.path().join("2026-11.jnl");
+        let mut bytes = std::fs::read(&seg).expect("read");
+        let frame = encode_frame(&all.records[0]).expect("enc").len();
+        let third = SEGMENT_MAGIC.len() + 2 * frame;
+        bytes[third + FRAME_HEADER + 12] ^= 0x40;
+        std::fs::write(&seg, &bytes).expect("write");
+        let scan = scan_segment_where(dir.path(), "2026-11.jnl", &want).expect("scan");
+        assert_eq!(scan.damage.len(), 1);
+        assert_eq!(scan.damage[0].offset, third as u64);
+        let seqs: Vec<u64> = scan.records.iter().map(|r| r.seq).collect();
+        assert_eq!(seqs, vec![2, 5]);
     }
 
     #[test]

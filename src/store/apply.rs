@@ -164,6 +164,7 @@ pub fn apply(kv: &dyn Kv, rec: &Record, segment: &str) -> Result<(), Abort> {
                 remove_from_tally(&mut day, &app);
                 day.voided += 1;
                 app.void = Some(void.clone());
+                super::review::unmark_open(kv, &app.id)?;
                 let entry = VoidEntry {
                     id: app.id.clone(),
                     number: app.number.clone(),
@@ -184,6 +185,9 @@ pub fn apply(kv: &dyn Kv, rec: &Record, segment: &str) -> Result<(), Abort> {
         }
         Entry::Evicted { items } => {
             for (key, number) in items {
+                if let Some(app) = get_json::<Application>(kv, T::Apps, key.as_bytes())? {
+                    super::review::mark_if_open(kv, &app)?;
+                }
                 kv.del(T::Apps, key.as_bytes())?;
                 kv.del(T::Refs, key.as_bytes())?;
                 kv.del(T::Meta, format!("by_number/{number}").as_bytes())?;

@@ -32,7 +32,7 @@ fn reconstruct(
     }
     let mut records: Vec<Record> = Vec::new();
     for (segment, seqs) in by_segment {
-        let scan = match journal::scan_segment(journal_dir, segment) {
+        let scan = match journal::scan_segment_where(journal_dir, segment, &|s| seqs.contains(&s)) {
             Ok(s) => s,
             Err(e) => {
                 crate::log::warn(&format!("index: {e}"));

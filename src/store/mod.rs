@@ -34,7 +34,7 @@ pub use outbox::Decision;
 pub use records::*;
 pub use repair::{compact, journal_users};
 pub use repair::{RepairReport, VerifyReport};
-pub use review::{BranchReview, Found, ReviewCounts, MAX_FOUND};
+pub use review::{BranchReview, Found, OpenEvicted, ReviewCounts, MAX_FOUND};
 
 /// The store layout this build reads and writes (2: with a journal).
 pub const SCHEMA_VERSION: u32 = 2;
@@ -716,17 +716,26 @@ impl Store {
             .unwrap_or_default())
     }
 
-    /// Calls `f` with every application (a full read, for `tally --rebuild`
-    /// and exports; never at start-up or for a day's tally).
-    /// Applications that left the working store come from the journal.
-    pub fn for_each_application(&self, mut f: impl FnMut(&str, &Application)) -> Result<()> {
-        self.for_each_evicted(&mut f)?;
+    /// Calls `f` with every application still in the working store (the
+    /// last `keep_days` days, and what is not acknowledged yet).
+    pub fn for_each_working_application(
+        &self,
+        mut f: impl FnMut(&str, &Application),
+    ) -> Result<()> {
         for r in self.apps.iter() {
             let (k, v) = r?;
             let app: Application = dec(&v)?;
             f(&String::from_utf8_lossy(&k), &app);
         }
         Ok(())
+    }
+
+    /// Calls `f` with every application (a full read, for `tally --rebuild`
+    /// and exports; never at start-up or for a day's tally).
+    /// Applications that left the working store come from the journal.
+    pub fn for_each_application(&self, mut f: impl FnMut(&str, &Application)) -> Result<()> {
+        self.for_each_evicted(&mut f)?;
+        self.for_each_working_application(f)
     }
 
     /// The applications of the days `from..=to` (range reads of those days).

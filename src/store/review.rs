@@ -19,6 +19,55 @@ use crate::wire::{Change, ReviewState};
 
 pub const CURSOR_KEY: &str = "review_cursor";
 pub const PREFIX: &str = "review/";
+/// `open/<application id>` → [`OpenEvicted`]: an application that left the
+/// working store while the office's answer was not final, so that what is
+/// past its time limit is found without reading the journal.
+pub const OPEN_PREFIX: &str = "open/";
+
+/// What the working store keeps of an evicted application still waiting
+/// for the office's final answer (`completed` or `rejected`): enough to
+/// tell whether it is past its time limit. No personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenEvicted {
+    pub id: String,
+    pub number: String,
+    pub service: String,
+    pub date: chrono::NaiveDate,
+}
+
+/// Whether the office's answer `state` is final.
+pub fn is_final(state: ReviewState) -> bool {
+    matches!(state, ReviewState::Completed | ReviewState::Rejected)
+}
+
+/// At eviction (inside the `evicted` record's apply): marks `app` open
+/// when it was acknowledged, not voided, and has no final answer yet.
+pub fn mark_if_open(kv: &dyn Kv, app: &super::Application) -> std::result::Result<(), Abort> {
+    if app.hub_receipt.is_none() || app.void.is_some() {
+        return Ok(());
+    }
+    let review = get_json::<BranchReview>(kv, T::Meta, format!("{PREFIX}{}", app.id).as_bytes())?;
+    if review.is_some_and(|r| is_final(r.state)) {
+        return Ok(());
+    }
+    let open = OpenEvicted {
+        id: app.id.clone(),
+        number: app.number.clone(),
+        service: app.service.clone(),
+        date: app.date,
+    };
+    put_json(
+        kv,
+        T::Meta,
+        format!("{OPEN_PREFIX}{}", app.id).as_bytes(),
+        &open,
+    )
+}
+
+/// The application `id` is no longer open (a final answer, or voided).
+pub fn unmark_open(kv: &dyn Kv, id: &str) -> std::result::Result<(), Abort> {
+    kv.del(T::Meta, format!("{OPEN_PREFIX}{id}").as_bytes())
+}
 
 /// An application's review as the branch knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +123,9 @@ pub fn apply_reviewed(
         rec.state = c.state;
         rec.history.push(c.clone());
         put_json(kv, T::Meta, key.as_bytes(), &rec)?;
+        if is_final(c.state) {
+            unmark_open(kv, &c.id)?;
+        }
         super::notice::notice_for(kv, c)?;
         at = n;
     }
@@ -115,6 +167,17 @@ impl Store {
     /// The review of application `id` (its client id), if the hub sent one.
     pub fn review_of(&self, id: &str) -> Result<Option<BranchReview>> {
         self.meta_get(&format!("{PREFIX}{id}"))
+    }
+
+    /// Evicted applications still waiting for a final answer.
+    pub fn open_evicted(&self) -> Result<Vec<OpenEvicted>> {
+        self.meta
+            .scan_prefix(OPEN_PREFIX.as_bytes())
+            .map(|r| {
+                let (_, v) = r?;
+                dec(&v)
+            })
+            .collect()
     }
 
     /// Every review the hub sent, by application id.

@@ -81,10 +81,10 @@ pub fn corrections(app: &App, c: &CorrectionsView, f: &mut Frame, area: Rect) {
                 Line::from(Span::styled(
                     format!(
                         "{}  {}  {}  {}",
-                        o.app.number,
-                        o.app.date,
-                        crate::cli::find::state_label(lang, o.state),
-                        service_name(app, &o.app.service)
+                        o.number,
+                        o.date,
+                        crate::cli::find::state_label(lang, Some(o.state)),
+                        service_name(app, &o.service)
                     ),
                     r.warn,
                 ))
