@@ -207,6 +207,15 @@ impl Default for RetentionConfig {
     }
 }
 
+impl RetentionConfig {
+    /// The oldest application date whose ID number may still be on file
+    /// (purged `days` after acknowledgement; a month's margin for late
+    /// acknowledgements): a search by ID number looks no further back.
+    pub fn id_since(&self, today: chrono::NaiveDate) -> chrono::NaiveDate {
+        today - chrono::Duration::days(i64::from(self.days) + 31)
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct StoreConfig {

@@ -1006,3 +1006,134 @@ fn evicted_applications_waiting_for_an_answer_stay_overdue_without_reading_the_j
     let store = Store::open(&dir, 8).expect("open");
     assert_eq!(late_numbers(&store), after);
 }
+
+#[test]
+fn final_answers_leave_the_working_store_with_their_applications_and_stay_found() {
+    use jingyou::store::Branch;
+    use jingyou::wire::{Change, ReviewState};
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("store");
+    let b = Branch {
+        code: "3301F".into(),
+        name: "答".into(),
+        training: false,
+        generated: false,
+    };
+    let today: chrono::NaiveDate = "2026-11-28".parse().expect("d");
+    let since = today - chrono::Duration::days(211);
+    let store = Store::open(&dir, 8).expect("open");
+    let mut apps = Vec::new();
+    for n in 0..3 {
+        apps.push(store.finish(&b, old_app("2026-09-10", n)).expect("finish"));
+    }
+    let mut recent = old_app("2026-11-27", 7);
+    recent
+        .values
+        .insert("id_number".into(), "110101199003074514".into());
+    let recent = store.finish(&b, recent).expect("recent");
+    acknowledge_all(&store);
+    let change = |cursor: &str, i: usize, state, at: &str| Change {
+        cursor: cursor.into(),
+        id: apps[i].id.clone(),
+        number: apps[i].number.clone(),
+        state,
+        at: at.into(),
+        note: None,
+        result: Some(format!("EMS{cursor}")),
+        materials: vec![],
+        review_id: format!("r{cursor}"),
+    };
+    let day = |s: &str| s.parse::<chrono::NaiveDate>().expect("d");
+    // 0 answered before eviction; 1 after it; 2 never.
+    store
+        .record_changes(
+            &[
+                change("1", 0, ReviewState::Accepted, "2026-09-11T09:00:00+08:00"),
+                change("2", 0, ReviewState::Completed, "2026-09-12T09:00:00+08:00"),
+            ],
+            "2",
+        )
+        .expect("changes");
+    assert_eq!(store.evict_due(today, 30).expect("evict"), 3);
+    assert_eq!(
+        store.reviews().expect("reviews").len(),
+        0,
+        "final answer left"
+    );
+    store
+        .record_changes(
+            &[change(
+                "3",
+                1,
+                ReviewState::Completed,
+                "2026-11-28T09:00:00+08:00",
+            )],
+            "3",
+        )
+        .expect("late answer");
+    assert_eq!(store.reviews().expect("reviews").len(), 0);
+    let check = |store: &Store| {
+        // Day counts survive the answers leaving the working store.
+        assert_eq!(
+            store
+                .review_counts(day("2026-09-12"))
+                .expect("c")
+                .completed_on_day,
+            1
+        );
+        assert_eq!(
+            store
+                .review_counts(day("2026-09-11"))
+                .expect("c")
+                .accepted_on_day,
+            1
+        );
+        assert_eq!(store.review_counts(today).expect("c").completed_on_day, 1);
+        // Found by number with their answers, read back from the journal.
+        for (i, result) in [(0, Some("EMS2")), (1, Some("EMS3")), (2, None)] {
+            let f = store
+                .find_applications(&apps[i].number, since)
+                .expect("find");
+            assert_eq!(f.len(), 1, "{i}");
+            assert_eq!(f[0].result(), result, "{i}");
+            let want = if result.is_some() {
+                ReviewState::Completed
+            } else {
+                ReviewState::Received
+            };
+            assert_eq!(f[0].state, Some(want), "{i}");
+        }
+        // By part of a number (the index), newest first, the recent one too.
+        let part = &apps[0].number[..12];
+        let found: Vec<String> = store
+            .find_applications(part, since)
+            .expect("part")
+            .into_iter()
+            .map(|f| f.app.number)
+            .collect();
+        let mut want: Vec<String> = apps.iter().map(|a| a.number.clone()).collect();
+        want.reverse();
+        assert_eq!(found, want);
+        // By ID number, within the retention period only.
+        let by_id = store
+            .find_applications("11010519491231002X", since)
+            .expect("id");
+        assert_eq!(by_id.len(), 3);
+        assert!(store
+            .find_applications("11010519491231002X", day("2026-10-01"))
+            .expect("id")
+            .is_empty());
+        let mine = store
+            .find_applications("110101199003074514", since)
+            .expect("id");
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].app.number, recent.number);
+    };
+    check(&store);
+    drop(store);
+    let r = Store::repair(&dir, 8).expect("repair");
+    assert!(r.verify.whole(), "{:?}", r.verify.differences);
+    let store = Store::open(&dir, 8).expect("open");
+    assert_eq!(store.reviews().expect("reviews").len(), 0);
+    check(&store);
+}

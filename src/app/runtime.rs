@@ -471,11 +471,10 @@ impl Runtime {
                 })
             }
             Effect::FindDrafts(q) => Some(
-                match self
-                    .store
-                    .find_drafts(&q)
-                    .and_then(|d| Ok((d, self.store.find_applications(&q)?)))
-                {
+                match self.store.find_drafts(&q).and_then(|d| {
+                    let since = self.config.retention.id_since(self.clock.today());
+                    Ok((d, self.store.find_applications(&q, since)?))
+                }) {
                     Ok((drafts, apps)) => Msg::Found(drafts, apps),
                     Err(e) => self.store_err(lang, e),
                 },
@@ -656,7 +655,7 @@ impl Runtime {
         let lang = app.lang;
         let Some(found) = self
             .store
-            .find_applications(number)?
+            .find_applications(number, self.config.retention.id_since(self.clock.today()))?
             .into_iter()
             .find(|f| f.app.number == number)
         else {

@@ -104,7 +104,10 @@ pub fn run(ctx: &Ctx, query: &str, format: TableOrJson) -> Output {
     if query.trim().is_empty() {
         return Output::fail(EXIT_FAILURE, tr(lang, "lookup.empty_query").to_string());
     }
-    let found = match ctx.store.find_applications(query) {
+    let found = match ctx
+        .store
+        .find_applications(query, ctx.config.retention.id_since(ctx.clock.today()))
+    {
         Ok(f) => f,
         Err(e) => return Output::fail(EXIT_FAILURE, e.message(lang)),
     };

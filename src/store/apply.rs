@@ -131,6 +131,19 @@ pub fn apply(kv: &dyn Kv, rec: &Record, segment: &str) -> Result<(), Abort> {
     if get_u64(kv, JOURNAL_SEQ)? >= rec.seq {
         return Ok(());
     }
+    if let Entry::Reviewed { changes, .. } = &rec.entry {
+        // An office answer is a record about the application too: the
+        // index names it when the application leaves the working store.
+        for c in changes {
+            if let Some(key) = kv.get(T::Meta, format!("by_number/{}", c.number).as_bytes())? {
+                let mut refs: Vec<(u64, String)> = get_json(kv, T::Refs, &key)?.unwrap_or_default();
+                if !refs.iter().any(|(s, _)| *s == rec.seq) {
+                    refs.push((rec.seq, segment.to_string()));
+                    put_json(kv, T::Refs, &key, &refs)?;
+                }
+            }
+        }
+    }
     if !matches!(rec.entry, Entry::Evicted { .. }) {
         for key in crate::journal::keys_of(&rec.entry) {
             let mut refs: Vec<(u64, String)> =
@@ -187,6 +200,7 @@ pub fn apply(kv: &dyn Kv, rec: &Record, segment: &str) -> Result<(), Abort> {
             for (key, number) in items {
                 if let Some(app) = get_json::<Application>(kv, T::Apps, key.as_bytes())? {
                     super::review::mark_if_open(kv, &app)?;
+                    super::review::drop_if_final(kv, &app)?;
                 }
                 kv.del(T::Apps, key.as_bytes())?;
                 kv.del(T::Refs, key.as_bytes())?;

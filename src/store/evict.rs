@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 
 use super::apply;
 use super::repair::MemKv;
-use super::{dec, Application, AuditEntry, Result, Store};
+use super::{dec, Application, AuditEntry, BranchReview, Found, Result, Store};
 use crate::journal::{self, index, Entry, Record};
 
 /// Applications evicted per call at most (the rest go on the next pass).
@@ -24,6 +24,18 @@ fn reconstruct(
     journal_dir: &std::path::Path,
     wanted: &BTreeMap<String, (String, Vec<index::Ref>)>,
 ) -> Result<BTreeMap<String, Application>> {
+    Ok(reconstruct_with_reviews(journal_dir, wanted)?
+        .into_iter()
+        .map(|(k, (a, _))| (k, a))
+        .collect())
+}
+
+/// As [`reconstruct`], with each application's office answers as the
+/// journal records them (`None`: none).
+fn reconstruct_with_reviews(
+    journal_dir: &std::path::Path,
+    wanted: &BTreeMap<String, (String, Vec<index::Ref>)>,
+) -> Result<BTreeMap<String, (Application, Option<BranchReview>)>> {
     let mut by_segment: BTreeMap<&str, BTreeSet<u64>> = BTreeMap::new();
     for (_, refs) in wanted.values() {
         for r in refs {
@@ -57,7 +69,12 @@ fn reconstruct(
     let trees = mem.0.into_inner();
     for key in wanted.keys() {
         if let Some(raw) = trees[apply::T::Apps as usize].get(key.as_bytes()) {
-            out.insert(key.clone(), dec::<Application>(raw)?);
+            let app = dec::<Application>(raw)?;
+            let review = trees[apply::T::Meta as usize]
+                .get(format!("{}{}", super::review::PREFIX, app.id).as_bytes())
+                .map(|raw| dec::<BranchReview>(raw))
+                .transpose()?;
+            out.insert(key.clone(), (app, review));
         }
     }
     Ok(out)
@@ -82,6 +99,69 @@ impl Store {
         let mut wanted = index::month(&self.journal_dir, &month);
         wanted.retain(|_, (n, _)| *n == number);
         Ok(reconstruct(&self.journal_dir, &wanted)?.into_iter().next())
+    }
+
+    /// An evicted application by number with the office's answers (those
+    /// still in the working store, else the journal's).
+    pub(super) fn evicted_found(&self, number: &str) -> Result<Option<Found>> {
+        let number = number.trim().to_ascii_uppercase();
+        let Some(month) = month_of_number(&number) else {
+            return Ok(None);
+        };
+        let mut wanted = index::month(&self.journal_dir, &month);
+        wanted.retain(|_, (n, _)| *n == number);
+        let Some((_, (app, journaled))) = reconstruct_with_reviews(&self.journal_dir, &wanted)?
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        Ok(Some(self.found_with(app, journaled)?))
+    }
+
+    /// Evicted applications whose number contains `q`, or (months from
+    /// `id_since` on) whose customer's ID number is `q`: newest month
+    /// first, until `limit` are found. Only the index is read for numbers;
+    /// a month's records are decoded for an ID search, since personal
+    /// fields older than the retention period are purged anyway.
+    pub(super) fn find_evicted(
+        &self,
+        q: &str,
+        id_since: NaiveDate,
+        limit: usize,
+    ) -> Result<Vec<Found>> {
+        let looks_like_id = q.len() >= 15 && !q.contains('-');
+        let since = id_since.format("%Y-%m").to_string();
+        let mut out = Vec::new();
+        for month in index::months(&self.journal_dir).into_iter().rev() {
+            let mut wanted = index::month(&self.journal_dir, &month);
+            wanted.retain(|k, _| !self.apps.contains_key(k.as_bytes()).unwrap_or(false));
+            let by_id = looks_like_id && month >= since;
+            if !by_id {
+                wanted.retain(|_, (n, _)| n.to_uppercase().contains(q));
+            }
+            if wanted.is_empty() {
+                continue;
+            }
+            let mut hits: Vec<(Application, Option<BranchReview>)> =
+                reconstruct_with_reviews(&self.journal_dir, &wanted)?
+                    .into_values()
+                    .filter(|(a, _)| {
+                        a.number.to_uppercase().contains(q)
+                            || a.values
+                                .get("id_number")
+                                .is_some_and(|v| v.trim().to_uppercase() == q)
+                    })
+                    .collect();
+            hits.sort_by(|a, b| (b.0.date, &b.0.number).cmp(&(a.0.date, &a.0.number)));
+            for (app, journaled) in hits {
+                out.push(self.found_with(app, journaled)?);
+            }
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
     }
 
     /// Evicted applications of the months `from..=to` touch, by key.
@@ -278,6 +358,33 @@ impl Store {
                         segment: segment.to_string(),
                     },
                 ));
+            }
+        }
+        if let Entry::Reviewed { changes, .. } = &rec.entry {
+            let mut months: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+            for c in changes {
+                if self.key_of(&c.number)?.is_some() {
+                    continue;
+                }
+                let Some(month) = month_of_number(&c.number) else {
+                    continue;
+                };
+                let known = months.entry(month.clone()).or_insert_with(|| {
+                    index::month(&self.journal_dir, &month)
+                        .into_iter()
+                        .map(|(key, (number, _))| (number, key))
+                        .collect()
+                });
+                if let Some((number, key)) = known.get_key_value(&c.number) {
+                    lines.push((
+                        number.clone(),
+                        key.clone(),
+                        index::Ref {
+                            seq: rec.seq,
+                            segment: segment.to_string(),
+                        },
+                    ));
+                }
             }
         }
         if lines.is_empty() {

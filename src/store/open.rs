@@ -328,6 +328,9 @@ impl Store {
             )),
             None => {
                 store.meta.insert("schema", &SCHEMA_VERSION.to_be_bytes())?;
+                store
+                    .meta
+                    .insert(super::review::DAYS_COUNTED, b"1".to_vec())?;
                 store.db.flush()?;
                 Ok(store)
             }
@@ -343,6 +346,7 @@ impl Store {
             Some(1) => Err(damaged(dir, Damage::SchemaWithoutJournal)),
             Some(_) => {
                 store.catch_up(&summary)?;
+                store.count_review_days_once()?;
                 Ok(store)
             }
         }

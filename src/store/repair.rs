@@ -83,10 +83,15 @@ fn rebuild(dir: &Path, cache_mib: u64, report: &mut RepairReport) -> Result<()> 
         let journal = Journal::new(&journal_dir, summary.last_seq, summary.torn_tail);
         let store = super::open::build(dir, db, journal, lock)?;
         store.meta.insert("schema", &SCHEMA_VERSION.to_be_bytes())?;
+        // Replaying the journal counts every office answer by day.
+        store
+            .meta
+            .insert(super::review::DAYS_COUNTED, b"1".to_vec())?;
         let mut chunk: Vec<(String, Record)> = Vec::with_capacity(CHUNK);
         let mut failed: Option<StoreError> = None;
         let mut refs: BTreeMap<String, (String, Vec<index::Ref>)> = BTreeMap::new();
         let mut evicted: Vec<String> = Vec::new();
+        let mut key_by_number: BTreeMap<String, String> = BTreeMap::new();
         let damage = journal::for_each(&journal_dir, |segment, rec| {
             if failed.is_some() {
                 return;
@@ -94,6 +99,22 @@ fn rebuild(dir: &Path, cache_mib: u64, report: &mut RepairReport) -> Result<()> 
             count_kinds(rec, report);
             if let Entry::Finish { key, app } = &rec.entry {
                 refs.insert(key.clone(), (app.number.clone(), Vec::new()));
+                key_by_number.insert(app.number.clone(), key.clone());
+            }
+            if let Entry::Reviewed { changes, .. } = &rec.entry {
+                for c in changes {
+                    let Some(key) = key_by_number.get(&c.number) else {
+                        continue;
+                    };
+                    if let Some((_, v)) = refs.get_mut(key) {
+                        if !v.iter().any(|r| r.seq == rec.seq) {
+                            v.push(index::Ref {
+                                seq: rec.seq,
+                                segment: segment.to_string(),
+                            });
+                        }
+                    }
+                }
             }
             if let Entry::Evicted { items } = &rec.entry {
                 evicted.extend(items.iter().map(|(k, _)| k.clone()));
@@ -273,10 +294,13 @@ impl Store {
                 self.audit.len()
             ));
         }
-        // Review states pulled from the hub, and the cursor.
+        // Review states pulled from the hub, the cursor, the day counts,
+        // notices, and the marks of evicted applications still open.
         let reviews_want: BTreeMap<&[u8], &[u8]> = want[T::Meta as usize]
             .iter()
-            .filter(|(k, _)| k.starts_with(b"review") || k.starts_with(b"notice"))
+            .filter(|(k, _)| {
+                k.starts_with(b"review") || k.starts_with(b"notice") || k.starts_with(b"open/")
+            })
             .map(|(k, v)| (k.as_slice(), v.as_slice()))
             .collect();
         let mut reviews_have = 0usize;
@@ -284,6 +308,7 @@ impl Store {
             .meta
             .scan_prefix(b"review")
             .chain(self.meta.scan_prefix(b"notice"))
+            .chain(self.meta.scan_prefix(b"open/"))
         {
             let (k, v) = row?;
             reviews_have += 1;

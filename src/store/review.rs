@@ -64,6 +64,49 @@ pub fn mark_if_open(kv: &dyn Kv, app: &super::Application) -> std::result::Resul
     )
 }
 
+/// `review_day/<YYYY-MM-DD>` → [`ReviewDay`]: the changes made on a day
+/// (the office's date), counted as they are applied, so a day's counts
+/// need no scan of every review.
+pub const DAY_PREFIX: &str = "review_day/";
+/// Set once the day counters cover every change in the store (stores made
+/// before them are counted once at open).
+pub const DAYS_COUNTED: &str = "counted/review_days";
+
+/// Changes made on one day, by the state they set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewDay {
+    pub accepted: u64,
+    pub rejected: u64,
+    pub needs_correction: u64,
+    pub completed: u64,
+}
+
+fn count_day(kv: &dyn Kv, c: &Change) -> std::result::Result<(), Abort> {
+    let Ok(t) = chrono::DateTime::parse_from_rfc3339(&c.at) else {
+        return Ok(());
+    };
+    let key = format!("{DAY_PREFIX}{}", t.date_naive());
+    let mut d: ReviewDay = get_json(kv, T::Meta, key.as_bytes())?.unwrap_or_default();
+    match c.state {
+        ReviewState::NeedsCorrection => d.needs_correction += 1,
+        ReviewState::Completed => d.completed += 1,
+        ReviewState::Accepted => d.accepted += 1,
+        ReviewState::Rejected => d.rejected += 1,
+        ReviewState::Received => return Ok(()),
+    }
+    put_json(kv, T::Meta, key.as_bytes(), &d)
+}
+
+/// At eviction: a final answer leaves the working store with its
+/// application (the journal keeps it; the index names its record).
+pub fn drop_if_final(kv: &dyn Kv, app: &super::Application) -> std::result::Result<(), Abort> {
+    let key = format!("{PREFIX}{}", app.id);
+    if get_json::<BranchReview>(kv, T::Meta, key.as_bytes())?.is_some_and(|r| is_final(r.state)) {
+        kv.del(T::Meta, key.as_bytes())?;
+    }
+    Ok(())
+}
+
 /// The application `id` is no longer open (a final answer, or voided).
 pub fn unmark_open(kv: &dyn Kv, id: &str) -> std::result::Result<(), Abort> {
     kv.del(T::Meta, format!("{OPEN_PREFIX}{id}").as_bytes())
@@ -122,9 +165,15 @@ pub fn apply_reviewed(
         });
         rec.state = c.state;
         rec.history.push(c.clone());
-        put_json(kv, T::Meta, key.as_bytes(), &rec)?;
-        if is_final(c.state) {
-            unmark_open(kv, &c.id)?;
+        count_day(kv, c)?;
+        let open_mark = format!("{OPEN_PREFIX}{}", c.id);
+        if is_final(c.state) && kv.get(T::Meta, open_mark.as_bytes())?.is_some() {
+            // Its application left the working store waiting for this
+            // answer: the answer stays in the journal (indexed), not in sled.
+            kv.del(T::Meta, key.as_bytes())?;
+            kv.del(T::Meta, open_mark.as_bytes())?;
+        } else {
+            put_json(kv, T::Meta, key.as_bytes(), &rec)?;
         }
         super::notice::notice_for(kv, c)?;
         at = n;
@@ -214,7 +263,22 @@ pub const MAX_FOUND: usize = 50;
 
 impl Store {
     fn found(&self, app: super::Application) -> Result<Found> {
-        let review = self.review_of(&app.id)?;
+        self.found_with(app, None)
+    }
+
+    /// `app` with its review: `journaled` when it was read back with an
+    /// application that left the working store, else the working store's.
+    pub(super) fn found_with(
+        &self,
+        app: super::Application,
+        journaled: Option<BranchReview>,
+    ) -> Result<Found> {
+        // For an evicted application the journal's is whole (every answer
+        // about it is indexed); sled may hold only the latest.
+        let review = match journaled {
+            Some(j) => Some(j),
+            None => self.review_of(&app.id)?,
+        };
         let state = match &review {
             Some(r) => Some(r.state),
             None if app.hub_receipt.is_some() => Some(ReviewState::Received),
@@ -226,16 +290,29 @@ impl Store {
     /// Finished applications by number (whole, also those that left the
     /// working store), part of a number, or the customer's ID number;
     /// newest first, at most [`MAX_FOUND`].
-    pub fn find_applications(&self, query: &str) -> Result<Vec<Found>> {
+    ///
+    /// Applications that left the working store are searched in the index
+    /// by number; by ID number only in the months from `id_since` on (the
+    /// caller passes the retention period: older ones hold no ID).
+    pub fn find_applications(
+        &self,
+        query: &str,
+        id_since: chrono::NaiveDate,
+    ) -> Result<Vec<Found>> {
         let q = query.trim().to_uppercase();
         if q.is_empty() {
             return Ok(Vec::new());
         }
-        if let Some(app) = self.application(&q)? {
-            return Ok(vec![self.found(app)?]);
+        if let Some(key) = self.key_of(&q)? {
+            if let Some(raw) = self.apps.get(key)? {
+                return Ok(vec![self.found(dec(&raw)?)?]);
+            }
+        }
+        if let Some(f) = self.evicted_found(&q)? {
+            return Ok(vec![f]);
         }
         let mut hits = Vec::new();
-        self.for_each_application(|_, a| {
+        self.for_each_working_application(|_, a| {
             let by_number = a.number.to_uppercase().contains(&q);
             let by_id = a
                 .values
@@ -245,9 +322,14 @@ impl Store {
                 hits.push(a.clone());
             }
         })?;
-        hits.sort_by(|a, b| (b.date, &b.number).cmp(&(a.date, &a.number)));
-        hits.truncate(MAX_FOUND);
-        hits.into_iter().map(|a| self.found(a)).collect()
+        let mut out: Vec<Found> = hits
+            .into_iter()
+            .map(|a| self.found(a))
+            .collect::<Result<_>>()?;
+        out.extend(self.find_evicted(&q, id_since, MAX_FOUND)?);
+        out.sort_by(|a, b| (b.app.date, &b.app.number).cmp(&(a.app.date, &a.app.number)));
+        out.truncate(MAX_FOUND);
+        Ok(out)
     }
 }
 
@@ -269,27 +351,56 @@ pub struct ReviewCounts {
 impl Store {
     /// Counts for `day` (the office's time, as its date).
     pub fn review_counts(&self, day: chrono::NaiveDate) -> Result<ReviewCounts> {
-        let mut c = ReviewCounts::default();
+        let d: ReviewDay = self
+            .meta_get(&format!("{DAY_PREFIX}{day}"))?
+            .unwrap_or_default();
+        let mut c = ReviewCounts {
+            accepted_on_day: d.accepted,
+            rejected_on_day: d.rejected,
+            needs_correction_on_day: d.needs_correction,
+            completed_on_day: d.completed,
+            needs_correction_now: 0,
+        };
+        // Reviews in sled: the working store's and the open evicted ones.
         for r in self.reviews()? {
             if r.state == ReviewState::NeedsCorrection {
                 c.needs_correction_now += 1;
             }
+        }
+        Ok(c)
+    }
+
+    /// Day counters for a store made before they existed: counted once
+    /// from the reviews it holds (none of which had left it then).
+    pub(super) fn count_review_days_once(&self) -> Result<()> {
+        if self.meta.contains_key(DAYS_COUNTED)? {
+            return Ok(());
+        }
+        let mut days: std::collections::BTreeMap<String, ReviewDay> = Default::default();
+        for r in self.reviews()? {
             for ch in &r.history {
-                let on_day = chrono::DateTime::parse_from_rfc3339(&ch.at)
-                    .is_ok_and(|t| t.date_naive() == day);
-                if !on_day {
+                let Ok(t) = chrono::DateTime::parse_from_rfc3339(&ch.at) else {
                     continue;
-                }
+                };
+                let d = days
+                    .entry(format!("{DAY_PREFIX}{}", t.date_naive()))
+                    .or_default();
                 match ch.state {
-                    ReviewState::NeedsCorrection => c.needs_correction_on_day += 1,
-                    ReviewState::Completed => c.completed_on_day += 1,
-                    ReviewState::Accepted => c.accepted_on_day += 1,
-                    ReviewState::Rejected => c.rejected_on_day += 1,
+                    ReviewState::NeedsCorrection => d.needs_correction += 1,
+                    ReviewState::Completed => d.completed += 1,
+                    ReviewState::Accepted => d.accepted += 1,
+                    ReviewState::Rejected => d.rejected += 1,
                     ReviewState::Received => {}
                 }
             }
         }
-        Ok(c)
+        let mut batch = sled::Batch::default();
+        for (k, d) in days {
+            batch.insert(k.as_bytes(), serde_json::to_vec(&d)?);
+        }
+        batch.insert(DAYS_COUNTED, b"1".to_vec());
+        self.meta.apply_batch(batch)?;
+        Ok(())
     }
 
     /// Applications waiting for the customer (`needs_correction`), with the
