@@ -194,12 +194,6 @@ fn scan_bytes_where(
     out
 }
 
-/// The frame at `pos`: the record and where the next frame starts.
-fn frame_at(bytes: &[u8], pos: usize) -> std::result::Result<(Record, usize), &'static str> {
-    let (payload, next) = frame_payload_at(bytes, pos)?;
-    Ok((decode_payload(payload)?, next))
-}
-
 fn decode_payload(payload: &[u8]) -> std::result::Result<Record, &'static str> {
     serde_json::from_slice(payload).map_err(|_| "record unreadable")
 }
@@ -331,22 +325,50 @@ fn summary_from_head(dir: &Path, names: &[String]) -> Option<Summary> {
     file.seek(SeekFrom::Start(offset)).ok()?;
     let mut tail = Vec::with_capacity((len - offset) as usize);
     file.read_to_end(&mut tail).ok()?;
-    let (first, _) = frame_at(&tail, 0).ok()?;
-    if first.seq != seq {
+    let (payload, _) = frame_payload_at(&tail, 0).ok()?;
+    if head_of(payload).ok()?.seq != seq {
         return None;
     }
-    // Frames after HEAD's (appended after HEAD was last written).
-    let scan = scan_bytes_from(segment, &tail, 0);
-    if !scan.damage.is_empty() {
-        return None;
+    // Frames after HEAD's (appended after HEAD was last written), read
+    // for their numbers only: the newest record may be large (an
+    // `evicted` record names thousands of applications), and open needs
+    // none of it.
+    let mut last = None;
+    let mut pos = 0;
+    let mut torn_tail = 0;
+    while pos < tail.len() {
+        match frame_payload_at(&tail, pos).and_then(|(p, next)| Ok((head_of(p)?, next))) {
+            Ok((head, next)) => {
+                if torn_tail > 0 {
+                    return None; // bad bytes between good frames: damage
+                }
+                last = Some(head);
+                pos = next;
+            }
+            Err(_) => {
+                torn_tail += 1;
+                pos += 1;
+            }
+        }
     }
-    let last = scan.records.last()?;
+    let last = last?;
     Some(Summary {
         last_seq: last.seq,
         applications: last.apps,
         damage: Vec::new(),
-        torn_tail: scan.torn_tail,
+        torn_tail: torn_tail as u64,
     })
+}
+
+/// A record's sequence number and application count, the rest skipped.
+#[derive(serde::Deserialize)]
+struct Head {
+    seq: u64,
+    apps: u64,
+}
+
+fn head_of(payload: &[u8]) -> std::result::Result<Head, &'static str> {
+    serde_json::from_slice(payload).map_err(|_| "record unreadable")
 }
 
 /// Reads the newest record (cheap at open: from HEAD, else the newest
