@@ -61,6 +61,11 @@ for n in $SIZES; do
   for _ in $(seq "$RUNS"); do
     JINGYOU_DATA=$d timed "$W/$n.tally" "$BIN" tally --format json
     JINGYOU_DATA=$d timed "$W/$n.queue" "$BIN" queue --format json
+    # find by part of a number (the first of every day: reads the index,
+    # stops at 50) and by an ID number no one has (the worst case: every
+    # month within the retention period is read back)
+    JINGYOU_DATA=$d timed "$W/$n.findpart" "$BIN" find -- -0001 || true
+    JINGYOU_DATA=$d timed "$W/$n.findid" "$BIN" find 110101190001010016 || true
   done
 done
 
@@ -86,16 +91,18 @@ lines = [
     f"Machine: {cpu}, {os.cpu_count()} cores; load average at the end {' '.join(load)}; "
     f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
     "",
-    "| history | working store | first frame | × baseline | RSS at first frame | tally | × baseline | tally RSS | queue | queue RSS |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    "| history | working store | first frame | × baseline | RSS at first frame | tally | × baseline | tally RSS | queue | queue RSS | find part of a number | find an ID number |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
 ]
 for n in sizes:
     f, r = frames(n)
     t, tr = timed(n, "tally")
     q, qr = timed(n, "queue")
+    fp, fpr = timed(n, "findpart")
+    fi, fir = timed(n, "findid")
     du = int(open(f"{w}/{n}.du").read()) / 1024
     hist = "1 application (baseline)" if n == 0 else f"{n:,} over {n // per_day:,} days"
-    lines.append(f"| {hist} | {du:.1f} MiB | {f:.1f} ms | {f / base_f:.2f} | {r:.1f} MiB | {t:.0f} ms | {t / base_t:.2f} | {tr:.1f} MiB | {q:.0f} ms | {qr:.1f} MiB |")
+    lines.append(f"| {hist} | {du:.1f} MiB | {f:.1f} ms | {f / base_f:.2f} | {r:.1f} MiB | {t:.0f} ms | {t / base_t:.2f} | {tr:.1f} MiB | {q:.0f} ms | {qr:.1f} MiB | {fp:.0f} ms, {fpr:.1f} MiB | {fi:.0f} ms, {fir:.1f} MiB |")
 open(out, "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY

@@ -8,7 +8,11 @@
 # server PG names), a release jingyou-hub (--workers 4) and, for C in
 # CLIENTS (1 16 64 256) and B in BATCHES (1 20), examples/hub_load with C
 # branch clients posting batches of B new applications for SECS (10)
-# seconds: accepted/s, p50/p99 per request, hub RSS after the run. Then
+# seconds: accepted/s, p50/p99 per request, hub RSS after the run; then
+# 64 clients × 20 offered at each of RATES (1500 3000) applications a second
+# in all on a fixed schedule (open loop: p50/p99 from when each request was
+# due, as a province's branches send, rather than as fast as answers come
+# back). Then
 # bytes stored per application (sled: du of the data dir; PostgreSQL:
 # pg_database_size) divided by the applications held.
 # GROWTH=1 also fills the stores in bulk (sled through HubStore in batches
@@ -22,6 +26,7 @@ TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 SECS=${SECS:-10}
 CLIENTS=${CLIENTS:-"1 16 64 256"}
 BATCHES=${BATCHES:-"1 20"}
+RATES=${RATES:-"1500 3000"}
 GROWTH=${GROWTH:-0}
 SLED_STEPS=${SLED_STEPS:-"250000 500000 1000000"}
 PG_STEPS=${PG_STEPS:-"1000000 5000000 10000000"}
@@ -79,6 +84,8 @@ for b in $backends; do
         STORE_ARGS[$b]="--data $W/sled"
     else
         STORE_ARGS[$b]="--db $(pg_db load)"
+        "$HUB" migrate --db "${STORE_ARGS[$b]#--db }" >/dev/null
+        EMPTY_BYTES=$(psql "${STORE_ARGS[$b]#--db }" -qAtc "SELECT pg_database_size(current_database())")
     fi
     # shellcheck disable=SC2086
     start_hub ${STORE_ARGS[$b]}
@@ -87,6 +94,14 @@ for b in $backends; do
             out=$("$LOAD" "$URL" "$c" "$batch" "$SECS")
             row "$b" "$c" "$batch" "$out" "$(rss_mib)"
         done
+    done
+    # Offered load: 64 clients × 20 on a fixed schedule at RATES a second
+    # in all; latency from when each request was due.
+    for r in $RATES; do
+        out=$("$LOAD" "$URL" 64 20 "$SECS" "$r")
+        printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$b" "$r" \
+            "$(field "$out" accepted_per_s)" "$(field "$out" p50_ms)" "$(field "$out" p99_ms)" \
+            "$(field "$out" refused_or_failed)" "$(rss_mib)" >>"$W/offered.md"
     done
     if [ "$b" = sled ]; then
         stop_hub
@@ -97,17 +112,29 @@ for b in $backends; do
         held=$(psql "$url" -qAtc "SELECT count(*) FROM app_ids")
         bytes=$(psql "$url" -qAtc "SELECT pg_database_size(current_database())")
         stop_hub
+        # the empty database's own catalogues (~7.5 MB) are not the applications'
+        echo
+        echo "postgres: empty migrated database $EMPTY_BYTES bytes; $((bytes - EMPTY_BYTES)) bytes more for $held applications: $(((bytes - EMPTY_BYTES) / (held > 0 ? held : 1))) bytes per application"
     fi
     echo
     echo "$b: $held applications, $bytes bytes: $((bytes / (held > 0 ? held : 1))) bytes per application"
     echo
 done
 
+if [ -s "$W/offered.md" ]; then
+    echo
+    echo "Offered load, 64 clients × 20 (open loop):"
+    echo
+    echo "| backend | offered/s | accepted/s | p50 ms | p99 ms | 503/failed | hub RSS MiB |"
+    echo "|---|---|---|---|---|---|---|"
+    cat "$W/offered.md"
+fi
+
 [ "$GROWTH" = 1 ] || exit 0
 
 echo
-echo "| backend | applications held | fill rate /s | accepted/s (64×20) | p99 ms | hub RSS MiB | bytes/app |"
-echo "|---|---|---|---|---|---|---|"
+echo "| backend | applications held | fill rate /s | accepted/s (64×20) | p99 ms | p99 ms at 1,500/s offered | hub RSS MiB | bytes/app |"
+echo "|---|---|---|---|---|---|---|---|"
 # sled: bulk through HubStore, then a load run at each size
 mkdir -p "$W/grow"
 have=0
@@ -119,11 +146,12 @@ for n in $SLED_STEPS; do
     have=$n
     start_hub --data "$W/grow"
     out=$("$LOAD" "$URL" 64 20 "$SECS")
+    at=$("$LOAD" "$URL" 64 20 "$SECS" 1500)
     rss=$(rss_mib)
     stop_hub
     bytes=$(du -sb "$W/grow" | cut -f1)
-    printf '| sled | %s | %s | %s | %s | %s | %s |\n' "$n" "$rate" \
-        "$(field "$out" accepted_per_s)" "$(field "$out" p99_ms)" "$rss" "$((bytes / n))"
+    printf '| sled | %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$rate" \
+        "$(field "$out" accepted_per_s)" "$(field "$out" p99_ms)" "$(field "$at" p99_ms)" "$rss" "$((bytes / n))"
 done
 [ -n "$PG" ] || exit 0
 url=$(pg_db grow)
@@ -149,14 +177,19 @@ INSERT INTO applications (id, branch, app_date, number, service, receipt, body)
   SELECT 'fill-' || g, 'F' || lpad((g % 50000)::text, 5, '0'), make_date(2025, 1 + (g / 28) % 12, 1 + g % 28),
          'F-' || g, 'A01', 'HUB-F-' || g,
          jsonb_build_object('id', 'fill-' || g, 'number', 'F-' || g, 'service', 'A01',
+           'date', make_date(2025, 1 + (g / 28) % 12, 1 + g % 28),
+           'finished_at', make_date(2025, 1 + (g / 28) % 12, 1 + g % 28) || 'T10:00:00+08:00',
+           'clerk', '001', 'branch', 'F' || lpad((g % 50000)::text, 5, '0'),
            'values', jsonb_build_object('name', '张三', 'id_number', '330102199001011234', 'plate', '浙A12345'),
-           'materials', jsonb_build_array('id_card'), 'fee_total_fen', 1000, 'payment', 'cash',
+           'materials', jsonb_build_array('id_card'),
+           'fees', jsonb_build_array(jsonb_build_object('item', 'fee', 'fen', 1000)),
+           'fee_total_fen', 1000, 'payment', 'cash',
            'delivery', jsonb_build_object('mode', 'pickup'))
   FROM generate_series($have + 1, $n) g;
 INSERT INTO day_tally (app_date, branch, service, n)
   SELECT make_date(2025, 1 + (g / 28) % 12, 1 + g % 28) AS d, 'F' || lpad((g % 50000)::text, 5, '0') AS b, 'A01', count(*)
   FROM generate_series($have + 1, $n) g GROUP BY d, b
-  ON CONFLICT (app_date, branch, service) DO UPDATE SET n = day_tally.n + 1;
+  ON CONFLICT (app_date, branch, service) DO UPDATE SET n = day_tally.n + EXCLUDED.n;
 ANALYZE;
 SQL
     t1=$(date +%s.%N)
@@ -164,10 +197,11 @@ SQL
     have=$n
     start_hub --db "$url"
     out=$("$LOAD" "$URL" 64 20 "$SECS")
+    at=$("$LOAD" "$URL" 64 20 "$SECS" 1500)
     rss=$(rss_mib)
     stop_hub
     held=$(psql "$url" -qAtc "SELECT count(*) FROM app_ids")
     bytes=$(psql "$url" -qAtc "SELECT pg_database_size(current_database())")
-    printf '| postgres | %s | %s (bulk SQL) | %s | %s | %s | %s |\n' "$held" "$rate" \
-        "$(field "$out" accepted_per_s)" "$(field "$out" p99_ms)" "$rss" "$((bytes / held))"
+    printf '| postgres | %s | %s (bulk SQL) | %s | %s | %s | %s | %s |\n' "$held" "$rate" \
+        "$(field "$out" accepted_per_s)" "$(field "$out" p99_ms)" "$(field "$at" p99_ms)" "$rss" "$((bytes / held))"
 done

@@ -3,7 +3,13 @@
 //! seconds over keep-alive connections; prints one JSON line with accepted/s
 //! and p50/p99 latency per request.
 //!
-//! usage: hub_load URL CLIENTS BATCH SECONDS
+//! With RATE, the load is offered at RATE applications a second in all
+//! (each client sends a batch every CLIENTS × BATCH / RATE seconds, on a
+//! fixed schedule) instead of as fast as answers come back, and latency is
+//! counted from when a request was due, so a slow answer that delays the
+//! next request is not hidden (no coordinated omission).
+//!
+//! usage: hub_load URL CLIENTS BATCH SECONDS [RATE]
 //!        hub_load --fill-sled DIR COUNT   (bulk fill a sled hub store)
 
 use std::time::{Duration, Instant};
@@ -30,8 +36,10 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-fn load(url: &str, clients: usize, batch: usize, seconds: u64) {
+fn load(url: &str, clients: usize, batch: usize, seconds: u64, rate: Option<f64>) {
     let until = Instant::now() + Duration::from_secs(seconds);
+    // Open loop: one batch per client every `every`, staggered.
+    let every = rate.map(|r| Duration::from_secs_f64(clients as f64 * batch as f64 / r.max(1.0)));
     let threads: Vec<_> = (0..clients)
         .map(|c| {
             let url = format!("{url}/v1/applications");
@@ -44,7 +52,15 @@ fn load(url: &str, clients: usize, batch: usize, seconds: u64) {
                 let branch = format!("B{c:05}");
                 let mut lat = Vec::new();
                 let (mut accepted, mut busy, mut n) = (0u64, 0u64, 0u64);
+                let mut due = Instant::now()
+                    + every.map_or(Duration::ZERO, |e| e.mul_f64(c as f64 / clients as f64));
                 while Instant::now() < until {
+                    if let Some(e) = every {
+                        let now = Instant::now();
+                        if due > now {
+                            std::thread::sleep(due - now);
+                        }
+                    }
                     let apps: Vec<Value> = (0..batch)
                         .map(|_| {
                             n += 1;
@@ -52,7 +68,11 @@ fn load(url: &str, clients: usize, batch: usize, seconds: u64) {
                         })
                         .collect();
                     let body = json!({"branch": branch, "applications": apps}).to_string();
-                    let t = Instant::now();
+                    // closed loop: from now; open loop: from when it was due
+                    let t = if every.is_some() { due } else { Instant::now() };
+                    if let Some(e) = every {
+                        due += e;
+                    }
                     let r = agent
                         .post(&url)
                         .header("Content-Type", "application/json")
@@ -66,11 +86,15 @@ fn load(url: &str, clients: usize, batch: usize, seconds: u64) {
                         Ok(mut r) => {
                             r.body_mut().read_to_string().ok();
                             busy += 1;
-                            std::thread::sleep(Duration::from_millis(100));
+                            if every.is_none() {
+                                std::thread::sleep(Duration::from_millis(100));
+                            }
                         }
                         Err(_) => {
                             busy += 1;
-                            std::thread::sleep(Duration::from_millis(100));
+                            if every.is_none() {
+                                std::thread::sleep(Duration::from_millis(100));
+                            }
                         }
                     }
                 }
@@ -94,6 +118,7 @@ fn load(url: &str, clients: usize, batch: usize, seconds: u64) {
         "{}",
         json!({
             "clients": clients, "batch": batch, "seconds": secs, "accepted": accepted,
+            "offered_per_s": rate,
             "accepted_per_s": (accepted as f64 / secs).round(),
             "requests": lat.len(), "refused_or_failed": busy,
             "p50_ms": (percentile(&lat, 0.5) * 10.0).round() / 10.0,
@@ -153,10 +178,13 @@ fn main() {
         fill_sled(&args[2], args[3].parse().unwrap_or(0));
         return;
     }
-    if args.len() != 5 {
-        eprintln!("usage: hub_load URL CLIENTS BATCH SECONDS | hub_load --fill-sled DIR COUNT");
+    if args.len() != 5 && args.len() != 6 {
+        eprintln!(
+            "usage: hub_load URL CLIENTS BATCH SECONDS [RATE] | hub_load --fill-sled DIR COUNT"
+        );
         std::process::exit(2);
     }
     let n = |i: usize| args[i].parse::<u64>().unwrap_or(1);
-    load(&args[1], n(2) as usize, n(3) as usize, n(4));
+    let rate = args.get(5).and_then(|r| r.parse::<f64>().ok());
+    load(&args[1], n(2) as usize, n(3) as usize, n(4), rate);
 }

@@ -113,12 +113,20 @@ fn scan_bytes_from(name: &str, bytes: &[u8], start: usize) -> SegmentScan {
 /// undecoded, so damage is still found and reported as by
 /// [`scan_segment`]. For reading a few applications back out of a large
 /// segment.
+///
+/// The segment is streamed a frame at a time (memory: the largest frame,
+/// not the segment); at the first frame that does not check out it is read
+/// whole and scanned as [`scan_segment`] does, so damage is reported the
+/// same way.
 pub fn scan_segment_where(
     dir: &Path,
     name: &str,
     wanted: &dyn Fn(u64) -> bool,
 ) -> Result<SegmentScan> {
     let path = dir.join(name);
+    if let Some(scan) = stream_segment(&path, wanted).map_err(io(&path))? {
+        return Ok(scan);
+    }
     let bytes = std::fs::read(&path).map_err(io(&path))?;
     let header_ok =
         bytes.len() >= SEGMENT_MAGIC.len() && &bytes[..SEGMENT_MAGIC.len()] == SEGMENT_MAGIC;
@@ -135,6 +143,58 @@ pub fn scan_segment_where(
         );
     }
     Ok(out)
+}
+
+/// The frames of a whole segment, read through a small buffer: `None` at
+/// the first thing that is not a good frame (a bad header, marker,
+/// length, checksum or record, or a torn tail), for the caller to scan
+/// the bytes whole.
+fn stream_segment(
+    path: &Path,
+    wanted: &dyn Fn(u64) -> bool,
+) -> std::io::Result<Option<SegmentScan>> {
+    let file = File::open(path)?;
+    let len = file.metadata()?.len();
+    let mut r = std::io::BufReader::with_capacity(64 * 1024, file);
+    let mut magic = [0u8; 8];
+    if len < SEGMENT_MAGIC.len() as u64 {
+        return Ok(None);
+    }
+    r.read_exact(&mut magic)?;
+    if &magic != SEGMENT_MAGIC {
+        return Ok(None);
+    }
+    let mut out = SegmentScan::default();
+    let mut pos = SEGMENT_MAGIC.len() as u64;
+    let mut payload = Vec::new();
+    while pos < len {
+        if len - pos < FRAME_HEADER as u64 {
+            return Ok(None);
+        }
+        let mut head = [0u8; FRAME_HEADER];
+        r.read_exact(&mut head)?;
+        let n = u32::from_le_bytes([head[2], head[3], head[4], head[5]]);
+        let room = len - pos - FRAME_HEADER as u64;
+        if head[..2] != FRAME_MARK || n == 0 || n > MAX_FRAME || room < u64::from(n) {
+            return Ok(None);
+        }
+        let crc = u32::from_le_bytes([head[6], head[7], head[8], head[9]]);
+        payload.resize(n as usize, 0);
+        r.read_exact(&mut payload)?;
+        if crc32fast::hash(&payload) != crc {
+            return Ok(None);
+        }
+        match peek_seq(&payload) {
+            Some(seq) if !wanted(seq) => {}
+            _ => match decode_payload(&payload) {
+                Ok(rec) => out.records.push(rec),
+                Err(_) => return Ok(None),
+            },
+        }
+        pos += FRAME_HEADER as u64 + u64::from(n);
+        out.good_end = pos;
+    }
+    Ok(Some(out))
 }
 
 /// The sequence number at the start of a frame's payload (`{"seq":N,`,

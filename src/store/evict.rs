@@ -132,36 +132,45 @@ impl Store {
     ) -> Result<Vec<Found>> {
         let looks_like_id = q.len() >= 15 && !q.contains('-');
         let since = id_since.format("%Y-%m").to_string();
-        let mut out = Vec::new();
+        // What to read back, gathered first so that each segment is read
+        // once: every application of the months an ID search covers, and
+        // those whose number matches, newest month first, up to `limit`.
+        let mut wanted: BTreeMap<String, (String, Vec<index::Ref>)> = BTreeMap::new();
+        let mut by_number = 0usize;
         for month in index::months(&self.journal_dir).into_iter().rev() {
-            let mut wanted = index::month(&self.journal_dir, &month);
-            wanted.retain(|k, _| !self.apps.contains_key(k.as_bytes()).unwrap_or(false));
             let by_id = looks_like_id && month >= since;
-            if !by_id {
-                wanted.retain(|_, (n, _)| n.to_uppercase().contains(q));
-            }
-            if wanted.is_empty() {
-                continue;
-            }
-            let mut hits: Vec<(Application, Option<BranchReview>)> =
-                reconstruct_with_reviews(&self.journal_dir, &wanted)?
-                    .into_values()
-                    .filter(|(a, _)| {
-                        a.number.to_uppercase().contains(q)
-                            || a.values
-                                .get("id_number")
-                                .is_some_and(|v| v.trim().to_uppercase() == q)
-                    })
-                    .collect();
-            hits.sort_by(|a, b| (b.0.date, &b.0.number).cmp(&(a.0.date, &a.0.number)));
-            for (app, journaled) in hits {
-                out.push(self.found_with(app, journaled)?);
-            }
-            if out.len() >= limit {
+            if !by_id && by_number >= limit {
                 break;
             }
+            for (k, (number, refs)) in index::month(&self.journal_dir, &month) {
+                if self.apps.contains_key(k.as_bytes())? {
+                    continue;
+                }
+                let matches = number.to_uppercase().contains(q);
+                if by_id || (matches && by_number < limit) {
+                    by_number += usize::from(matches);
+                    wanted.insert(k, (number, refs));
+                }
+            }
         }
-        Ok(out)
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut hits: Vec<(Application, Option<BranchReview>)> =
+            reconstruct_with_reviews(&self.journal_dir, &wanted)?
+                .into_values()
+                .filter(|(a, _)| {
+                    a.number.to_uppercase().contains(q)
+                        || a.values
+                            .get("id_number")
+                            .is_some_and(|v| v.trim().to_uppercase() == q)
+                })
+                .collect();
+        hits.sort_by(|a, b| (b.0.date, &b.0.number).cmp(&(a.0.date, &a.0.number)));
+        hits.truncate(limit);
+        hits.into_iter()
+            .map(|(app, journaled)| self.found_with(app, journaled))
+            .collect()
     }
 
     /// Evicted applications of the months `from..=to` touch, by key.
