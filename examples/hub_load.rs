@@ -55,7 +55,7 @@ fn load(url: &str, clients: usize, batch: usize, seconds: u64, rate: Option<f64>
                 let mut due = Instant::now()
                     + every.map_or(Duration::ZERO, |e| e.mul_f64(c as f64 / clients as f64));
                 while Instant::now() < until {
-                    if let Some(e) = every {
+                    if every.is_some() {
                         let now = Instant::now();
                         if due > now {
                             std::thread::sleep(due - now);
