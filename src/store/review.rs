@@ -431,3 +431,68 @@ impl Store {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(cursor: u64, state: ReviewState, at: &str) -> Change {
+        Change {
+            cursor: cursor.to_string(),
+            id: format!("app-{cursor}"),
+            number: format!("3301A-261128-{cursor:04}"),
+            state,
+            at: at.into(),
+            note: None,
+            result: None,
+            materials: vec![],
+            review_id: format!("r{cursor}"),
+        }
+    }
+
+    #[test]
+    fn a_store_from_before_the_day_counters_is_counted_once_at_open() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path().join("store");
+        let day: chrono::NaiveDate = "2026-11-28".parse().expect("d");
+        let want = {
+            let store = Store::open(&dir, 8).expect("open");
+            store
+                .record_changes(
+                    &[
+                        change(1, ReviewState::Accepted, "2026-11-28T09:00:00+08:00"),
+                        change(2, ReviewState::NeedsCorrection, "2026-11-28T10:00:00+08:00"),
+                        change(3, ReviewState::Completed, "2026-11-27T10:00:00+08:00"),
+                    ],
+                    "3",
+                )
+                .expect("record");
+            let c = store.review_counts(day).expect("counts");
+            assert_eq!(
+                (
+                    c.accepted_on_day,
+                    c.needs_correction_on_day,
+                    c.completed_on_day
+                ),
+                (1, 1, 0)
+            );
+            assert_eq!(c.needs_correction_now, 1);
+            // As a store written before the counters looks.
+            for k in store.meta.scan_prefix(DAY_PREFIX).keys() {
+                store.meta.remove(k.expect("key")).expect("remove");
+            }
+            store.meta.remove(DAYS_COUNTED).expect("remove");
+            assert_eq!(store.review_counts(day).expect("c").accepted_on_day, 0);
+            store.db.flush().expect("flush");
+            c
+        };
+        for _ in 0..2 {
+            let store = Store::open(&dir, 8).expect("reopen");
+            assert_eq!(store.review_counts(day).expect("counts"), want);
+            let before = "2026-11-27".parse().expect("d");
+            assert_eq!(store.review_counts(before).expect("c").completed_on_day, 1);
+        }
+        let store = Store::open(&dir, 8).expect("reopen");
+        assert!(store.verify().expect("verify").whole());
+    }
+}
