@@ -197,8 +197,9 @@ pub enum Command {
         count: u64,
         #[arg(long, default_value_t = 30)]
         days: u32,
-        /// Mark them acknowledged by a hub (history for benchmarks): old
-        /// ones then leave the working store as real ones would
+        /// Mark them acknowledged by a hub, those over 20 days old also
+        /// answered by the office (history for benchmarks): old ones then
+        /// leave the working store as real ones would
         #[arg(long)]
         acknowledged: bool,
     },
