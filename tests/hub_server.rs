@@ -341,3 +341,65 @@ fn health_is_never_refused_for_being_busy() {
     }
     hub.shutdown().unwrap();
 }
+
+/// Reads a reply's status line and headers from a raw connection.
+fn reply_head(s: &mut TcpStream) -> String {
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut r = BufReader::new(s);
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        head.push_str(&line);
+    }
+    head
+}
+
+#[test]
+fn request_bodies_in_memory_stay_within_the_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = HubConfig::new("127.0.0.1:0", dir.path());
+    cfg.log = false;
+    cfg.body_timeout = Duration::from_secs(5);
+    cfg.body_budget = 1024 * 1024;
+    let hub = serve(cfg).unwrap();
+    let addr = hub.local_addr();
+    let big = |n: usize| {
+        format!(
+            "POST /v1/applications HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {n}\r\n\r\n"
+        )
+    };
+    // One slow 700 kB body holds most of the 1 MiB budget while it arrives.
+    let holder = stalled(addr, &big(700_000), b"{");
+    std::thread::sleep(Duration::from_millis(200));
+    // A second one does not fit: 503 + Retry-After at once, its body unread.
+    let t = Instant::now();
+    let mut second = stalled(addr, &big(700_000), b"{");
+    let head = reply_head(&mut second);
+    assert!(head.starts_with("HTTP/1.1 503"), "{head}");
+    assert!(head.to_ascii_lowercase().contains("retry-after"), "{head}");
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    // What still fits is served, and health never waits.
+    let a = agent();
+    let r = a.get(&format!("{}/v1/health", hub.url())).call().unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let (status, v) = post_batch(&a, &hub.url(), &["b-1"]);
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["results"][0]["status"], "accepted", "{v}");
+    // The room comes back when the slow body goes away.
+    drop(holder);
+    std::thread::sleep(Duration::from_millis(200));
+    let body = json!({"branch": "3301A", "applications": [app("b-2")], "pad": "x".repeat(600_000)})
+        .to_string();
+    let mut r = a
+        .post(&format!("{}/v1/applications", hub.url()))
+        .header("Content-Type", "application/json")
+        .send(body.as_bytes())
+        .expect("transport");
+    let status = r.status().as_u16();
+    let text = r.body_mut().read_to_string().unwrap_or_default();
+    assert_ne!(status, 503, "{text}");
+    hub.shutdown().unwrap();
+}

@@ -39,6 +39,10 @@ struct Args {
     /// Store work at once (and PostgreSQL connections).
     #[arg(long, default_value_t = 4, value_name = "N")]
     workers: usize,
+    /// Memory for request bodies being read or handled at once, in MiB;
+    /// a request beyond it is answered 503 + Retry-After.
+    #[arg(long, default_value_t = 256, value_name = "MIB")]
+    body_budget_mib: usize,
     /// No per-request log lines on stderr.
     #[arg(long)]
     quiet: bool,
@@ -175,6 +179,7 @@ fn run_hub(args: &Args) -> ExitCode {
         (None, None) => return usage("give --data DIR (sled) or --db URL (PostgreSQL)"),
     };
     config.workers = args.workers.clamp(1, 64);
+    config.body_budget = args.body_budget_mib.clamp(16, 65_536) * 1024 * 1024;
     config.log = !args.quiet;
     config.handle_signals = true;
     match &args.tokens {

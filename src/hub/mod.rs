@@ -169,6 +169,10 @@ pub struct HubConfig {
     pub keep_alive_timeout: Duration,
     /// Open connections at most; more wait in the kernel's backlog.
     pub max_connections: usize,
+    /// Request bodies held in memory at once, in bytes (each reserves its
+    /// Content-Length, or its size limit when it has none, before it is
+    /// read); a request that does not fit is answered 503 + Retry-After.
+    pub body_budget: usize,
     /// sled cache.
     pub cache_bytes: u64,
     /// One line per request on stderr.
@@ -194,6 +198,7 @@ impl HubConfig {
             request_timeout: Duration::from_secs(90),
             keep_alive_timeout: Duration::from_secs(60),
             max_connections: 10_000,
+            body_budget: 256 * 1024 * 1024,
             cache_bytes: 16 * 1024 * 1024,
             log: true,
             handle_signals: false,
@@ -333,6 +338,7 @@ pub fn serve(config: HubConfig) -> Result<HubHandle, HubError> {
         request_timeout: config.request_timeout,
         keep_alive_timeout: config.keep_alive_timeout,
         max_connections: config.max_connections,
+        body_budget: config.body_budget,
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let handle_signals = config.handle_signals;

@@ -12,6 +12,9 @@
 //!   to it, the next ones are answered 503 with `Retry-After` at once.
 //!   `GET /v1/health` and tus `OPTIONS` are answered on the I/O threads and
 //!   never refused for being busy.
+//! - Request bodies held at once fit in `body_budget` bytes: each reserves
+//!   its Content-Length (its size limit without one) before it is read, and
+//!   one that does not fit is answered 503 + `Retry-After` at once, unread.
 //! - A keep-alive connection idle (no bytes either way, no request in the
 //!   handlers) for `keep_alive_timeout` is closed; at most `max_connections`
 //!   are open (further ones wait in the kernel's backlog).
@@ -57,6 +60,7 @@ pub(crate) struct Limits {
     pub request_timeout: Duration,
     pub keep_alive_timeout: Duration,
     pub max_connections: usize,
+    pub body_budget: usize,
 }
 
 /// A response body: the whole reply, or (fault injection) half of it and
@@ -246,6 +250,8 @@ struct Server {
     limits: Limits,
     /// Admission to the store: `workers + max_waiting` permits.
     admission: Arc<Semaphore>,
+    /// Memory for request bodies, in KiB permits (`body_budget`).
+    bodies: Arc<Semaphore>,
     stop: watch::Receiver<bool>,
 }
 
@@ -260,6 +266,7 @@ pub(crate) async fn run(
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let server = Arc::new(Server {
         admission: Arc::new(Semaphore::new(limits.workers.max(1) + limits.max_waiting)),
+        bodies: Arc::new(Semaphore::new((limits.body_budget / 1024).max(1))),
         shared,
         limits,
         stop: stop.clone(),
@@ -523,6 +530,7 @@ async fn serve_one(
         .get(hyper::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
+    let chunked = rq.headers().contains_key(hyper::header::TRANSFER_ENCODING);
     let (parts, body) = rq.into_parts();
     let body_deadline = (tokio::time::Instant::now() + server.limits.body_timeout).min(deadline);
     let too_large = || {
@@ -536,6 +544,32 @@ async fn serve_one(
         // not worth reading: answer and close (the client may see a reset)
         return finish(too_large(), true);
     }
+    // Room for the body in the memory budget, before a byte of it is read:
+    // its declared length, or its limit for a chunked one (a request with
+    // neither has no body and needs none).
+    let need = match declared {
+        Some(n) => usize::try_from(n).unwrap_or(usize::MAX).min(limit),
+        None if chunked => limit,
+        None => 0,
+    };
+    let kib = u32::try_from(need.div_ceil(1024)).unwrap_or(u32::MAX);
+    let room = if kib == 0 {
+        Ok(None)
+    } else {
+        server.bodies.clone().try_acquire_many_owned(kib).map(Some)
+    };
+    let Ok(_body_room) = room else {
+        server
+            .shared
+            .stats
+            .overloaded
+            .fetch_add(1, Ordering::Relaxed);
+        return finish(
+            Reply::error(503, "overloaded", "the hub is busy; try again later")
+                .header("Retry-After", server.limits.retry_after_secs.to_string()),
+            true,
+        );
+    };
     let body = match read_body(body, limit, body_deadline).await {
         BodyRead::Complete(b) => b,
         BodyRead::TooLarge => return finish(too_large(), true),
