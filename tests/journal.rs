@@ -602,7 +602,7 @@ fn backup_then_restore_on_a_new_pc_gives_the_same_data() {
 #[test]
 #[ignore = "needs root to mount a small tmpfs; CI runs it"]
 fn a_full_disk_refuses_finish_and_park_and_recovers() {
-    use jingyou::store::{Branch, Delivery, Draft, NewApplication, Payment};
+    use jingyou::store::{Delivery, Draft, NewApplication, Payment};
     let tmp = tempfile::tempdir().expect("tmp");
     let mnt = tmp.path().join("mnt");
     std::fs::create_dir_all(&mnt).expect("mkdir");
@@ -622,12 +622,7 @@ fn a_full_disk_refuses_finish_and_park_and_recovers() {
     let store = Store::open(&mnt.join("data/store"), 1)
         .expect("open")
         .with_reserve_mib(2);
-    let b = Branch {
-        code: "3301F".into(),
-        name: "满".into(),
-        training: false,
-        generated: false,
-    };
+    let b = branch("3301F", "满");
     let at = chrono::DateTime::parse_from_rfc3339(NOW).expect("t");
     let new = || NewApplication {
         id: uuid::Uuid::new_v4().to_string(),
@@ -681,6 +676,15 @@ fn a_full_disk_refuses_finish_and_park_and_recovers() {
     assert!(store.verify().expect("verify").whole());
 }
 
+fn branch(code: &str, name: &str) -> jingyou::store::Branch {
+    jingyou::store::Branch {
+        code: code.into(),
+        name: name.into(),
+        training: false,
+        generated: false,
+    }
+}
+
 fn old_app(day: &str, n: u32) -> jingyou::store::NewApplication {
     use jingyou::store::{Delivery, NewApplication, Payment};
     let at = chrono::DateTime::parse_from_rfc3339(&format!("{day}T10:00:00+08:00")).expect("t");
@@ -719,15 +723,9 @@ fn acknowledge_all(store: &Store) {
 
 #[test]
 fn old_acknowledged_applications_leave_sled_and_stay_findable() {
-    use jingyou::store::Branch;
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("store");
-    let b = Branch {
-        code: "3301E".into(),
-        name: "旧".into(),
-        training: false,
-        generated: false,
-    };
+    let b = branch("3301E", "旧");
     let today: chrono::NaiveDate = "2026-11-28".parse().expect("d");
     let store = Store::open(&dir, 8).expect("open");
     let mut numbers = Vec::new();
@@ -856,15 +854,9 @@ fn contains(hay: &[u8], needle: &str) -> bool {
 
 #[test]
 fn retention_reaches_the_journal_and_the_backup() {
-    use jingyou::store::Branch;
     let tmp = tempfile::tempdir().expect("tmp");
     let data = tmp.path().join("data");
-    let b = Branch {
-        code: "3301R".into(),
-        name: "旧".into(),
-        training: false,
-        generated: false,
-    };
+    let b = branch("3301R", "旧");
     let today: chrono::NaiveDate = "2026-11-28".parse().expect("d");
     let store = Store::open(&data.join("store"), 8).expect("open");
     for n in 0..5 {
@@ -923,16 +915,10 @@ fn retention_reaches_the_journal_and_the_backup() {
 
 #[test]
 fn evicted_applications_waiting_for_an_answer_stay_overdue_without_reading_the_journal() {
-    use jingyou::store::Branch;
     use jingyou::wire::{Change, ReviewState};
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("store");
-    let b = Branch {
-        code: "3301L".into(),
-        name: "迟".into(),
-        training: false,
-        generated: false,
-    };
+    let b = branch("3301L", "迟");
     let today: chrono::NaiveDate = "2026-11-28".parse().expect("d");
     let catalog = jingyou::catalog::Catalog::builtin().expect("catalog");
     let store = Store::open(&dir, 8).expect("open");
@@ -1009,16 +995,10 @@ fn evicted_applications_waiting_for_an_answer_stay_overdue_without_reading_the_j
 
 #[test]
 fn final_answers_leave_the_working_store_with_their_applications_and_stay_found() {
-    use jingyou::store::Branch;
     use jingyou::wire::{Change, ReviewState};
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("store");
-    let b = Branch {
-        code: "3301F".into(),
-        name: "答".into(),
-        training: false,
-        generated: false,
-    };
+    let b = branch("3301F", "答");
     let today: chrono::NaiveDate = "2026-11-28".parse().expect("d");
     let since = today - chrono::Duration::days(211);
     let store = Store::open(&dir, 8).expect("open");

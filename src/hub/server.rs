@@ -429,6 +429,17 @@ async fn read_body(mut body: Incoming, limit: usize, deadline: tokio::time::Inst
     }
 }
 
+/// 503 `overloaded` with `Retry-After`, counted.
+fn overloaded(server: &Server) -> Reply {
+    server
+        .shared
+        .stats
+        .overloaded
+        .fetch_add(1, Ordering::Relaxed);
+    Reply::error(503, "overloaded", "the hub is busy; try again later")
+        .header("Retry-After", server.limits.retry_after_secs.to_string())
+}
+
 /// Which body limit applies to a request.
 pub(crate) fn body_limit(method: &Method, path: &str) -> usize {
     if *method == Method::Patch && path.starts_with("/v1/uploads/") {
@@ -559,16 +570,7 @@ async fn serve_one(
         server.bodies.clone().try_acquire_many_owned(kib).map(Some)
     };
     let Ok(_body_room) = room else {
-        server
-            .shared
-            .stats
-            .overloaded
-            .fetch_add(1, Ordering::Relaxed);
-        return finish(
-            Reply::error(503, "overloaded", "the hub is busy; try again later")
-                .header("Retry-After", server.limits.retry_after_secs.to_string()),
-            true,
-        );
+        return finish(overloaded(server), true);
     };
     let body = match read_body(body, limit, body_deadline).await {
         BodyRead::Complete(b) => b,
@@ -588,16 +590,7 @@ async fn serve_one(
 
     // Admission to the store: a place, or 503 at once.
     let Ok(permit) = server.admission.clone().try_acquire_owned() else {
-        server
-            .shared
-            .stats
-            .overloaded
-            .fetch_add(1, Ordering::Relaxed);
-        return finish(
-            Reply::error(503, "overloaded", "the hub is busy; try again later")
-                .header("Retry-After", server.limits.retry_after_secs.to_string()),
-            false,
-        );
+        return finish(overloaded(server), false);
     };
 
     let faults = server.shared.faults.clone();

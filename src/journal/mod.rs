@@ -86,9 +86,15 @@ pub struct SegmentScan {
 
 /// Reads every frame of a segment's bytes.
 pub fn scan_bytes(name: &str, bytes: &[u8]) -> SegmentScan {
+    scan_segment_bytes(name, bytes, &|_| true)
+}
+
+/// A whole segment's bytes: its header, then the frames (those `wanted`
+/// refuses checked but not decoded).
+fn scan_segment_bytes(name: &str, bytes: &[u8], wanted: &dyn Fn(u64) -> bool) -> SegmentScan {
     let header_ok =
         bytes.len() >= SEGMENT_MAGIC.len() && &bytes[..SEGMENT_MAGIC.len()] == SEGMENT_MAGIC;
-    let mut out = scan_bytes_from(name, bytes, SEGMENT_MAGIC.len().min(bytes.len()));
+    let mut out = scan_bytes_where(name, bytes, SEGMENT_MAGIC.len().min(bytes.len()), wanted);
     if !header_ok && !bytes.is_empty() {
         out.damage.insert(
             0,
@@ -101,11 +107,6 @@ pub fn scan_bytes(name: &str, bytes: &[u8]) -> SegmentScan {
         );
     }
     out
-}
-
-/// Reads the frames of `bytes` from `start` on (offsets as in `bytes`).
-fn scan_bytes_from(name: &str, bytes: &[u8], start: usize) -> SegmentScan {
-    scan_bytes_where(name, bytes, start, &|_| true)
 }
 
 /// Reads a segment, decoding only the records whose sequence number
@@ -128,21 +129,7 @@ pub fn scan_segment_where(
         return Ok(scan);
     }
     let bytes = std::fs::read(&path).map_err(io(&path))?;
-    let header_ok =
-        bytes.len() >= SEGMENT_MAGIC.len() && &bytes[..SEGMENT_MAGIC.len()] == SEGMENT_MAGIC;
-    let mut out = scan_bytes_where(name, &bytes, SEGMENT_MAGIC.len().min(bytes.len()), wanted);
-    if !header_ok && !bytes.is_empty() {
-        out.damage.insert(
-            0,
-            Damage {
-                segment: name.to_string(),
-                offset: 0,
-                skipped: bytes.len().min(SEGMENT_MAGIC.len()) as u64,
-                what: "segment header",
-            },
-        );
-    }
-    Ok(out)
+    Ok(scan_segment_bytes(name, &bytes, wanted))
 }
 
 /// The frames of a whole segment, read through a small buffer: `None` at

@@ -430,6 +430,14 @@ impl Store {
         self.meta.get(key)?.map(|b| dec(&b)).transpose()
     }
 
+    /// Every `meta` value under `prefix`, in key order.
+    fn meta_under<T: DeserializeOwned>(&self, prefix: &str) -> Result<Vec<T>> {
+        self.meta
+            .scan_prefix(prefix.as_bytes())
+            .map(|r| dec(&r?.1))
+            .collect()
+    }
+
     // ---- branch and users -------------------------------------------------
 
     pub fn branch(&self) -> Result<Option<Branch>> {

@@ -14,7 +14,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
 use super::apply::{get_json, put_json, Abort, Kv, T};
-use super::{dec, Application, Branch, Result, Store};
+use super::{Application, Branch, Result, Store};
 use crate::journal::Entry;
 use crate::wire::Change;
 
@@ -136,13 +136,7 @@ pub fn apply_notice(
 impl Store {
     /// Every notice, by id.
     pub fn notices(&self) -> Result<Vec<Notice>> {
-        self.meta
-            .scan_prefix(PREFIX.as_bytes())
-            .map(|r| {
-                let (_, v) = r?;
-                dec(&v)
-            })
-            .collect()
+        self.meta_under(PREFIX)
     }
 
     /// Journals a notice's new state (durable on return).

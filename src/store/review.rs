@@ -81,19 +81,29 @@ pub struct ReviewDay {
     pub completed: u64,
 }
 
+impl ReviewDay {
+    /// Counts one change to `state` (`received` is not a change counted).
+    fn add(&mut self, state: ReviewState) {
+        match state {
+            ReviewState::NeedsCorrection => self.needs_correction += 1,
+            ReviewState::Completed => self.completed += 1,
+            ReviewState::Accepted => self.accepted += 1,
+            ReviewState::Rejected => self.rejected += 1,
+            ReviewState::Received => {}
+        }
+    }
+}
+
 fn count_day(kv: &dyn Kv, c: &Change) -> std::result::Result<(), Abort> {
     let Ok(t) = chrono::DateTime::parse_from_rfc3339(&c.at) else {
         return Ok(());
     };
     let key = format!("{DAY_PREFIX}{}", t.date_naive());
-    let mut d: ReviewDay = get_json(kv, T::Meta, key.as_bytes())?.unwrap_or_default();
-    match c.state {
-        ReviewState::NeedsCorrection => d.needs_correction += 1,
-        ReviewState::Completed => d.completed += 1,
-        ReviewState::Accepted => d.accepted += 1,
-        ReviewState::Rejected => d.rejected += 1,
-        ReviewState::Received => return Ok(()),
+    if c.state == ReviewState::Received {
+        return Ok(());
     }
+    let mut d: ReviewDay = get_json(kv, T::Meta, key.as_bytes())?.unwrap_or_default();
+    d.add(c.state);
     put_json(kv, T::Meta, key.as_bytes(), &d)
 }
 
@@ -220,24 +230,12 @@ impl Store {
 
     /// Evicted applications still waiting for a final answer.
     pub fn open_evicted(&self) -> Result<Vec<OpenEvicted>> {
-        self.meta
-            .scan_prefix(OPEN_PREFIX.as_bytes())
-            .map(|r| {
-                let (_, v) = r?;
-                dec(&v)
-            })
-            .collect()
+        self.meta_under(OPEN_PREFIX)
     }
 
     /// Every review the hub sent, by application id.
     pub fn reviews(&self) -> Result<Vec<BranchReview>> {
-        self.meta
-            .scan_prefix(PREFIX.as_bytes())
-            .map(|r| {
-                let (_, v) = r?;
-                dec(&v)
-            })
-            .collect()
+        self.meta_under(PREFIX)
     }
 }
 
@@ -382,16 +380,9 @@ impl Store {
                 let Ok(t) = chrono::DateTime::parse_from_rfc3339(&ch.at) else {
                     continue;
                 };
-                let d = days
-                    .entry(format!("{DAY_PREFIX}{}", t.date_naive()))
-                    .or_default();
-                match ch.state {
-                    ReviewState::NeedsCorrection => d.needs_correction += 1,
-                    ReviewState::Completed => d.completed += 1,
-                    ReviewState::Accepted => d.accepted += 1,
-                    ReviewState::Rejected => d.rejected += 1,
-                    ReviewState::Received => {}
-                }
+                days.entry(format!("{DAY_PREFIX}{}", t.date_naive()))
+                    .or_default()
+                    .add(ch.state);
             }
         }
         let mut batch = sled::Batch::default();
