@@ -144,7 +144,9 @@ impl Tmux {
         self.run(&["capture-pane", "-p", "-t", "s"])
     }
     fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        // generous: the first screen comes after an SSH handshake, which
+        // took over 20 s once on this 2-core machine under a parallel build
+        let deadline = Instant::now() + Duration::from_secs(45);
         loop {
             let s = self.screen();
             if s.contains(text) {
