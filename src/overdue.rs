@@ -102,7 +102,6 @@ pub fn overdue(
         }
     }
     out.sort_by(|a, b| (a.date, &a.number).cmp(&(b.date, &b.number)));
-    out.dedup_by(|a, b| a.number == b.number);
     Ok(out)
 }
 

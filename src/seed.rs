@@ -390,9 +390,16 @@ fn answer_old(store: &Store, today: NaiveDate) -> Result<(), SeedError> {
             || !a.generated
             || a.hub_receipt.is_none()
             || a.void.is_some()
-            || store.review_of(&a.id).ok().flatten().is_some()
         {
             return;
+        }
+        match store.review_of(&a.id) {
+            Ok(None) => {}
+            Ok(Some(_)) => return,
+            Err(e) => {
+                failed = Some(e);
+                return;
+            }
         }
         cursor += 1;
         let at = (a.date + chrono::Duration::days(3)).format("%Y-%m-%dT10:00:00+08:00");

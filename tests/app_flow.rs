@@ -432,24 +432,32 @@ fn the_receipt_goes_to_the_print_command_and_the_print_is_audited() {
     h.tick_d1_materials();
     h.pay_cash_and_finish();
     // The printer runs on its own thread: wait for it.
+    let text = wait_printed(&printed, "3301A-261128-0001");
+    assert!(text.contains("110105********002X") && !text.contains("11010519491231002X"));
+    assert_audited(&h, "print", "3301A-261128-0001");
+}
+
+/// What the print command wrote, once it holds `needle` (10 s at most).
+fn wait_printed(printed: &std::path::Path, needle: &str) -> String {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let text = std::fs::read_to_string(&printed).unwrap_or_default();
-        if text.contains("3301A-261128-0001") {
-            assert!(text.contains("110105********002X") && !text.contains("11010519491231002X"));
-            break;
+        let text = std::fs::read_to_string(printed).unwrap_or_default();
+        if text.contains(needle) {
+            return text;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "nothing printed: {text:?}"
+            "nothing printed with {needle:?}: {text:?}"
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+/// The audit log's last lines hold `what` for `detail`.
+fn assert_audited(h: &Harness, what: &str, detail: &str) {
     let audit = h.rt.store.audit_tail(20).expect("audit");
     assert!(
-        audit
-            .iter()
-            .any(|e| e.what == "print" && e.detail == "3301A-261128-0001"),
+        audit.iter().any(|e| e.what == what && e.detail == detail),
         "{audit:?}"
     );
 }
@@ -622,26 +630,9 @@ fn f4_finds_a_finished_application_shows_it_read_only_and_reprints_its_receipt()
     h.text("x");
     assert!(matches!(h.app.screen, Screen::Receipt(_)));
     h.key("f5");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let text = std::fs::read_to_string(&printed).unwrap_or_default();
-        if text.contains("补打时间") {
-            assert!(text.contains("（补打）"), "{text}");
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "nothing reprinted: {text:?}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let audit = h.rt.store.audit_tail(20).expect("audit");
-    assert!(
-        audit
-            .iter()
-            .any(|e| e.what == "reprint" && e.detail == "3301A-261128-0001"),
-        "{audit:?}"
-    );
+    let text = wait_printed(&printed, "补打时间");
+    assert!(text.contains("（补打）"), "{text}");
+    assert_audited(&h, "reprint", "3301A-261128-0001");
 }
 
 #[test]

@@ -159,12 +159,7 @@ impl Store {
         let mut hits: Vec<(Application, Option<BranchReview>)> =
             reconstruct_with_reviews(&self.journal_dir, &wanted)?
                 .into_values()
-                .filter(|(a, _)| {
-                    a.number.to_uppercase().contains(q)
-                        || a.values
-                            .get("id_number")
-                            .is_some_and(|v| v.trim().to_uppercase() == q)
-                })
+                .filter(|(a, _)| a.matches_query(q))
                 .collect();
         hits.sort_by(|a, b| (b.0.date, &b.0.number).cmp(&(a.0.date, &a.0.number)));
         hits.truncate(limit);

@@ -183,6 +183,18 @@ pub struct Application {
     pub attachments: Vec<AttachedFile>,
 }
 
+impl Application {
+    /// Whether `find` turns it up for `q` (trimmed, upper case): part of
+    /// its number, or its customer's whole ID number.
+    pub fn matches_query(&self, q: &str) -> bool {
+        self.number.to_uppercase().contains(q)
+            || self
+                .values
+                .get("id_number")
+                .is_some_and(|v| v.trim().to_uppercase() == q)
+    }
+}
+
 /// A photo or scan attached to an application.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachedFile {

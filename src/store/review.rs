@@ -98,10 +98,10 @@ fn count_day(kv: &dyn Kv, c: &Change) -> std::result::Result<(), Abort> {
     let Ok(t) = chrono::DateTime::parse_from_rfc3339(&c.at) else {
         return Ok(());
     };
-    let key = format!("{DAY_PREFIX}{}", t.date_naive());
     if c.state == ReviewState::Received {
         return Ok(());
     }
+    let key = format!("{DAY_PREFIX}{}", t.date_naive());
     let mut d: ReviewDay = get_json(kv, T::Meta, key.as_bytes())?.unwrap_or_default();
     d.add(c.state);
     put_json(kv, T::Meta, key.as_bytes(), &d)
@@ -311,12 +311,7 @@ impl Store {
         }
         let mut hits = Vec::new();
         self.for_each_working_application(|_, a| {
-            let by_number = a.number.to_uppercase().contains(&q);
-            let by_id = a
-                .values
-                .get("id_number")
-                .is_some_and(|v| v.trim().to_uppercase() == q);
-            if by_number || by_id {
+            if a.matches_query(&q) {
                 hits.push(a.clone());
             }
         })?;
