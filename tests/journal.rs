@@ -738,8 +738,17 @@ fn old_acknowledged_applications_leave_sled_and_stay_findable() {
     let before = store
         .day_tally("2026-09-10".parse().expect("d"))
         .expect("t");
-    assert_eq!(store.evict_due(today, 30).expect("evict"), 20);
+    // 20 applications, and their day's counters (no application of that
+    // day stays), into the index's archive.
+    assert_eq!(store.evict_due(today, 30).expect("evict"), 21);
     assert_eq!(store.evict_due(today, 30).expect("again"), 0);
+    let archive = tmp.path().join("journal/index/2026-09.tally");
+    let archived = std::fs::read_to_string(&archive).expect("archive");
+    assert!(archived.starts_with("2026-09-10\t{"), "{archived}");
+    assert!(store
+        .tally_days()
+        .expect("days")
+        .contains(&"2026-09-10".parse().expect("d")));
     // Gone from sled, still found by number, with its receipt.
     let a = store
         .application(&numbers[3])
@@ -773,6 +782,23 @@ fn old_acknowledged_applications_leave_sled_and_stay_findable() {
         .day_tally("2026-09-10".parse().expect("d"))
         .expect("t");
     assert_eq!((t.total, t.voided), (19, 1));
+    assert!(store.verify().expect("verify").whole());
+    // The void brought the day back to the working store; the next pass
+    // archives it again, as the void left it.
+    assert_eq!(store.evict_due(today, 30).expect("day again"), 1);
+    assert_eq!(
+        store
+            .day_tally("2026-09-10".parse().expect("d"))
+            .expect("t"),
+        t
+    );
+    assert!(
+        std::fs::read_to_string(&archive)
+            .expect("archive")
+            .lines()
+            .count()
+            == 2
+    );
     let v = store
         .application(&numbers[0])
         .expect("find")
@@ -823,9 +849,28 @@ fn old_acknowledged_applications_leave_sled_and_stay_findable() {
     }
     assert!(!tmp.path().join("store.before-compact").exists());
     // A repair rebuilds the small store and the index.
+    std::fs::write(&archive, "2026-09-10\t{\"total\":1}\n").expect("spoil the archive");
+    {
+        let store = Store::open(&dir, 8).expect("open");
+        let v = store.verify().expect("verify");
+        assert!(
+            v.differences
+                .iter()
+                .any(|d| d.contains("archived day counters 2026-09-10")),
+            "{:?}",
+            v.differences
+        );
+    }
     let r = Store::repair(&dir, 8).expect("repair");
     assert!(r.verify.whole(), "{:?}", r.verify.differences);
     let store = Store::open(&dir, 8).expect("open");
+    assert_eq!(
+        store
+            .day_tally("2026-09-10".parse().expect("d"))
+            .expect("t"),
+        t,
+        "the archive rebuilt"
+    );
     assert!(store
         .application(&numbers[0])
         .expect("find")
@@ -967,7 +1012,8 @@ fn evicted_applications_waiting_for_an_answer_stay_overdue_without_reading_the_j
             fifth.number.clone()
         ]
     );
-    assert_eq!(store.evict_due(today, 30).expect("evict"), 5);
+    // Five applications and their two days' counters.
+    assert_eq!(store.evict_due(today, 30).expect("evict"), 7);
     assert_eq!(late_numbers(&store), before, "the same after eviction");
     assert_eq!(store.open_evicted().expect("open").len(), 4);
     // Without the journal's segments, the marks still answer.
@@ -1034,7 +1080,8 @@ fn final_answers_leave_the_working_store_with_their_applications_and_stay_found(
             "2",
         )
         .expect("changes");
-    assert_eq!(store.evict_due(today, 30).expect("evict"), 3);
+    // Three applications and their day's counters.
+    assert_eq!(store.evict_due(today, 30).expect("evict"), 4);
     assert_eq!(
         store.reviews().expect("reviews").len(),
         0,

@@ -5,7 +5,9 @@
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::store::{Application, AuditEntry, Branch, Draft, User, Void};
+use std::collections::BTreeMap;
+
+use crate::store::{Application, AuditEntry, Branch, DayTally, Draft, User, Void};
 
 /// One framed record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,7 +56,18 @@ pub enum Entry {
     Audit { audit: AuditEntry },
     /// Acknowledged applications older than `[store] keep_days` left the
     /// working store: `(key, number)`; they stay here, found by the index.
-    Evicted { items: Vec<(String, String)> },
+    /// `days`: day counters that left the working store with them (days
+    /// before `keep_days` none of whose applications is still there), as
+    /// they were; the index's archive holds them from then on.
+    Evicted {
+        items: Vec<(String, String)>,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        days: BTreeMap<NaiveDate, DayTally>,
+    },
+    /// An archived day's counters came back to the working store, as
+    /// they were, before a record that changes them (the void of an
+    /// application that had left).
+    DayRestored { day: NaiveDate, tally: DayTally },
     /// Audit lines dated before `[store] keep_days` left the working store
     /// (by their sequence numbers, in the order written); the latest day
     /// among them is `through`. The records that made them stay here.
@@ -102,6 +115,7 @@ impl Entry {
             Entry::Audit { .. } => "audit",
             Entry::Purged { .. } => "purged",
             Entry::Evicted { .. } => "evicted",
+            Entry::DayRestored { .. } => "day_restored",
             Entry::AuditEvicted { .. } => "audit_evicted",
             Entry::Reviewed { .. } => "reviewed",
             Entry::Notice { .. } => "notice",

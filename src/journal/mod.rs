@@ -750,6 +750,72 @@ pub mod index {
         out
     }
 
+    /// Appends archived day counters to their months' `YYYY-MM.tally`
+    /// files (`DATE<TAB>counters as JSON`, the last line of a day wins),
+    /// durably.
+    pub fn append_tally(
+        journal: &Path,
+        days: &BTreeMap<chrono::NaiveDate, crate::store::DayTally>,
+    ) -> std::io::Result<()> {
+        if days.is_empty() {
+            return Ok(());
+        }
+        let d = dir(journal);
+        super::private_dir(&d)?;
+        let mut by_month: BTreeMap<String, String> = BTreeMap::new();
+        for (day, t) in days {
+            let json = serde_json::to_string(t).map_err(std::io::Error::other)?;
+            let text = by_month.entry(day.format("%Y-%m").to_string()).or_default();
+            text.push_str(&format!("{day}\t{json}\n"));
+        }
+        for (month, text) in by_month {
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .mode(0o600)
+                .open(d.join(format!("{month}.tally")))?;
+            f.write_all(text.as_bytes())?;
+            f.sync_data()?;
+        }
+        super::sync_dir(&d)
+    }
+
+    /// The archived day counters of `month` (`YYYY-MM`); a line that
+    /// does not parse is skipped (`store verify` reports the day).
+    pub fn tally_month(
+        journal: &Path,
+        month: &str,
+    ) -> BTreeMap<chrono::NaiveDate, crate::store::DayTally> {
+        let mut out = BTreeMap::new();
+        let Ok(text) = std::fs::read_to_string(dir(journal).join(format!("{month}.tally"))) else {
+            return out;
+        };
+        for line in text.lines() {
+            let Some((day, json)) = line.split_once('\t') else {
+                continue;
+            };
+            if let (Ok(day), Ok(t)) = (day.parse(), serde_json::from_str(json)) {
+                out.insert(day, t);
+            }
+        }
+        out
+    }
+
+    /// Months that have archived day counters, oldest first.
+    pub fn tally_months(journal: &Path) -> Vec<String> {
+        let mut out: Vec<String> = std::fs::read_dir(dir(journal))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let n = e.file_name().to_str()?.to_string();
+                n.strip_suffix(".tally").map(str::to_string)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
     /// Removes every index file (before `store repair` writes them anew).
     pub fn clear(journal: &Path) -> std::io::Result<()> {
         match std::fs::remove_dir_all(dir(journal)) {
@@ -782,7 +848,7 @@ pub fn keys_of(entry: &Entry) -> Vec<&str> {
         | Entry::Retried { key } => vec![key.as_str()],
         Entry::Acknowledged { items } => items.iter().map(|(k, _)| k.as_str()).collect(),
         Entry::Purged { items } => items.iter().map(|(k, _)| k.as_str()).collect(),
-        Entry::Evicted { items } => items.iter().map(|(k, _)| k.as_str()).collect(),
+        Entry::Evicted { items, .. } => items.iter().map(|(k, _)| k.as_str()).collect(),
         Entry::VoidsAcknowledged { keys } => keys.iter().map(String::as_str).collect(),
         _ => vec![],
     }

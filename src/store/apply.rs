@@ -196,7 +196,16 @@ pub fn apply(kv: &dyn Kv, rec: &Record, segment: &str) -> Result<(), Abort> {
                 put_json(kv, T::Voids, key.as_bytes(), &entry)?;
             }
         }
-        Entry::Evicted { items } => {
+        Entry::DayRestored { day, tally } => {
+            let k = day.to_string();
+            if kv.get(T::Tally, k.as_bytes())?.is_none() {
+                put_json(kv, T::Tally, k.as_bytes(), tally)?;
+            }
+        }
+        Entry::Evicted { items, days } => {
+            for day in days.keys() {
+                kv.del(T::Tally, day.to_string().as_bytes())?;
+            }
             for (key, number) in items {
                 if let Some(app) = get_json::<Application>(kv, T::Apps, key.as_bytes())? {
                     super::review::mark_if_open(kv, &app)?;

@@ -10,11 +10,14 @@ use chrono::NaiveDate;
 
 use super::apply;
 use super::repair::MemKv;
-use super::{dec, Application, AuditEntry, BranchReview, Found, Result, Store};
+use super::{dec, Application, AuditEntry, BranchReview, DayTally, Found, Result, Store};
 use crate::journal::{self, index, Entry, Record};
 
 /// Applications evicted per call at most (the rest go on the next pass).
 pub const EVICT_PER_CALL: usize = 20_000;
+
+/// Days of counters archived per call at most.
+pub const DAYS_PER_CALL: usize = 2_000;
 
 /// Audit lines moved out per call at most.
 pub const AUDIT_EVICT_PER_CALL: usize = 20_000;
@@ -206,8 +209,10 @@ impl Store {
 
     /// Evicts acknowledged applications dated before `today - keep_days`
     /// (none with `keep_days` 0): their records are indexed first, then one
-    /// journal record says they left, and sled forgets them. Returns how
-    /// many left.
+    /// journal record says they left, and sled forgets them. Days before
+    /// the cutoff left without applications give their counters to the
+    /// index's archive in the same record. Returns how many applications
+    /// and days of counters left (0: nothing was due).
     pub fn evict_due(&self, today: NaiveDate, keep_days: u32) -> Result<usize> {
         if keep_days == 0 {
             return Ok(0);
@@ -229,7 +234,29 @@ impl Store {
                 break;
             }
         }
-        if candidates.is_empty() {
+        // Days before the cutoff none of whose applications stays: their
+        // counters leave with them, into the index's archive.
+        let mut days: BTreeMap<NaiveDate, DayTally> = BTreeMap::new();
+        for row in self.tally.range(..cutoff.to_string().as_bytes()) {
+            let (k, v) = row?;
+            let Ok(day) = String::from_utf8_lossy(&k).parse::<NaiveDate>() else {
+                continue;
+            };
+            let mut stays = false;
+            for key in self.apps.scan_prefix(format!("{day}/").as_bytes()).keys() {
+                if !candidates.contains_key(String::from_utf8_lossy(&key?).as_ref()) {
+                    stays = true;
+                    break;
+                }
+            }
+            if !stays {
+                days.insert(day, dec(&v)?);
+                if days.len() >= DAYS_PER_CALL {
+                    break;
+                }
+            }
+        }
+        if candidates.is_empty() && days.is_empty() {
             return Ok(0);
         }
         // Every record about them, as the working store kept track of it.
@@ -249,14 +276,21 @@ impl Store {
                 source: e,
             })
         })?;
+        index::append_tally(&self.journal_dir, &days).map_err(|e| {
+            super::StoreError::Journal(crate::journal::JournalError::Io {
+                path: index::dir(&self.journal_dir),
+                source: e,
+            })
+        })?;
         let n = candidates.len();
+        let d = days.len();
         let items: Vec<(String, String)> = candidates.into_iter().collect();
         let at = chrono::Local::now().fixed_offset();
-        self.record(at, |_| Ok((vec![Entry::Evicted { items }], ())))?;
+        self.record(at, |_| Ok((vec![Entry::Evicted { items, days }], ())))?;
         crate::log::info(&format!(
-            "store: {n} acknowledged applications older than {keep_days} days left the working store"
+            "store: {n} acknowledged applications and {d} days of counters older than {keep_days} days left the working store"
         ));
-        Ok(n)
+        Ok(n + d)
     }
 
     /// Audit lines dated more than `keep_days` before `today` leave the

@@ -400,6 +400,7 @@ impl Store {
         if entries.is_empty() {
             return Ok(out);
         }
+        let entries = self.restore_archived_days(entries)?;
         let numbered = crate::journal::with_app_counts(self.app_count()?, entries);
         let (records, segment) = journal.append(at, numbered)?;
         let with_segment: Vec<(String, Record)> = records
@@ -714,14 +715,46 @@ impl Store {
         Ok(())
     }
 
-    /// The counters of one day (instant: one read).
+    /// The counters of one day: one read of the working store, or, for a
+    /// day whose counters left it, of its month's archive.
     pub fn day_tally(&self, day: NaiveDate) -> Result<DayTally> {
-        Ok(self
-            .tally
-            .get(day.to_string())?
-            .map(|b| dec(&b))
-            .transpose()?
-            .unwrap_or_default())
+        match self.tally.get(day.to_string())? {
+            Some(b) => dec(&b),
+            None => Ok(self.archived_day(day).unwrap_or_default()),
+        }
+    }
+
+    /// A day's counters in the index's archive (`None`: not archived).
+    fn archived_day(&self, day: NaiveDate) -> Option<DayTally> {
+        crate::journal::index::tally_month(&self.journal_dir, &day.format("%Y-%m").to_string())
+            .remove(&day)
+    }
+
+    /// Before records that change the counters of a day that left the
+    /// working store (a void of an evicted application; a finish dated
+    /// that far back): a record that brings the day's counters back.
+    fn restore_archived_days(&self, entries: Vec<Entry>) -> Result<Vec<Entry>> {
+        let mut out = Vec::with_capacity(entries.len());
+        let mut restored: Vec<NaiveDate> = Vec::new();
+        for e in entries {
+            let key = match &e {
+                Entry::Finish { key, .. } | Entry::Void { key, .. } => Some(key.as_str()),
+                _ => None,
+            };
+            let day = key
+                .and_then(|k| k.get(..10))
+                .and_then(|d| d.parse::<NaiveDate>().ok());
+            if let Some(day) = day {
+                if !restored.contains(&day) && !self.tally.contains_key(day.to_string())? {
+                    if let Some(tally) = self.archived_day(day) {
+                        restored.push(day);
+                        out.push(Entry::DayRestored { day, tally });
+                    }
+                }
+            }
+            out.push(e);
+        }
+        Ok(out)
     }
 
     /// Calls `f` with every application still in the working store (the
@@ -760,15 +793,18 @@ impl Store {
         Ok(all.into_iter().map(|(_, a)| a).collect())
     }
 
-    /// Days that have counters.
+    /// Days that have counters, in the working store or archived, in order.
     pub fn tally_days(&self) -> Result<Vec<NaiveDate>> {
-        let mut out = Vec::new();
+        let mut out = std::collections::BTreeSet::new();
+        for month in crate::journal::index::tally_months(&self.journal_dir) {
+            out.extend(crate::journal::index::tally_month(&self.journal_dir, &month).into_keys());
+        }
         for k in self.tally.iter().keys() {
             if let Ok(d) = String::from_utf8_lossy(&k?).parse() {
-                out.push(d);
+                out.insert(d);
             }
         }
-        Ok(out)
+        Ok(out.into_iter().collect())
     }
 
     /// Replaces one day's counters (for `tally --rebuild`; derived data,

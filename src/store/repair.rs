@@ -91,6 +91,7 @@ fn rebuild(dir: &Path, cache_mib: u64, report: &mut RepairReport) -> Result<()> 
         let mut failed: Option<StoreError> = None;
         let mut refs: BTreeMap<String, (String, Vec<index::Ref>)> = BTreeMap::new();
         let mut evicted: Vec<String> = Vec::new();
+        let mut archived: BTreeMap<chrono::NaiveDate, super::DayTally> = BTreeMap::new();
         let mut key_by_number: BTreeMap<String, String> = BTreeMap::new();
         let damage = journal::for_each(&journal_dir, |segment, rec| {
             if failed.is_some() {
@@ -116,8 +117,9 @@ fn rebuild(dir: &Path, cache_mib: u64, report: &mut RepairReport) -> Result<()> 
                     }
                 }
             }
-            if let Entry::Evicted { items } = &rec.entry {
+            if let Entry::Evicted { items, days } = &rec.entry {
                 evicted.extend(items.iter().map(|(k, _)| k.clone()));
+                archived.extend(days.iter().map(|(d, t)| (*d, t.clone())));
             }
             for k in journal::keys_of(&rec.entry) {
                 if let Some((_, v)) = refs.get_mut(k) {
@@ -157,6 +159,7 @@ fn rebuild(dir: &Path, cache_mib: u64, report: &mut RepairReport) -> Result<()> 
             }
         }
         index::append(&journal_dir, &lines).map_err(io_err)?;
+        index::append_tally(&journal_dir, &archived).map_err(io_err)?;
         report.users = store.users.len() as u64;
         report.drafts = store.drafts.len() as u64;
         store.flush()?;
@@ -186,8 +189,12 @@ impl Store {
         let mut report = VerifyReport::default();
         let mem = MemKv::default();
         let mut failed: Option<String> = None;
+        let mut archived: BTreeMap<chrono::NaiveDate, super::DayTally> = BTreeMap::new();
         report.damaged_frames = journal::for_each(&self.journal_dir, |segment, rec| {
             report.journal_records += 1;
+            if let Entry::Evicted { days, .. } = &rec.entry {
+                archived.extend(days.iter().map(|(d, t)| (*d, t.clone())));
+            }
             if let Err(e) = apply::apply(&mem, rec, segment) {
                 if failed.is_none() {
                     failed = Some(format!("record {}: {e:?}", rec.seq));
@@ -246,6 +253,21 @@ impl Store {
             }
             if t == T::Apps {
                 report.applications = expected.len() as u64;
+            }
+        }
+        // Day counters that left the working store: the archive as the
+        // journal's eviction records gave them.
+        let mut months: BTreeMap<String, BTreeMap<chrono::NaiveDate, super::DayTally>> =
+            BTreeMap::new();
+        for (day, t) in &archived {
+            let month = day.format("%Y-%m").to_string();
+            let have = months
+                .entry(month.clone())
+                .or_insert_with(|| index::tally_month(&self.journal_dir, &month));
+            if have.get(day) != Some(t) {
+                diff(format!(
+                    "archived day counters {day}: differ from the journal"
+                ));
             }
         }
         // The queue: the same records in the same state (attempts and
