@@ -737,13 +737,18 @@ pub mod index {
 
     /// Months that have an index file, oldest first.
     pub fn months(journal: &Path) -> Vec<String> {
+        months_with(journal, ".idx")
+    }
+
+    /// Months that have a file `YYYY-MM<suffix>` in the index, oldest first.
+    fn months_with(journal: &Path, suffix: &str) -> Vec<String> {
         let mut out: Vec<String> = std::fs::read_dir(dir(journal))
             .into_iter()
             .flatten()
             .flatten()
             .filter_map(|e| {
                 let n = e.file_name().to_str()?.to_string();
-                n.strip_suffix(".idx").map(str::to_string)
+                n.strip_suffix(suffix).map(str::to_string)
             })
             .collect();
         out.sort();
@@ -803,17 +808,7 @@ pub mod index {
 
     /// Months that have archived day counters, oldest first.
     pub fn tally_months(journal: &Path) -> Vec<String> {
-        let mut out: Vec<String> = std::fs::read_dir(dir(journal))
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| {
-                let n = e.file_name().to_str()?.to_string();
-                n.strip_suffix(".tally").map(str::to_string)
-            })
-            .collect();
-        out.sort();
-        out
+        months_with(journal, ".tally")
     }
 
     /// Removes every index file (before `store repair` writes them anew).
