@@ -93,6 +93,14 @@ fn month_of_number(number: &str) -> Option<String> {
 }
 
 impl Store {
+    /// A failed write of the index, as the store reports it.
+    fn index_error(&self, e: std::io::Error) -> super::StoreError {
+        super::StoreError::Journal(crate::journal::JournalError::Io {
+            path: index::dir(&self.journal_dir),
+            source: e,
+        })
+    }
+
     /// An evicted application by number, rebuilt from the journal.
     pub fn evicted_app(&self, number: &str) -> Result<Option<(String, Application)>> {
         let number = number.trim().to_ascii_uppercase();
@@ -270,18 +278,8 @@ impl Store {
                 lines.push((number.clone(), key.clone(), index::Ref { seq, segment }));
             }
         }
-        index::append(&self.journal_dir, &lines).map_err(|e| {
-            super::StoreError::Journal(crate::journal::JournalError::Io {
-                path: index::dir(&self.journal_dir),
-                source: e,
-            })
-        })?;
-        index::append_tally(&self.journal_dir, &days).map_err(|e| {
-            super::StoreError::Journal(crate::journal::JournalError::Io {
-                path: index::dir(&self.journal_dir),
-                source: e,
-            })
-        })?;
+        index::append(&self.journal_dir, &lines).map_err(|e| self.index_error(e))?;
+        index::append_tally(&self.journal_dir, &days).map_err(|e| self.index_error(e))?;
         let n = candidates.len();
         let d = days.len();
         let items: Vec<(String, String)> = candidates.into_iter().collect();
@@ -428,11 +426,6 @@ impl Store {
         if lines.is_empty() {
             return Ok(());
         }
-        index::append(&self.journal_dir, &lines).map_err(|e| {
-            super::StoreError::Journal(crate::journal::JournalError::Io {
-                path: index::dir(&self.journal_dir),
-                source: e,
-            })
-        })
+        index::append(&self.journal_dir, &lines).map_err(|e| self.index_error(e))
     }
 }
