@@ -415,7 +415,34 @@ struct Head {
 }
 
 fn head_of(payload: &[u8]) -> std::result::Result<Head, &'static str> {
+    // The writer puts the two numbers first: read them there and skip the
+    // rest (an `evicted` record may name thousands of applications; the
+    // frame's checksum has already vouched for its bytes). Anything else
+    // is decoded whole.
+    if let Some(head) = head_prefix(payload) {
+        return Ok(head);
+    }
     serde_json::from_slice(payload).map_err(|_| "record unreadable")
+}
+
+/// `{"seq":N,"at":"…","apps":N,` at the start of a payload.
+fn head_prefix(payload: &[u8]) -> Option<Head> {
+    fn number(b: &[u8]) -> Option<(u64, &[u8])> {
+        let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 || digits > 19 {
+            return None;
+        }
+        let n = std::str::from_utf8(&b[..digits]).ok()?.parse().ok()?;
+        Some((n, &b[digits..]))
+    }
+    let (seq, rest) = number(payload.strip_prefix(b"{\"seq\":")?)?;
+    let rest = rest.strip_prefix(b",\"at\":\"")?;
+    let close = rest.iter().position(|&c| c == b'"' || c == b'\\')?;
+    if rest[close] != b'"' {
+        return None;
+    }
+    let (apps, rest) = number(rest[close + 1..].strip_prefix(b",\"apps\":")?)?;
+    matches!(rest.first(), Some(b',' | b'}')).then_some(Head { seq, apps })
 }
 
 /// Reads the newest record (cheap at open: from HEAD, else the newest
@@ -879,6 +906,29 @@ mod tests {
             j.append(at, vec![audit(i)]).expect("append");
         }
         (dir, j)
+    }
+
+    #[test]
+    fn the_head_of_a_record_is_read_from_its_start_or_else_decoded_whole() {
+        let at =
+            chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap_or_default();
+        let rec = Record {
+            seq: 41,
+            at,
+            apps: 1_000_000,
+            entry: audit(3).0,
+        };
+        let bytes = serde_json::to_vec(&rec).expect("json");
+        let fast = head_prefix(&bytes).expect("the writer's order");
+        assert_eq!((fast.seq, fast.apps), (41, 1_000_000));
+        // Another order, or something unexpected, goes to the decoder.
+        let other = br#"{"apps":3,"seq":9,"at":"x","kind":"audit"}"#;
+        assert!(head_prefix(other).is_none());
+        let h = head_of(other).expect("decoded");
+        assert_eq!((h.seq, h.apps), (9, 3));
+        assert!(head_prefix(br#"{"seq":9,"at":"a\"b","apps":3,"#).is_none());
+        assert!(head_prefix(br#"{"seq":,"at":"a","apps":3,"#).is_none());
+        assert!(head_of(br#"{"seq":9,"at":"a""#).is_err());
     }
 
     #[test]
