@@ -883,6 +883,17 @@ fn old_acknowledged_applications_leave_sled_and_stay_findable() {
             .len(),
         21
     );
+    // The day's last number left with its counters; with the clock set
+    // back to that day, the next number still follows the index's last.
+    let again = store
+        .finish(&b, old_app("2026-09-10", 77))
+        .expect("finish on an archived day");
+    assert!(again.number.ends_with("-0021"), "{}", again.number);
+    let t = store
+        .day_tally("2026-09-10".parse().expect("d"))
+        .expect("t");
+    assert_eq!((t.total, t.voided), (20, 1));
+    assert!(store.verify().expect("verify").whole());
 }
 
 fn journal_bytes(data: &Path) -> Vec<u8> {
@@ -1012,8 +1023,9 @@ fn evicted_applications_waiting_for_an_answer_stay_overdue_without_reading_the_j
             fifth.number.clone()
         ]
     );
-    // Five applications and their two days' counters.
-    assert_eq!(store.evict_due(today, 30).expect("evict"), 7);
+    // Five applications, their two days' counters and one day's count
+    // of answers.
+    assert_eq!(store.evict_due(today, 30).expect("evict"), 8);
     assert_eq!(late_numbers(&store), before, "the same after eviction");
     assert_eq!(store.open_evicted().expect("open").len(), 4);
     // Without the journal's segments, the marks still answer.
@@ -1080,8 +1092,14 @@ fn final_answers_leave_the_working_store_with_their_applications_and_stay_found(
             "2",
         )
         .expect("changes");
-    // Three applications and their day's counters.
-    assert_eq!(store.evict_due(today, 30).expect("evict"), 4);
+    // Three applications, their day's counters and two days of answer
+    // counts (09-11, 09-12), which go to the index's archive.
+    assert_eq!(store.evict_due(today, 30).expect("evict"), 6);
+    let review_archive = tmp.path().join("journal/index/2026-09.review");
+    let archived = std::fs::read_to_string(&review_archive).expect("answer archive");
+    assert_eq!(archived.lines().count(), 2, "{archived}");
+    assert!(archived.starts_with("2026-09-11\t{"), "{archived}");
+    assert_eq!(store.evict_due(today, 30).expect("evict"), 0);
     assert_eq!(
         store.reviews().expect("reviews").len(),
         0,
@@ -1099,6 +1117,33 @@ fn final_answers_leave_the_working_store_with_their_applications_and_stay_found(
         )
         .expect("late answer");
     assert_eq!(store.reviews().expect("reviews").len(), 0);
+    // An answer dated on an archived day, pulled late: the day's counts
+    // come back to the working store first and are added to.
+    store
+        .record_changes(
+            &[Change {
+                result: None,
+                ..change("4", 2, ReviewState::Accepted, "2026-09-11T15:00:00+08:00")
+            }],
+            "4",
+        )
+        .expect("answer dated on an archived day");
+    assert_eq!(
+        store
+            .review_counts(day("2026-09-11"))
+            .expect("c")
+            .accepted_on_day,
+        2
+    );
+    // Archived again, as it is now.
+    assert_eq!(store.evict_due(today, 30).expect("evict"), 1);
+    let archived = std::fs::read_to_string(&review_archive).expect("answer archive");
+    assert!(
+        archived
+            .trim_end()
+            .ends_with("\"accepted\":2,\"rejected\":0,\"needs_correction\":0,\"completed\":0}"),
+        "{archived}"
+    );
     let check = |store: &Store| {
         // Day counts survive the answers leaving the working store.
         assert_eq!(
@@ -1113,21 +1158,20 @@ fn final_answers_leave_the_working_store_with_their_applications_and_stay_found(
                 .review_counts(day("2026-09-11"))
                 .expect("c")
                 .accepted_on_day,
-            1
+            2
         );
         assert_eq!(store.review_counts(today).expect("c").completed_on_day, 1);
         // Found by number with their answers, read back from the journal.
-        for (i, result) in [(0, Some("EMS2")), (1, Some("EMS3")), (2, None)] {
+        for (i, result, want) in [
+            (0, Some("EMS2"), ReviewState::Completed),
+            (1, Some("EMS3"), ReviewState::Completed),
+            (2, None, ReviewState::Accepted),
+        ] {
             let f = store
                 .find_applications(&apps[i].number, since)
                 .expect("find");
             assert_eq!(f.len(), 1, "{i}");
             assert_eq!(f[0].result(), result, "{i}");
-            let want = if result.is_some() {
-                ReviewState::Completed
-            } else {
-                ReviewState::Received
-            };
             assert_eq!(f[0].state, Some(want), "{i}");
         }
         // By part of a number (the index), newest first, the recent one too.
@@ -1157,10 +1201,22 @@ fn final_answers_leave_the_working_store_with_their_applications_and_stay_found(
         assert_eq!(mine[0].app.number, recent.number);
     };
     check(&store);
+    assert!(store.verify().expect("verify").whole());
+    // A spoiled answer archive is found by verify and rebuilt by repair.
+    std::fs::write(&review_archive, "2026-09-11\t{\"accepted\":9}\n").expect("spoil");
+    let v = store.verify().expect("verify");
+    assert!(
+        v.differences
+            .iter()
+            .any(|d| d.contains("archived answer counts 2026-09-11")),
+        "{:?}",
+        v.differences
+    );
     drop(store);
     let r = Store::repair(&dir, 8).expect("repair");
     assert!(r.verify.whole(), "{:?}", r.verify.differences);
     let store = Store::open(&dir, 8).expect("open");
-    assert_eq!(store.reviews().expect("reviews").len(), 0);
+    // The one answer not final (application 2's) stays in the working store.
+    assert_eq!(store.reviews().expect("reviews").len(), 1);
     check(&store);
 }

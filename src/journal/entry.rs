@@ -59,15 +59,33 @@ pub enum Entry {
     /// `days`: day counters that left the working store with them (days
     /// before `keep_days` none of whose applications is still there), as
     /// they were; the index's archive holds them from then on.
+    /// `review_days`: counts of the office's answers by day (the office's
+    /// date) for days before `keep_days`, as they were (with what the
+    /// archive already held for the day added); the archive holds them
+    /// from then on.
     Evicted {
         items: Vec<(String, String)>,
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
         days: BTreeMap<NaiveDate, DayTally>,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        review_days: BTreeMap<NaiveDate, crate::store::ReviewDay>,
+        /// The last application numbers of `days` leave too (the index
+        /// holds every number of those days; records before this field
+        /// existed left them in the working store).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        number_counters: bool,
     },
     /// An archived day's counters came back to the working store, as
     /// they were, before a record that changes them (the void of an
     /// application that had left).
     DayRestored { day: NaiveDate, tally: DayTally },
+    /// An archived day's counts of the office's answers came back to the
+    /// working store, as they were, before a record that adds to them
+    /// (answers dated that far back, pulled late).
+    ReviewDayRestored {
+        day: NaiveDate,
+        counts: crate::store::ReviewDay,
+    },
     /// Audit lines dated before `[store] keep_days` left the working store
     /// (by their sequence numbers, in the order written); the latest day
     /// among them is `through`. The records that made them stay here.
@@ -116,6 +134,7 @@ impl Entry {
             Entry::Purged { .. } => "purged",
             Entry::Evicted { .. } => "evicted",
             Entry::DayRestored { .. } => "day_restored",
+            Entry::ReviewDayRestored { .. } => "review_day_restored",
             Entry::AuditEvicted { .. } => "audit_evicted",
             Entry::Reviewed { .. } => "reviewed",
             Entry::Notice { .. } => "notice",

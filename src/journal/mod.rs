@@ -789,6 +789,52 @@ pub mod index {
         journal: &Path,
         days: &BTreeMap<chrono::NaiveDate, crate::store::DayTally>,
     ) -> std::io::Result<()> {
+        append_days(journal, TALLY, days)
+    }
+
+    /// The archived day counters of `month` (`YYYY-MM`); a line that
+    /// does not parse is skipped (`store verify` reports the day).
+    pub fn tally_month(
+        journal: &Path,
+        month: &str,
+    ) -> BTreeMap<chrono::NaiveDate, crate::store::DayTally> {
+        days_of_month(journal, month, TALLY)
+    }
+
+    /// Months that have archived day counters, oldest first.
+    pub fn tally_months(journal: &Path) -> Vec<String> {
+        months_with(journal, TALLY)
+    }
+
+    /// Appends archived counts of the office's answers by day to their
+    /// months' `YYYY-MM.review` files (same lines as `.tally`), durably.
+    pub fn append_review_days(
+        journal: &Path,
+        days: &BTreeMap<chrono::NaiveDate, crate::store::ReviewDay>,
+    ) -> std::io::Result<()> {
+        append_days(journal, REVIEW, days)
+    }
+
+    /// The archived answer counts of `month` (`YYYY-MM`).
+    pub fn review_month(
+        journal: &Path,
+        month: &str,
+    ) -> BTreeMap<chrono::NaiveDate, crate::store::ReviewDay> {
+        days_of_month(journal, month, REVIEW)
+    }
+
+    /// Suffix of the archive of day counters.
+    const TALLY: &str = ".tally";
+    /// Suffix of the archive of answer counts by day.
+    const REVIEW: &str = ".review";
+
+    /// Appends `DATE<TAB>value as JSON` lines to each day's month file
+    /// `YYYY-MM<suffix>`, durably (the file data, then the directory).
+    fn append_days<T: serde::Serialize>(
+        journal: &Path,
+        suffix: &str,
+        days: &BTreeMap<chrono::NaiveDate, T>,
+    ) -> std::io::Result<()> {
         if days.is_empty() {
             return Ok(());
         }
@@ -805,21 +851,23 @@ pub mod index {
                 .append(true)
                 .create(true)
                 .mode(0o600)
-                .open(d.join(format!("{month}.tally")))?;
+                .open(d.join(format!("{month}{suffix}")))?;
             f.write_all(text.as_bytes())?;
             f.sync_data()?;
         }
         super::sync_dir(&d)
     }
 
-    /// The archived day counters of `month` (`YYYY-MM`); a line that
-    /// does not parse is skipped (`store verify` reports the day).
-    pub fn tally_month(
+    /// The days of one month file `YYYY-MM<suffix>`, the last line of a
+    /// day winning; a line that does not parse is skipped.
+    fn days_of_month<T: serde::de::DeserializeOwned>(
         journal: &Path,
         month: &str,
-    ) -> BTreeMap<chrono::NaiveDate, crate::store::DayTally> {
+        suffix: &str,
+    ) -> BTreeMap<chrono::NaiveDate, T> {
         let mut out = BTreeMap::new();
-        let Ok(text) = std::fs::read_to_string(dir(journal).join(format!("{month}.tally"))) else {
+        let Ok(text) = std::fs::read_to_string(dir(journal).join(format!("{month}{suffix}")))
+        else {
             return out;
         };
         for line in text.lines() {
@@ -831,11 +879,6 @@ pub mod index {
             }
         }
         out
-    }
-
-    /// Months that have archived day counters, oldest first.
-    pub fn tally_months(journal: &Path) -> Vec<String> {
-        months_with(journal, ".tally")
     }
 
     /// Removes every index file (before `store repair` writes them anew).

@@ -202,9 +202,29 @@ pub fn apply(kv: &dyn Kv, rec: &Record, segment: &str) -> Result<(), Abort> {
                 put_json(kv, T::Tally, k.as_bytes(), tally)?;
             }
         }
-        Entry::Evicted { items, days } => {
+        Entry::ReviewDayRestored { day, counts } => {
+            let k = format!("{}{day}", super::review::DAY_PREFIX);
+            if kv.get(T::Meta, k.as_bytes())?.is_none() {
+                put_json(kv, T::Meta, k.as_bytes(), counts)?;
+            }
+        }
+        Entry::Evicted {
+            items,
+            days,
+            review_days,
+            number_counters,
+        } => {
             for day in days.keys() {
                 kv.del(T::Tally, day.to_string().as_bytes())?;
+                if *number_counters {
+                    kv.del(T::Meta, seq_key("app", *day).as_bytes())?;
+                }
+            }
+            for day in review_days.keys() {
+                kv.del(
+                    T::Meta,
+                    format!("{}{day}", super::review::DAY_PREFIX).as_bytes(),
+                )?;
             }
             for (key, number) in items {
                 if let Some(app) = get_json::<Application>(kv, T::Apps, key.as_bytes())? {

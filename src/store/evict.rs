@@ -219,8 +219,10 @@ impl Store {
     /// (none with `keep_days` 0): their records are indexed first, then one
     /// journal record says they left, and sled forgets them. Days before
     /// the cutoff left without applications give their counters to the
-    /// index's archive in the same record. Returns how many applications
-    /// and days of counters left (0: nothing was due).
+    /// index's archive in the same record (their last application numbers
+    /// are the index's from then on), and so do the counts of the office's
+    /// answers of days before the cutoff. Returns how many
+    /// applications and days of counters left (0: nothing was due).
     pub fn evict_due(&self, today: NaiveDate, keep_days: u32) -> Result<usize> {
         if keep_days == 0 {
             return Ok(0);
@@ -264,7 +266,9 @@ impl Store {
                 }
             }
         }
-        if candidates.is_empty() && days.is_empty() {
+        // Counts of the office's answers by day leave for the archive too.
+        let review_days = self.review_days_before(cutoff, DAYS_PER_CALL)?;
+        if candidates.is_empty() && days.is_empty() && review_days.is_empty() {
             return Ok(0);
         }
         // Every record about them, as the working store kept track of it.
@@ -280,11 +284,23 @@ impl Store {
         }
         index::append(&self.journal_dir, &lines).map_err(|e| self.index_error(e))?;
         index::append_tally(&self.journal_dir, &days).map_err(|e| self.index_error(e))?;
+        index::append_review_days(&self.journal_dir, &review_days)
+            .map_err(|e| self.index_error(e))?;
         let n = candidates.len();
-        let d = days.len();
+        let d = days.len() + review_days.len();
         let items: Vec<(String, String)> = candidates.into_iter().collect();
         let at = chrono::Local::now().fixed_offset();
-        self.record(at, |_| Ok((vec![Entry::Evicted { items, days }], ())))?;
+        self.record(at, |_| {
+            Ok((
+                vec![Entry::Evicted {
+                    items,
+                    days,
+                    review_days,
+                    number_counters: true,
+                }],
+                (),
+            ))
+        })?;
         crate::log::info(&format!(
             "store: {n} acknowledged applications and {d} days of counters older than {keep_days} days left the working store"
         ));

@@ -34,7 +34,7 @@ pub use outbox::Decision;
 pub use records::*;
 pub use repair::{compact, journal_users};
 pub use repair::{RepairReport, VerifyReport};
-pub use review::{BranchReview, Found, OpenEvicted, ReviewCounts, MAX_FOUND};
+pub use review::{BranchReview, Found, OpenEvicted, ReviewCounts, ReviewDay, MAX_FOUND};
 
 /// The store layout this build reads and writes (2: with a journal).
 pub const SCHEMA_VERSION: u32 = 2;
@@ -732,10 +732,12 @@ impl Store {
 
     /// Before records that change the counters of a day that left the
     /// working store (a void of an evicted application; a finish dated
-    /// that far back): a record that brings the day's counters back.
+    /// that far back; answers dated that far back): a record that brings
+    /// the day's counters back.
     fn restore_archived_days(&self, entries: Vec<Entry>) -> Result<Vec<Entry>> {
         let mut out = Vec::with_capacity(entries.len());
         let mut restored: Vec<NaiveDate> = Vec::new();
+        let mut restored_reviews: Vec<NaiveDate> = Vec::new();
         for e in entries {
             let key = match &e {
                 Entry::Finish { key, .. } | Entry::Void { key, .. } => Some(key.as_str()),
@@ -749,6 +751,25 @@ impl Store {
                     if let Some(tally) = self.archived_day(day) {
                         restored.push(day);
                         out.push(Entry::DayRestored { day, tally });
+                    }
+                }
+            }
+            // Answers dated on a day whose counts were archived.
+            if let Entry::Reviewed { changes, .. } = &e {
+                for c in changes {
+                    if c.state == crate::wire::ReviewState::Received {
+                        continue;
+                    }
+                    let Ok(t) = chrono::DateTime::parse_from_rfc3339(&c.at) else {
+                        continue;
+                    };
+                    let day = t.date_naive();
+                    if restored_reviews.contains(&day) || self.counts_review_day(day)? {
+                        continue;
+                    }
+                    if let Some(counts) = self.archived_review_day(day) {
+                        restored_reviews.push(day);
+                        out.push(Entry::ReviewDayRestored { day, counts });
                     }
                 }
             }
@@ -877,9 +898,23 @@ impl Store {
         })
     }
 
-    /// The last sequence number used for applications on `day`.
+    /// The last sequence number used for applications on `day`: the
+    /// working store's counter, else (a day whose applications all left
+    /// it, the counter with them) the highest the index holds for the day,
+    /// so that a number is never given twice, even with the clock set back.
     pub fn app_seq(&self, day: NaiveDate) -> Result<u32> {
-        Ok(bump(self.meta.get(seq_key("app", day))?.as_deref()) - 1)
+        if let Some(b) = self.meta.get(seq_key("app", day))? {
+            return Ok(bump(Some(&b)) - 1);
+        }
+        let prefix = format!("{day}/");
+        Ok(
+            crate::journal::index::month(&self.journal_dir, &day.format("%Y-%m").to_string())
+                .keys()
+                .filter(|k| k.starts_with(&prefix))
+                .filter_map(|k| app_key_seq(k))
+                .max()
+                .unwrap_or(0),
+        )
     }
 }
 

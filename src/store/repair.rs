@@ -92,6 +92,7 @@ fn rebuild(dir: &Path, cache_mib: u64, report: &mut RepairReport) -> Result<()> 
         let mut refs: BTreeMap<String, (String, Vec<index::Ref>)> = BTreeMap::new();
         let mut evicted: Vec<String> = Vec::new();
         let mut archived: BTreeMap<chrono::NaiveDate, super::DayTally> = BTreeMap::new();
+        let mut archived_reviews: BTreeMap<chrono::NaiveDate, super::ReviewDay> = BTreeMap::new();
         let mut key_by_number: BTreeMap<String, String> = BTreeMap::new();
         let damage = journal::for_each(&journal_dir, |segment, rec| {
             if failed.is_some() {
@@ -117,9 +118,16 @@ fn rebuild(dir: &Path, cache_mib: u64, report: &mut RepairReport) -> Result<()> 
                     }
                 }
             }
-            if let Entry::Evicted { items, days } = &rec.entry {
+            if let Entry::Evicted {
+                items,
+                days,
+                review_days,
+                ..
+            } = &rec.entry
+            {
                 evicted.extend(items.iter().map(|(k, _)| k.clone()));
                 archived.extend(days.iter().map(|(d, t)| (*d, t.clone())));
+                archived_reviews.extend(review_days.iter().map(|(d, c)| (*d, *c)));
             }
             for k in journal::keys_of(&rec.entry) {
                 if let Some((_, v)) = refs.get_mut(k) {
@@ -160,6 +168,7 @@ fn rebuild(dir: &Path, cache_mib: u64, report: &mut RepairReport) -> Result<()> 
         }
         index::append(&journal_dir, &lines).map_err(io_err)?;
         index::append_tally(&journal_dir, &archived).map_err(io_err)?;
+        index::append_review_days(&journal_dir, &archived_reviews).map_err(io_err)?;
         report.users = store.users.len() as u64;
         report.drafts = store.drafts.len() as u64;
         store.flush()?;
@@ -190,10 +199,15 @@ impl Store {
         let mem = MemKv::default();
         let mut failed: Option<String> = None;
         let mut archived: BTreeMap<chrono::NaiveDate, super::DayTally> = BTreeMap::new();
+        let mut archived_reviews: BTreeMap<chrono::NaiveDate, super::ReviewDay> = BTreeMap::new();
         report.damaged_frames = journal::for_each(&self.journal_dir, |segment, rec| {
             report.journal_records += 1;
-            if let Entry::Evicted { days, .. } = &rec.entry {
+            if let Entry::Evicted {
+                days, review_days, ..
+            } = &rec.entry
+            {
                 archived.extend(days.iter().map(|(d, t)| (*d, t.clone())));
+                archived_reviews.extend(review_days.iter().map(|(d, c)| (*d, *c)));
             }
             if let Err(e) = apply::apply(&mem, rec, segment) {
                 if failed.is_none() {
@@ -267,6 +281,19 @@ impl Store {
             if have.get(day) != Some(t) {
                 diff(format!(
                     "archived day counters {day}: differ from the journal"
+                ));
+            }
+        }
+        let mut months: BTreeMap<String, BTreeMap<chrono::NaiveDate, super::ReviewDay>> =
+            BTreeMap::new();
+        for (day, c) in &archived_reviews {
+            let month = day.format("%Y-%m").to_string();
+            let have = months
+                .entry(month.clone())
+                .or_insert_with(|| index::review_month(&self.journal_dir, &month));
+            if have.get(day) != Some(c) {
+                diff(format!(
+                    "archived answer counts {day}: differ from the journal"
                 ));
             }
         }

@@ -344,9 +344,7 @@ pub struct ReviewCounts {
 impl Store {
     /// Counts for `day` (the office's time, as its date).
     pub fn review_counts(&self, day: chrono::NaiveDate) -> Result<ReviewCounts> {
-        let d: ReviewDay = self
-            .meta_get(&format!("{DAY_PREFIX}{day}"))?
-            .unwrap_or_default();
+        let d = self.review_day(day)?;
         let mut c = ReviewCounts {
             accepted_on_day: d.accepted,
             rejected_on_day: d.rejected,
@@ -361,6 +359,52 @@ impl Store {
             }
         }
         Ok(c)
+    }
+
+    /// The office's answers counted on `day`: the working store's count,
+    /// else (days before `keep_days` leave for it) the index's archive.
+    pub fn review_day(&self, day: chrono::NaiveDate) -> Result<ReviewDay> {
+        if let Some(d) = self.meta_get::<ReviewDay>(&format!("{DAY_PREFIX}{day}"))? {
+            return Ok(d);
+        }
+        Ok(self.archived_review_day(day).unwrap_or_default())
+    }
+
+    /// A day's answer counts in the index's archive (`None`: not there).
+    pub(super) fn archived_review_day(&self, day: chrono::NaiveDate) -> Option<ReviewDay> {
+        crate::journal::index::review_month(&self.journal_dir, &day.format("%Y-%m").to_string())
+            .remove(&day)
+    }
+
+    /// Whether the working store counts answers on `day`.
+    pub(super) fn counts_review_day(&self, day: chrono::NaiveDate) -> Result<bool> {
+        Ok(self.meta.contains_key(format!("{DAY_PREFIX}{day}"))?)
+    }
+
+    /// Answer counts of days before `cutoff` in the working store, up to
+    /// `limit` days, oldest first (what an eviction moves to the archive).
+    pub(super) fn review_days_before(
+        &self,
+        cutoff: chrono::NaiveDate,
+        limit: usize,
+    ) -> Result<std::collections::BTreeMap<chrono::NaiveDate, ReviewDay>> {
+        let mut out = std::collections::BTreeMap::new();
+        let end = format!("{DAY_PREFIX}{cutoff}");
+        for row in self
+            .meta
+            .range(DAY_PREFIX.as_bytes()..end.as_bytes())
+            .take(limit)
+        {
+            let (k, v) = row?;
+            let Some(day) = String::from_utf8_lossy(&k)
+                .strip_prefix(DAY_PREFIX)
+                .and_then(|d| d.parse::<chrono::NaiveDate>().ok())
+            else {
+                continue;
+            };
+            out.insert(day, super::dec(&v)?);
+        }
+        Ok(out)
     }
 
     /// Day counters for a store made before they existed: counted once
