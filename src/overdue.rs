@@ -12,7 +12,7 @@
 use chrono::{Datelike, NaiveDate, Weekday};
 
 use crate::catalog::Catalog;
-use crate::store::{Application, Found, Store};
+use crate::store::{Found, Store};
 use crate::wire::ReviewState;
 
 /// The last day within the limit: `days` after `from` (working days when
@@ -79,9 +79,9 @@ pub fn overdue(
     today: NaiveDate,
 ) -> crate::store::Result<Vec<Late>> {
     let mut open: Vec<(String, String, String, NaiveDate)> = Vec::new();
-    store.for_each_working_application(|_, a: &Application| {
-        if a.hub_receipt.is_some() && a.void.is_none() {
-            open.push((a.id.clone(), a.number.clone(), a.service.clone(), a.date));
+    store.for_each_working_head(|a| {
+        if a.hub_receipt.is_some() && !a.voided() {
+            open.push((a.id, a.number, a.service, a.date));
         }
     })?;
     for o in store.open_evicted()? {

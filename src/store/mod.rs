@@ -259,6 +259,28 @@ fn dec<T: DeserializeOwned>(b: &[u8]) -> Result<T> {
     Ok(serde_json::from_slice(b)?)
 }
 
+/// The fields of an [`Application`] that counting needs, read from its
+/// stored record without the rest.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct AppHead {
+    pub id: String,
+    pub number: String,
+    pub service: String,
+    pub date: NaiveDate,
+    #[serde(default)]
+    pub hub_receipt: Option<String>,
+    /// Whether it was voided (the void itself is not decoded).
+    #[serde(default)]
+    void: Option<serde::de::IgnoredAny>,
+}
+
+impl AppHead {
+    /// Whether the application was voided.
+    pub fn voided(&self) -> bool {
+        self.void.is_some()
+    }
+}
+
 /// The key of an application (and its outbox entry): sorts by day, then sequence.
 pub fn app_key(date: NaiveDate, seq: u32) -> String {
     format!("{date}/{seq:06}")
@@ -792,6 +814,17 @@ impl Store {
         Ok(())
     }
 
+    /// Calls `f` with the few fields counting needs of every application
+    /// still in the working store (the rest of each record is skipped, not
+    /// decoded: past-the-limit counts read them on every `tally`).
+    pub fn for_each_working_head(&self, mut f: impl FnMut(AppHead)) -> Result<()> {
+        for r in self.apps.iter() {
+            let (_, v) = r?;
+            f(dec(&v)?);
+        }
+        Ok(())
+    }
+
     /// Calls `f` with every application (a full read, for `tally --rebuild`
     /// and exports; never at start-up or for a day's tally).
     /// Applications that left the working store come from the journal.
@@ -1000,5 +1033,37 @@ mod refusal_tests {
             assert!(!zh.is_ascii() && en.is_ascii(), "{zh} / {en}");
         }
         assert!(!StoreError::Conflict("journal lock poisoned".into()).is_refusal());
+    }
+}
+
+#[cfg(test)]
+mod head_tests {
+    use super::*;
+
+    #[test]
+    fn an_application_head_reads_its_fields_and_whether_it_was_voided() {
+        let mut rec = serde_json::json!({
+            "id": "a1", "number": "3301A-261128-0001", "service": "D1",
+            "date": "2026-11-28", "values": {"owner_name": "张三"},
+            "hub_receipt": "R1", "void": null, "fees": [{"x": 1}],
+        });
+        let head: AppHead = dec(&serde_json::to_vec(&rec).expect("json")).expect("head");
+        assert_eq!(
+            (
+                head.id.as_str(),
+                head.number.as_str(),
+                head.service.as_str()
+            ),
+            ("a1", "3301A-261128-0001", "D1")
+        );
+        assert_eq!(head.hub_receipt.as_deref(), Some("R1"));
+        assert!(!head.voided());
+        rec["void"] = serde_json::json!({"reason": "录错", "by": "001"});
+        let head: AppHead = dec(&serde_json::to_vec(&rec).expect("json")).expect("head");
+        assert!(head.voided());
+        rec.as_object_mut().expect("object").remove("void");
+        rec.as_object_mut().expect("object").remove("hub_receipt");
+        let head: AppHead = dec(&serde_json::to_vec(&rec).expect("json")).expect("head");
+        assert!(!head.voided() && head.hub_receipt.is_none());
     }
 }
