@@ -176,6 +176,24 @@ fn rebuild(dir: &Path, cache_mib: u64, report: &mut RepairReport) -> Result<()> 
     Ok(())
 }
 
+/// The days of `want` that the archive (read a month at a time with
+/// `month`) does not hold as they are.
+fn archive_differences<T: PartialEq>(
+    want: &BTreeMap<chrono::NaiveDate, T>,
+    month: impl Fn(&str) -> BTreeMap<chrono::NaiveDate, T>,
+) -> Vec<chrono::NaiveDate> {
+    let mut months: BTreeMap<String, BTreeMap<chrono::NaiveDate, T>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (day, t) in want {
+        let m = day.format("%Y-%m").to_string();
+        let have = months.entry(m.clone()).or_insert_with(|| month(&m));
+        if have.get(day) != Some(t) {
+            out.push(*day);
+        }
+    }
+    out
+}
+
 fn aside_name(dir: &Path, what: &str) -> PathBuf {
     let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
     let base = dir
@@ -269,33 +287,19 @@ impl Store {
                 report.applications = expected.len() as u64;
             }
         }
-        // Day counters that left the working store: the archive as the
-        // journal's eviction records gave them.
-        let mut months: BTreeMap<String, BTreeMap<chrono::NaiveDate, super::DayTally>> =
-            BTreeMap::new();
-        for (day, t) in &archived {
-            let month = day.format("%Y-%m").to_string();
-            let have = months
-                .entry(month.clone())
-                .or_insert_with(|| index::tally_month(&self.journal_dir, &month));
-            if have.get(day) != Some(t) {
-                diff(format!(
-                    "archived day counters {day}: differ from the journal"
-                ));
-            }
+        // Day counters and answer counts that left the working store: the
+        // archives as the journal's eviction records gave them.
+        for day in archive_differences(&archived, |m| index::tally_month(&self.journal_dir, m)) {
+            diff(format!(
+                "archived day counters {day}: differ from the journal"
+            ));
         }
-        let mut months: BTreeMap<String, BTreeMap<chrono::NaiveDate, super::ReviewDay>> =
-            BTreeMap::new();
-        for (day, c) in &archived_reviews {
-            let month = day.format("%Y-%m").to_string();
-            let have = months
-                .entry(month.clone())
-                .or_insert_with(|| index::review_month(&self.journal_dir, &month));
-            if have.get(day) != Some(c) {
-                diff(format!(
-                    "archived answer counts {day}: differ from the journal"
-                ));
-            }
+        for day in archive_differences(&archived_reviews, |m| {
+            index::review_month(&self.journal_dir, m)
+        }) {
+            diff(format!(
+                "archived answer counts {day}: differ from the journal"
+            ));
         }
         // The queue: the same records in the same state (attempts and
         // errors are the working store's own).
