@@ -7,18 +7,16 @@ use super::{Catalog, BUILTIN_TOML};
 
 const BUILTIN_NAME: &str = "src/catalog/builtin.toml";
 
-/// The compiled-in catalogue, read once per process from its compiled
+/// The compiled-in catalogue, read from its compiled
 /// form (`builtin.json`, made from `builtin.toml` and checked against it by
 /// a test), so no TOML is parsed at start-up; the TOML is the fallback.
 pub(crate) fn parse_builtin() -> Result<Catalog, Vec<OverrideError>> {
-    static BUILTIN: std::sync::OnceLock<Result<Catalog, Vec<OverrideError>>> =
-        std::sync::OnceLock::new();
-    BUILTIN
-        .get_or_init(|| match serde_json::from_str(BUILTIN_JSON) {
-            Ok(services) => Ok(Catalog { services }),
-            Err(_) => parse_builtin_now(),
-        })
-        .clone()
+    // Decoded each time it is asked for (once per command): keeping a copy
+    // to clone would cost half as much again as decoding it.
+    match serde_json::from_str(BUILTIN_JSON) {
+        Ok(services) => Ok(Catalog { services }),
+        Err(_) => parse_builtin_now(),
+    }
 }
 
 /// `builtin.toml` as parsed and checked, as JSON. Regenerate with

@@ -562,7 +562,20 @@ pub fn tui(g: &Globals) -> ExitCode {
         env!("CARGO_PKG_VERSION"),
         g.training
     ));
-    let store = match Store::open(&g.store_dir(), g.config.store.cache_mib) {
+    // The catalogue is read while the store opens (sled's open mostly
+    // waits on the disk and its own threads): both are on the way to the
+    // first frame.
+    let (opened, (catalog, mut warnings)) = std::thread::scope(|s| {
+        let catalog = s.spawn(|| g.catalog());
+        let opened = Store::open(&g.store_dir(), g.config.store.cache_mib);
+        let catalog = match catalog.join() {
+            Ok(c) => c,
+            // Only a bug could make the read panic; read it here instead.
+            Err(_) => g.catalog(),
+        };
+        (opened, catalog)
+    });
+    let store = match opened {
         Ok(s) => s.with_reserve_mib(g.config.store.reserve_mib),
         Err(e) => {
             crate::log::warn("the store could not be opened");
@@ -575,7 +588,6 @@ pub fn tui(g: &Globals) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
-    let (catalog, mut warnings) = g.catalog();
     for w in &warnings {
         crate::log::warn(w);
     }
