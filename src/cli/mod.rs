@@ -568,11 +568,10 @@ pub fn tui(g: &Globals) -> ExitCode {
     let (opened, (catalog, mut warnings)) = std::thread::scope(|s| {
         let catalog = s.spawn(|| g.catalog());
         let opened = Store::open(&g.store_dir(), g.config.store.cache_mib);
-        let catalog = match catalog.join() {
-            Ok(c) => c,
-            // Only a bug could make the read panic; read it here instead.
-            Err(_) => g.catalog(),
-        };
+        // A panic in the read (a bug) goes on here, as if it had been read here.
+        let catalog = catalog
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
         (opened, catalog)
     });
     let store = match opened {

@@ -758,8 +758,10 @@ impl Store {
     /// the day's counters back.
     fn restore_archived_days(&self, entries: Vec<Entry>) -> Result<Vec<Entry>> {
         let mut out = Vec::with_capacity(entries.len());
-        let mut restored: Vec<NaiveDate> = Vec::new();
-        let mut restored_reviews: Vec<NaiveDate> = Vec::new();
+        // Days looked at once each (most are today's, not archived: a page
+        // of answers must not read the archive once per answer).
+        let mut checked: std::collections::BTreeSet<NaiveDate> = Default::default();
+        let mut checked_reviews: std::collections::BTreeSet<NaiveDate> = Default::default();
         for e in entries {
             let key = match &e {
                 Entry::Finish { key, .. } | Entry::Void { key, .. } => Some(key.as_str()),
@@ -769,9 +771,8 @@ impl Store {
                 .and_then(|k| k.get(..10))
                 .and_then(|d| d.parse::<NaiveDate>().ok());
             if let Some(day) = day {
-                if !restored.contains(&day) && !self.tally.contains_key(day.to_string())? {
+                if checked.insert(day) && !self.tally.contains_key(day.to_string())? {
                     if let Some(tally) = self.archived_day(day) {
-                        restored.push(day);
                         out.push(Entry::DayRestored { day, tally });
                     }
                 }
@@ -786,11 +787,10 @@ impl Store {
                         continue;
                     };
                     let day = t.date_naive();
-                    if restored_reviews.contains(&day) || self.counts_review_day(day)? {
+                    if !checked_reviews.insert(day) || self.counts_review_day(day)? {
                         continue;
                     }
                     if let Some(counts) = self.archived_review_day(day) {
-                        restored_reviews.push(day);
                         out.push(Entry::ReviewDayRestored { day, counts });
                     }
                 }
